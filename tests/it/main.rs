@@ -1,0 +1,1 @@
+//! The one integration test crate: modules per area, all over real TCP.
