@@ -4,4 +4,9 @@
 //! to the app; `store`, `broker`, `strategy` and `gateway` never import ratatui; `gateway`
 //! shares no types with `broker`.
 
+pub mod broker;
+pub mod config;
+pub mod diagnostics;
 pub mod gateway;
+pub mod store;
+pub mod ui;

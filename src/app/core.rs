@@ -1,0 +1,182 @@
+//! Start-up shared by every command: logging, config, the embedded gateway, the broker task
+//! and the strategy task, each registered with diagnostics. A part that fails is reported and
+//! the rest still start.
+
+use super::logging::{self, LogHandle};
+use crate::broker::{self, BrokerCommand, BrokerSettings};
+use crate::config::{BrokerMode, CliOverrides, Config, Paths};
+use crate::diagnostics::{spawn_supervised, Reporter, RestartPolicy};
+use crate::gateway::{self, GatewayConfig, GatewayError, GatewayHandle};
+use crate::store::StoreEvent;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// How many events may queue between the tasks and the app before senders wait.
+pub const EVENT_CHANNEL: usize = 4096;
+
+/// Which session this process runs; it picks the client id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Trader,
+    Monitor,
+}
+
+#[derive(Debug, Clone)]
+pub struct CoreOptions {
+    pub config_path: Option<PathBuf>,
+    pub overrides: CliOverrides,
+    pub embedded_port: Option<u16>,
+    pub session: SessionKind,
+    /// Keep reconnecting (interactive) or stop at the first failure (`check`).
+    pub reconnect: bool,
+}
+
+/// Everything started, and the handles to stop it.
+pub struct Core {
+    pub config: Config,
+    pub paths: Paths,
+    pub events: mpsc::Receiver<StoreEvent>,
+    pub events_tx: mpsc::Sender<StoreEvent>,
+    pub broker: mpsc::Sender<BrokerCommand>,
+    broker_task: JoinHandle<()>,
+    pub gateway: Option<GatewayHandle>,
+    pub log: LogHandle,
+    /// The address the broker connects to.
+    pub address: String,
+}
+
+impl Core {
+    pub async fn start(options: CoreOptions) -> Core {
+        let paths = Paths::discover();
+        let (events_tx, events) = mpsc::channel(EVENT_CHANNEL);
+
+        // Config comes first (it names the log level) but is reported once logging is up.
+        let config_reporter = Reporter::register("config", events_tx.clone());
+        let user_file = options.config_path.clone().or_else(|| paths.config_file.exists().then(|| paths.config_file.clone()));
+        let loaded = match &user_file {
+            Some(path) => Config::load(path).map(|c| (c, format!("{} over the defaults", path.display()))),
+            None => Config::defaults().map(|c| (c, "embedded defaults (no user file)".to_string())),
+        };
+        let (mut config, config_outcome) = match loaded {
+            Ok((config, detail)) => (config, Ok(detail)),
+            Err(error) => (Config::defaults().unwrap_or_else(|_| unreachable_defaults()), Err(error.to_string())),
+        };
+        config.apply_overrides(&options.overrides);
+        if let Some(port) = options.embedded_port {
+            config.broker.embedded_port = port;
+        }
+
+        let logging_reporter = Reporter::register("logging", events_tx.clone());
+        let log = logging::init(&paths.log_dir, &config.log.level);
+        match (&log.error, &log.file) {
+            (Some(error), _) => logging_reporter.degraded("logging to memory only", vec![error.clone()]),
+            (None, Some(file)) => logging_reporter.ok(format!("{}", file.display())),
+            (None, None) => logging_reporter.degraded("no log file", Vec::new()),
+        }
+        match config_outcome {
+            Ok(detail) => config_reporter.ok(detail),
+            Err(error) => config_reporter.failed("using the embedded defaults instead", vec![error]),
+        }
+        tracing::info!(version = env!("CARGO_PKG_VERSION"), "robo-tui starting");
+
+        let gateway_reporter = Reporter::register("gateway", events_tx.clone());
+        let (address, origin, gateway) = match config.broker.mode {
+            BrokerMode::External => {
+                let address = format!("{}:{}", config.broker.host, config.broker.port);
+                gateway_reporter.ok(format!("external gateway at {address} (nothing hosted here)"));
+                (address, "external".to_string(), None)
+            }
+            BrokerMode::Embedded => host_embedded(&config, &paths, &gateway_reporter).await,
+        };
+
+        let client_id = match options.session {
+            SessionKind::Trader => config.broker.client_id,
+            SessionKind::Monitor => config.broker.monitor_client_id,
+        };
+        let mut settings = BrokerSettings::new(
+            address.clone(),
+            origin,
+            client_id,
+            Duration::from_secs(config.broker.connect_timeout_secs),
+        );
+        settings.reconnect = options.reconnect;
+        let (broker, commands) = mpsc::channel(16);
+        let broker_reporter = Reporter::register("broker", events_tx.clone());
+        let broker_task = spawn_broker(settings, events_tx.clone(), commands, broker_reporter);
+
+        let strategy_reporter = Reporter::register("strategy", events_tx.clone());
+        strategy_reporter.ok("no strategies configured");
+
+        Core { config, paths, events, events_tx, broker, broker_task, gateway, log, address }
+    }
+
+    /// Disconnect the broker cleanly, then stop the gateway if this process hosts it.
+    pub async fn shutdown(self) {
+        let _ = self.broker.send(BrokerCommand::Shutdown).await;
+        if tokio::time::timeout(Duration::from_secs(3), self.broker_task).await.is_err() {
+            tracing::warn!("broker task did not stop within 3s");
+        }
+        if let Some(gateway) = self.gateway {
+            gateway.shutdown().await;
+        }
+        tracing::info!("robo-tui stopped");
+    }
+}
+
+/// The broker runs supervised: a panic is reported and the task restarted; the UI lives on.
+fn spawn_broker(
+    settings: BrokerSettings,
+    events: mpsc::Sender<StoreEvent>,
+    commands: mpsc::Receiver<BrokerCommand>,
+    reporter: Reporter,
+) -> JoinHandle<()> {
+    // The command receiver outlives any one run, so a restarted run picks it up again.
+    let commands = std::sync::Arc::new(tokio::sync::Mutex::new(commands));
+    let policy = RestartPolicy::Backoff { initial: Duration::from_secs(1), max: Duration::from_secs(30) };
+    spawn_supervised(reporter, policy, move |reporter| {
+        let settings = settings.clone();
+        let events = events.clone();
+        let commands = commands.clone();
+        async move {
+            let mut commands = commands.lock().await;
+            broker::run(settings, events, &mut commands, reporter).await;
+            Ok::<(), String>(())
+        }
+    })
+}
+
+/// Host the simulated gateway on loopback, or join the one another robo-tui already hosts.
+async fn host_embedded(
+    config: &Config,
+    paths: &Paths,
+    reporter: &Reporter,
+) -> (String, String, Option<GatewayHandle>) {
+    let port = config.broker.embedded_port;
+    let mut gateway_config = GatewayConfig::embedded(port);
+    gateway_config.state_file = Some(paths.data_dir.join("gateway-state.json"));
+    match gateway::spawn(gateway_config).await {
+        Ok(handle) => {
+            let address = handle.local_addr().to_string();
+            reporter.ok(format!("simulated IB Gateway hosted here on {address}"));
+            (address, "embedded (hosted here)".to_string(), Some(handle))
+        }
+        Err(GatewayError::AddrInUse(addr)) => {
+            let address = SocketAddr::from(([127, 0, 0, 1], addr.port())).to_string();
+            reporter.ok(format!("joining the simulated IB Gateway another robo-tui hosts on {address}"));
+            (address, "embedded (hosted by another robo-tui)".to_string(), None)
+        }
+        Err(error) => {
+            let address = format!("127.0.0.1:{port}");
+            reporter.failed("could not start the simulated IB Gateway", crate::diagnostics::error_chain(&error));
+            (address, "embedded (failed to start)".to_string(), None)
+        }
+    }
+}
+
+/// The embedded defaults are tested to parse; if they somehow did not, nothing can run.
+fn unreachable_defaults() -> Config {
+    panic!("the embedded default config does not parse: this is a build defect")
+}

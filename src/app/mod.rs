@@ -1,0 +1,10 @@
+//! The application: start-up of every subsystem (`core`), the cockpit's event loop and
+//! terminal guard, and the headless `check` command.
+
+pub mod check;
+pub mod core;
+pub mod logging;
+pub mod terminal;
+pub mod tui;
+
+pub use self::core::{Core, CoreOptions};

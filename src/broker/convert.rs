@@ -1,0 +1,80 @@
+//! The wire's f64 becomes `Decimal` here, once; and ibapi errors become words.
+
+use rust_decimal::Decimal;
+
+/// IB's "no value" sentinel is `f64::MAX`; NaN and infinities are no value either.
+pub fn decimal_from_f64(value: f64) -> Option<Decimal> {
+    if !value.is_finite() || value >= f64::MAX / 2.0 || value <= f64::MIN / 2.0 {
+        return None;
+    }
+    // Round-trip through the shortest text form so 150.1 stays 150.1, not 150.099999…
+    Decimal::from_str_exact(&format!("{value}"))
+        .ok()
+        .or_else(|| Decimal::from_f64_retain(value).map(|d| d.round_dp(8)))
+        .map(|d| d.normalize())
+}
+
+/// Why a connect attempt failed, and whether trying again can help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectFailure {
+    pub reason: String,
+    pub retry: bool,
+}
+
+/// Put an ibapi connect error in words a trader understands.
+pub fn describe_connect_error(error: &ibapi::Error, client_id: i32) -> ConnectFailure {
+    use std::io::ErrorKind;
+    let (reason, retry) = match error {
+        ibapi::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused => {
+            ("connection refused: no gateway is listening there".to_string(), true)
+        }
+        ibapi::Error::Io(io) => (format!("network error: {io}"), true),
+        ibapi::Error::ClientIdInUse { .. } => {
+            (format!("client id {client_id} is already in use on this gateway (error 326)"), true)
+        }
+        ibapi::Error::ServerVersion(have, want, _) => {
+            (format!("server version {have} is too old (robo-tui needs {want} or later): upgrade IB Gateway"), false)
+        }
+        ibapi::Error::ConnectionRejected(text) => {
+            (format!("gateway closed the connection during the handshake: {text}"), true)
+        }
+        ibapi::Error::ConnectionFailed | ibapi::Error::ConnectionReset => {
+            ("gateway closed the connection during the handshake".to_string(), true)
+        }
+        other => (other.to_string(), true),
+    };
+    ConnectFailure { reason, retry }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn sentinels_and_non_finite_values_are_no_value() {
+        assert_eq!(decimal_from_f64(f64::MAX), None);
+        assert_eq!(decimal_from_f64(f64::NAN), None);
+        assert_eq!(decimal_from_f64(f64::INFINITY), None);
+    }
+
+    #[test]
+    fn prices_keep_their_written_digits() {
+        assert_eq!(decimal_from_f64(150.1), Some(Decimal::from_str("150.1").expect("literal")));
+        assert_eq!(decimal_from_f64(0.0), Some(Decimal::ZERO));
+        assert_eq!(decimal_from_f64(-12.5), Some(Decimal::from_str("-12.5").expect("literal")));
+        assert_eq!(decimal_from_f64(1e-7), Some(Decimal::from_str("0.0000001").expect("literal")));
+    }
+
+    #[test]
+    fn refused_and_old_server_are_told_apart() {
+        let refused = ibapi::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let failure = describe_connect_error(&refused, 17);
+        assert!(failure.retry);
+        assert!(failure.reason.starts_with("connection refused"));
+        let old = ibapi::Error::ServerVersion(200, 213, "protobuf".into());
+        let failure = describe_connect_error(&old, 17);
+        assert!(!failure.retry);
+        assert!(failure.reason.contains("200"), "{}", failure.reason);
+    }
+}

@@ -1,0 +1,12 @@
+//! The broker task: the only module that uses `ibapi`. It connects (with a deadline, since
+//! the async client has none), subscribes to account summary, positions and portfolio
+//! updates, turns what arrives into [`BrokerEvent`](crate::store::BrokerEvent)s, and
+//! reconnects with capped backoff when the connection goes.
+
+mod backoff;
+mod convert;
+mod session;
+
+pub use backoff::Backoff;
+pub use convert::{decimal_from_f64, describe_connect_error, ConnectFailure};
+pub use session::{run, BrokerCommand, BrokerSettings};

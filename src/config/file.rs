@@ -1,0 +1,148 @@
+//! The config file as written: every field optional, unknown keys refused.
+
+use super::{BrokerConfig, BrokerMode, Config, LogConfig, UiConfig};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A config error names the file, the line and column, and what was expected.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{path}: {key}: {message}")]
+    Value { path: PathBuf, key: &'static str, message: String },
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(skip)]
+    path: PathBuf,
+    broker: Option<BrokerFile>,
+    ui: Option<UiFile>,
+    log: Option<LogFile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrokerFile {
+    mode: Option<String>,
+    host: Option<String>,
+    port: Option<u16>,
+    client_id: Option<i32>,
+    monitor_client_id: Option<i32>,
+    embedded_port: Option<u16>,
+    connect_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UiFile {
+    theme: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogFile {
+    level: Option<String>,
+}
+
+/// `toml`'s error has a byte span; turn it into a 1-based line and column.
+pub fn syntax_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError {
+    let offset = error.span().map_or(0, |span| span.start).min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    ConfigError::Syntax { path: path.to_path_buf(), line, column, message: error.message().trim().to_string() }
+}
+
+impl ConfigFile {
+    pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+        let mut file: ConfigFile = toml::from_str(text).map_err(|e| syntax_error(path, text, &e))?;
+        file.path = path.to_path_buf();
+        Ok(file)
+    }
+
+    /// `self` with every value `over` sets replaced by it.
+    pub fn overlay(self, over: ConfigFile) -> ConfigFile {
+        fn pick<T>(over: Option<T>, base: Option<T>) -> Option<T> {
+            over.or(base)
+        }
+        let b = self.broker.unwrap_or_default();
+        let o = over.broker.unwrap_or_default();
+        let broker = BrokerFile {
+            mode: pick(o.mode, b.mode),
+            host: pick(o.host, b.host),
+            port: pick(o.port, b.port),
+            client_id: pick(o.client_id, b.client_id),
+            monitor_client_id: pick(o.monitor_client_id, b.monitor_client_id),
+            embedded_port: pick(o.embedded_port, b.embedded_port),
+            connect_timeout_secs: pick(o.connect_timeout_secs, b.connect_timeout_secs),
+        };
+        let ui = UiFile { theme: pick(over.ui.and_then(|u| u.theme), self.ui.and_then(|u| u.theme)) };
+        let log = LogFile { level: pick(over.log.and_then(|l| l.level), self.log.and_then(|l| l.level)) };
+        ConfigFile { path: over.path, broker: Some(broker), ui: Some(ui), log: Some(log) }
+    }
+
+    /// Check every value and produce the resolved config.
+    pub fn resolve(self, source: Option<PathBuf>) -> Result<Config, ConfigError> {
+        let path = self.path.clone();
+        let missing = |key: &'static str| ConfigError::Value { path: path.clone(), key, message: "missing".into() };
+        let broker = self.broker.unwrap_or_default();
+        let mode = match broker.mode.as_deref() {
+            Some("embedded") => BrokerMode::Embedded,
+            Some("external") => BrokerMode::External,
+            Some(other) => {
+                return Err(ConfigError::Value {
+                    path,
+                    key: "broker.mode",
+                    message: format!("expected \"embedded\" or \"external\", found {other:?}"),
+                })
+            }
+            None => return Err(missing("broker.mode")),
+        };
+        let client_id = broker.client_id.ok_or_else(|| missing("broker.client_id"))?;
+        let monitor_client_id = broker.monitor_client_id.ok_or_else(|| missing("broker.monitor_client_id"))?;
+        if client_id == monitor_client_id {
+            return Err(ConfigError::Value {
+                path,
+                key: "broker.monitor_client_id",
+                message: format!(
+                    "must differ from broker.client_id ({client_id}), or the two sessions would take each other's id"
+                ),
+            });
+        }
+        let connect_timeout_secs = broker.connect_timeout_secs.ok_or_else(|| missing("broker.connect_timeout_secs"))?;
+        if connect_timeout_secs == 0 {
+            return Err(ConfigError::Value {
+                path,
+                key: "broker.connect_timeout_secs",
+                message: "expected at least 1 second".into(),
+            });
+        }
+        let level = self.log.and_then(|l| l.level).ok_or_else(|| missing("log.level"))?;
+        if !["error", "warn", "info", "debug", "trace"].contains(&level.as_str()) {
+            return Err(ConfigError::Value {
+                path,
+                key: "log.level",
+                message: format!("expected one of error, warn, info, debug, trace; found {level:?}"),
+            });
+        }
+        Ok(Config {
+            broker: BrokerConfig {
+                mode,
+                host: broker.host.ok_or_else(|| missing("broker.host"))?,
+                port: broker.port.ok_or_else(|| missing("broker.port"))?,
+                client_id,
+                monitor_client_id,
+                embedded_port: broker.embedded_port.ok_or_else(|| missing("broker.embedded_port"))?,
+                connect_timeout_secs,
+            },
+            ui: UiConfig { theme: self.ui.and_then(|u| u.theme).ok_or_else(|| missing("ui.theme"))? },
+            log: LogConfig { level },
+            source,
+        })
+    }
+}

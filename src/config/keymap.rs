@@ -1,0 +1,1 @@
+//! Keymap: keys to actions, remappable in the config; the help overlay is built from `desc`.

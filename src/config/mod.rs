@@ -1,0 +1,131 @@
+//! Configuration: the embedded default laid under the user's file. File structs (all
+//! `Option`, unknown keys refused) are kept apart from the resolved [`Config`].
+
+mod file;
+pub mod keymap;
+pub mod theme;
+mod paths;
+
+pub use file::{ConfigError, ConfigFile};
+pub use paths::Paths;
+
+use std::path::{Path, PathBuf};
+
+/// The documented default configuration, embedded in the binary.
+pub const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
+
+/// Where the broker connects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrokerMode {
+    /// The simulated IB Gateway on loopback, hosted here or by another robo-tui.
+    Embedded,
+    /// A real IB Gateway or TWS.
+    External,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokerConfig {
+    pub mode: BrokerMode,
+    pub host: String,
+    pub port: u16,
+    pub client_id: i32,
+    pub monitor_client_id: i32,
+    pub embedded_port: u16,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiConfig {
+    pub theme: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogConfig {
+    pub level: String,
+}
+
+/// The resolved configuration every other module reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub broker: BrokerConfig,
+    pub ui: UiConfig,
+    pub log: LogConfig,
+    /// The user file laid over the defaults, if one was read.
+    pub source: Option<PathBuf>,
+}
+
+/// Overrides from the command line (`--host`, `--port`, `--client-id`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CliOverrides {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub client_id: Option<i32>,
+}
+
+impl Config {
+    /// The embedded defaults alone.
+    pub fn defaults() -> Result<Config, ConfigError> {
+        let file = ConfigFile::parse(DEFAULT_CONFIG, Path::new("<embedded config/default.toml>"))?;
+        file.resolve(None)
+    }
+
+    /// The defaults with the file at `path` laid over them.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Config::from_user_text(&text, path)
+    }
+
+    /// The defaults with `text` (read from `path`) laid over them.
+    pub fn from_user_text(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let base = ConfigFile::parse(DEFAULT_CONFIG, Path::new("<embedded config/default.toml>"))?;
+        let user = ConfigFile::parse(text, path)?;
+        base.overlay(user).resolve(Some(path.to_path_buf()))
+    }
+
+    /// Apply `--host/--port/--client-id`. A host or port switches the broker to external.
+    pub fn apply_overrides(&mut self, overrides: &CliOverrides) {
+        if let Some(host) = &overrides.host {
+            self.broker.host = host.clone();
+            self.broker.mode = BrokerMode::External;
+        }
+        if let Some(port) = overrides.port {
+            self.broker.port = port;
+            self.broker.mode = BrokerMode::External;
+        }
+        if let Some(client_id) = overrides.client_id {
+            self.broker.client_id = client_id;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_default_parses_and_is_embedded_mode() {
+        let config = Config::defaults().expect("default config parses");
+        assert_eq!(config.broker.mode, BrokerMode::Embedded);
+        assert_eq!(config.broker.embedded_port, 4710);
+        assert!(![4001, 4002, 7496, 7497].contains(&config.broker.embedded_port));
+        assert_ne!(config.broker.client_id, config.broker.monitor_client_id);
+    }
+
+    #[test]
+    fn a_user_file_overrides_only_what_it_sets() {
+        let config = Config::from_user_text("[broker]\nclient_id = 5\n", Path::new("/tmp/user.toml")).expect("parses");
+        assert_eq!(config.broker.client_id, 5);
+        assert_eq!(config.broker.embedded_port, 4710);
+        assert_eq!(config.ui.theme, "dark");
+        assert_eq!(config.source.as_deref(), Some(Path::new("/tmp/user.toml")));
+    }
+
+    #[test]
+    fn host_or_port_on_the_command_line_selects_an_external_gateway() {
+        let mut config = Config::defaults().expect("defaults");
+        config.apply_overrides(&CliOverrides { host: None, port: Some(4002), client_id: Some(3) });
+        assert_eq!(config.broker.mode, BrokerMode::External);
+        assert_eq!((config.broker.port, config.broker.client_id), (4002, 3));
+    }
+}

@@ -1,0 +1,26 @@
+//! Where robo-tui keeps its files, per the platform's conventions (XDG on Linux).
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// The user's config file (may not exist).
+    pub config_file: PathBuf,
+    /// The user's theme folder.
+    pub theme_dir: PathBuf,
+    /// Data: the embedded gateway's state, journals.
+    pub data_dir: PathBuf,
+    /// Logs.
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    /// The platform folders, or folders under the temp dir when the platform has none.
+    pub fn discover() -> Paths {
+        let fallback = || std::env::temp_dir().join("robo-tui");
+        let config_dir = dirs::config_dir().map(|d| d.join("robo-tui")).unwrap_or_else(fallback);
+        let data_dir = dirs::data_dir().map(|d| d.join("robo-tui")).unwrap_or_else(fallback);
+        let log_dir = dirs::state_dir().or_else(dirs::cache_dir).map(|d| d.join("robo-tui")).unwrap_or_else(fallback);
+        Paths { config_file: config_dir.join("config.toml"), theme_dir: config_dir.join("themes"), data_dir, log_dir }
+    }
+}

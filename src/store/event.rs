@@ -1,0 +1,109 @@
+//! Events: facts that came in, and the effects applying them asks for.
+
+use super::health::SubsystemStatus;
+use super::signal::Signal;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+/// Everything that can change the store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreEvent {
+    Broker(BrokerEvent),
+    Strategy(StrategyEvent),
+    Subsystem(SubsystemEvent),
+}
+
+/// Facts from the broker task. Values are already converted from the wire's f64 to `Decimal`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BrokerEvent {
+    /// The broker task is about to connect to `address` (attempt 1, 2, …).
+    Connecting {
+        address: String,
+        gateway_origin: String,
+        client_id: i32,
+        attempt: u32,
+    },
+    Handshaking {
+        attempt: u32,
+    },
+    /// The handshake finished.
+    Connected {
+        server_version: i32,
+        connection_time: Option<String>,
+        managed_accounts: Vec<String>,
+    },
+    /// The initial account summary and positions have all arrived.
+    Reconciled,
+    /// The connection is gone; the task will try again at `next_try_at` unless it is `None`.
+    Disconnected {
+        reason: String,
+        next_try_at: Option<DateTime<Utc>>,
+        attempt: u32,
+    },
+    AccountValue {
+        account: String,
+        tag: String,
+        value: String,
+        currency: String,
+    },
+    AccountSummaryEnd,
+    Position {
+        account: String,
+        con_id: i32,
+        symbol: String,
+        currency: String,
+        quantity: Decimal,
+        average_cost: Option<Decimal>,
+    },
+    PositionsEnd,
+    Portfolio {
+        account: String,
+        con_id: i32,
+        symbol: String,
+        currency: String,
+        quantity: Decimal,
+        market_price: Option<Decimal>,
+        market_value: Option<Decimal>,
+        average_cost: Option<Decimal>,
+        unrealized_pnl: Option<Decimal>,
+        realized_pnl: Option<Decimal>,
+    },
+    /// A notice or error from the gateway (global ones have id -1).
+    Notice {
+        id: i32,
+        code: i32,
+        text: String,
+    },
+    /// A message arrived (used for "time since last message" when nothing else changed).
+    Heartbeat,
+}
+
+/// Facts from the strategy task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrategyEvent {
+    Signal(Signal),
+}
+
+/// A subsystem reports its state to the diagnostics registry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubsystemEvent {
+    pub id: String,
+    pub status: SubsystemStatus,
+}
+
+/// What applying an event asks the loop to do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Something a pane shows changed: draw a new frame.
+    pub redraw: bool,
+}
+
+impl Effects {
+    pub fn redraw() -> Self {
+        Effects { redraw: true }
+    }
+
+    pub fn merge(&mut self, other: Effects) {
+        self.redraw |= other.redraw;
+    }
+}

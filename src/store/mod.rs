@@ -1,0 +1,20 @@
+//! The one state store. The app task owns a [`Store`]; the only way to change it is
+//! [`Store::apply`]. Broker and strategy tasks send events over bounded channels; readers
+//! elsewhere get immutable snapshots from a `tokio::sync::watch` channel (see [`snapshot`]).
+
+mod account;
+mod connection;
+mod event;
+mod health;
+mod position;
+mod signal;
+pub mod snapshot;
+mod store;
+
+pub use account::{AccountFigure, AccountKind, AccountState, SUMMARY_TAGS};
+pub use connection::{ConnectionHealth, ConnectionState, FarmState, NoticeRecord};
+pub use event::{BrokerEvent, Effects, StoreEvent, StrategyEvent, SubsystemEvent};
+pub use health::{Health, SubsystemId, SubsystemStatus};
+pub use position::{PositionKey, PositionRow};
+pub use signal::{Signal, SignalSide};
+pub use store::Store;

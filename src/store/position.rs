@@ -1,0 +1,27 @@
+//! Positions: one row per (account, contract).
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Positions are keyed by account and contract id so several accounts never mix.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct PositionKey {
+    pub account: String,
+    pub con_id: i32,
+}
+
+/// A position as the gateway reported it. Each optional value is `None` until its source
+/// (positions for quantity and average cost, portfolio updates for price and value) sent it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PositionRow {
+    pub symbol: String,
+    pub currency: String,
+    pub quantity: Decimal,
+    pub average_cost: Option<Decimal>,
+    pub market_price: Option<Decimal>,
+    pub market_value: Option<Decimal>,
+    pub unrealized_pnl: Option<Decimal>,
+    pub realized_pnl: Option<Decimal>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,572 @@
+//! The reducer: `Store::apply(at, event)` is the only way state changes.
+
+use super::account::{AccountFigure, AccountKind, AccountState};
+use super::connection::{farm_of, ConnectionHealth, ConnectionState, FarmState, NoticeRecord, NOTICE_HISTORY};
+use super::event::{BrokerEvent, Effects, StoreEvent, StrategyEvent, SubsystemEvent};
+use super::health::{Health, SubsystemStatus};
+use super::position::{PositionKey, PositionRow};
+use super::signal::Signal;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+use std::str::FromStr;
+
+/// How many signals the store keeps.
+pub const SIGNAL_HISTORY: usize = 500;
+
+/// All domain state the cockpit shows. Owned by the app task.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Store {
+    pub connection: ConnectionHealth,
+    pub accounts: BTreeMap<String, AccountState>,
+    pub positions: BTreeMap<PositionKey, PositionRow>,
+    /// True once the first PositionEnd arrived on the current connection.
+    pub positions_complete: bool,
+    /// Newest last.
+    pub signals: VecDeque<Signal>,
+    /// Whether any strategy is configured (the Signals pane says so when none is).
+    pub strategies_configured: usize,
+    pub subsystems: BTreeMap<String, SubsystemStatus>,
+    /// Bumped on every applied event that changed something.
+    pub revision: u64,
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Store::default()
+    }
+
+    /// Apply one event that arrived at `at`. Returns what the loop should do next.
+    pub fn apply(&mut self, at: DateTime<Utc>, event: StoreEvent) -> Effects {
+        let effects = match event {
+            StoreEvent::Broker(event) => self.apply_broker(at, event),
+            StoreEvent::Strategy(StrategyEvent::Signal(signal)) => {
+                self.signals.push_back(signal);
+                while self.signals.len() > SIGNAL_HISTORY {
+                    self.signals.pop_front();
+                }
+                Effects::redraw()
+            }
+            StoreEvent::Subsystem(SubsystemEvent { id, status }) => {
+                let restarts = self.subsystems.get(&id).map_or(0, |s| s.restarts);
+                let status = SubsystemStatus { restarts: status.restarts.max(restarts), ..status };
+                self.subsystems.insert(id, status);
+                Effects::redraw()
+            }
+        };
+        if effects.redraw {
+            self.revision += 1;
+        }
+        effects
+    }
+
+    fn apply_broker(&mut self, at: DateTime<Utc>, event: BrokerEvent) -> Effects {
+        let connection = &mut self.connection;
+        match event {
+            BrokerEvent::Connecting { address, gateway_origin, client_id, attempt } => {
+                connection.address = address;
+                connection.gateway_origin = gateway_origin;
+                connection.client_id = client_id;
+                connection.state = ConnectionState::Connecting { attempt };
+            }
+            BrokerEvent::Handshaking { attempt } => {
+                connection.state = ConnectionState::Handshaking { attempt };
+            }
+            BrokerEvent::Connected { server_version, connection_time, managed_accounts } => {
+                connection.server_version = Some(server_version);
+                connection.connection_time = connection_time;
+                connection.connected_at = Some(at);
+                connection.last_message_at = Some(at);
+                connection.state = ConnectionState::Reconciling;
+                for account in &managed_accounts {
+                    self.accounts.entry(account.clone()).or_default();
+                }
+                connection.managed_accounts = managed_accounts;
+                // A new connection starts a new snapshot of positions.
+                self.positions_complete = false;
+            }
+            BrokerEvent::Reconciled => {
+                if matches!(connection.state, ConnectionState::Reconciling) {
+                    connection.state = ConnectionState::Live;
+                }
+            }
+            BrokerEvent::Disconnected { reason, next_try_at, attempt } => {
+                connection.state = match next_try_at {
+                    Some(next_try_at) => ConnectionState::Reconnecting { attempt, next_try_at },
+                    None => ConnectionState::Down { reason: reason.clone() },
+                };
+                connection.notices.push_back(NoticeRecord {
+                    at,
+                    id: -1,
+                    code: 0,
+                    text: format!("disconnected: {reason}"),
+                });
+                trim(&mut connection.notices);
+            }
+            BrokerEvent::AccountValue { account, tag, value, currency } => {
+                connection.last_message_at = Some(at);
+                let figure = AccountFigure { value: parse_decimal(&value), text: value, currency, at };
+                self.accounts.entry(account).or_default().figures.insert(tag, figure);
+            }
+            BrokerEvent::AccountSummaryEnd => {
+                connection.last_message_at = Some(at);
+                for account in self.accounts.values_mut() {
+                    account.summary_complete = true;
+                }
+            }
+            BrokerEvent::Position { account, con_id, symbol, currency, quantity, average_cost } => {
+                connection.last_message_at = Some(at);
+                let key = PositionKey { account, con_id };
+                if quantity.is_zero() {
+                    self.positions.remove(&key);
+                } else {
+                    let row = self.positions.entry(key).or_insert_with(|| PositionRow {
+                        symbol: symbol.clone(),
+                        currency: currency.clone(),
+                        quantity,
+                        average_cost: None,
+                        market_price: None,
+                        market_value: None,
+                        unrealized_pnl: None,
+                        realized_pnl: None,
+                        updated_at: at,
+                    });
+                    row.symbol = symbol;
+                    row.currency = currency;
+                    row.quantity = quantity;
+                    row.average_cost = average_cost.or(row.average_cost);
+                    row.updated_at = at;
+                }
+            }
+            BrokerEvent::PositionsEnd => {
+                connection.last_message_at = Some(at);
+                self.positions_complete = true;
+            }
+            BrokerEvent::Portfolio {
+                account,
+                con_id,
+                symbol,
+                currency,
+                quantity,
+                market_price,
+                market_value,
+                average_cost,
+                unrealized_pnl,
+                realized_pnl,
+            } => {
+                connection.last_message_at = Some(at);
+                let key = PositionKey { account, con_id };
+                if quantity.is_zero() {
+                    self.positions.remove(&key);
+                } else {
+                    let row = self.positions.entry(key).or_insert_with(|| PositionRow {
+                        symbol: symbol.clone(),
+                        currency: currency.clone(),
+                        quantity,
+                        average_cost,
+                        market_price: None,
+                        market_value: None,
+                        unrealized_pnl: None,
+                        realized_pnl: None,
+                        updated_at: at,
+                    });
+                    row.quantity = quantity;
+                    row.market_price = market_price.or(row.market_price);
+                    row.market_value = market_value.or(row.market_value);
+                    row.average_cost = average_cost.or(row.average_cost);
+                    row.unrealized_pnl = unrealized_pnl.or(row.unrealized_pnl);
+                    row.realized_pnl = realized_pnl.or(row.realized_pnl);
+                    row.updated_at = at;
+                }
+            }
+            BrokerEvent::Notice { id, code, text } => {
+                connection.last_message_at = Some(at);
+                if let Some((farm, ok)) = farm_of(code, &text) {
+                    connection.farms.insert(farm, FarmState { code, ok, text: text.clone(), at });
+                }
+                match code {
+                    1100 => connection.state = ConnectionState::Degraded { code },
+                    1101 | 1102 if matches!(connection.state, ConnectionState::Degraded { .. }) => {
+                        connection.state = ConnectionState::Live;
+                    }
+                    _ => {}
+                }
+                connection.notices.push_back(NoticeRecord { at, id, code, text });
+                trim(&mut connection.notices);
+            }
+            BrokerEvent::Heartbeat => {
+                connection.last_message_at = Some(at);
+                // Ages are redrawn by the one-second tick; a heartbeat alone draws nothing.
+                return Effects::default();
+            }
+        }
+        Effects::redraw()
+    }
+
+    /// The account the panes show: the first managed account, or the first one with data.
+    pub fn primary_account(&self) -> Option<&str> {
+        self.connection.managed_accounts.first().or_else(|| self.accounts.keys().next()).map(String::as_str)
+    }
+
+    /// PAPER or LIVE for the primary account; `None` while no account is known.
+    pub fn account_kind(&self) -> Option<AccountKind> {
+        self.primary_account().map(AccountKind::of)
+    }
+
+    /// Positions of one account, in symbol order.
+    pub fn positions_of<'a>(
+        &'a self,
+        account: &'a str,
+    ) -> impl Iterator<Item = (&'a PositionKey, &'a PositionRow)> + 'a {
+        self.positions.iter().filter(move |(key, _)| key.account == account)
+    }
+
+    /// True when every registered subsystem is Ok.
+    pub fn all_subsystems_ok(&self) -> bool {
+        self.subsystems.values().all(|s| s.health == Health::Ok)
+    }
+}
+
+fn trim(notices: &mut VecDeque<NoticeRecord>) {
+    while notices.len() > NOTICE_HISTORY {
+        notices.pop_front();
+    }
+}
+
+/// Account values arrive as strings; numbers become `Decimal`, anything else stays text only.
+fn parse_decimal(value: &str) -> Option<Decimal> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    Decimal::from_str(value).or_else(|_| Decimal::from_scientific(value)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SignalSide;
+    use chrono::TimeZone;
+    use std::time::Duration;
+
+    fn t(secs: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 28, 14, 30, 0).single().expect("valid time") + chrono::Duration::seconds(secs)
+    }
+
+    fn broker(store: &mut Store, secs: i64, event: BrokerEvent) -> Effects {
+        store.apply(t(secs), StoreEvent::Broker(event))
+    }
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).expect("decimal literal")
+    }
+
+    fn connected(store: &mut Store) {
+        broker(
+            store,
+            0,
+            BrokerEvent::Connecting {
+                address: "127.0.0.1:4710".into(),
+                gateway_origin: "embedded".into(),
+                client_id: 7,
+                attempt: 1,
+            },
+        );
+        broker(
+            store,
+            0,
+            BrokerEvent::Connected {
+                server_version: 226,
+                connection_time: None,
+                managed_accounts: vec!["DU1234567".into()],
+            },
+        );
+    }
+
+    #[test]
+    fn a_value_that_has_not_arrived_is_none_not_zero() {
+        let mut store = Store::new();
+        connected(&mut store);
+        let account = &store.accounts["DU1234567"];
+        assert_eq!(account.value("NetLiquidation"), None);
+        assert!(!account.summary_complete);
+    }
+
+    #[test]
+    fn account_values_parse_to_decimal_and_keep_text_and_age() {
+        let mut store = Store::new();
+        connected(&mut store);
+        broker(
+            &mut store,
+            3,
+            BrokerEvent::AccountValue {
+                account: "DU1234567".into(),
+                tag: "NetLiquidation".into(),
+                value: "1000123.45".into(),
+                currency: "USD".into(),
+            },
+        );
+        broker(
+            &mut store,
+            4,
+            BrokerEvent::AccountValue {
+                account: "DU1234567".into(),
+                tag: "AccountType".into(),
+                value: "INDIVIDUAL".into(),
+                currency: String::new(),
+            },
+        );
+        let account = &store.accounts["DU1234567"];
+        let net = account.figure("NetLiquidation").expect("arrived");
+        assert_eq!(net.value, Some(dec("1000123.45")));
+        assert_eq!(net.currency, "USD");
+        assert_eq!(net.at, t(3));
+        let kind = account.figure("AccountType").expect("arrived");
+        assert_eq!(kind.value, None);
+        assert_eq!(kind.text, "INDIVIDUAL");
+        assert_eq!(store.connection.last_message_at, Some(t(4)));
+    }
+
+    #[test]
+    fn connection_moves_from_connecting_to_reconciling_to_live() {
+        let mut store = Store::new();
+        broker(
+            &mut store,
+            0,
+            BrokerEvent::Connecting {
+                address: "127.0.0.1:4710".into(),
+                gateway_origin: "embedded".into(),
+                client_id: 7,
+                attempt: 1,
+            },
+        );
+        assert_eq!(store.connection.state, ConnectionState::Connecting { attempt: 1 });
+        assert_eq!(store.connection.client_id, 7);
+        broker(
+            &mut store,
+            0,
+            BrokerEvent::Connected {
+                server_version: 226,
+                connection_time: Some("20261128 09:30:00 US/Eastern".into()),
+                managed_accounts: vec!["DU1234567".into()],
+            },
+        );
+        assert_eq!(store.connection.state, ConnectionState::Reconciling);
+        assert_eq!(store.connection.server_version, Some(226));
+        broker(&mut store, 1, BrokerEvent::Reconciled);
+        assert!(store.connection.state.is_live());
+        assert_eq!(store.account_kind(), Some(AccountKind::Paper));
+    }
+
+    #[test]
+    fn reconciled_does_not_revive_a_connection_that_dropped() {
+        let mut store = Store::new();
+        connected(&mut store);
+        broker(
+            &mut store,
+            1,
+            BrokerEvent::Disconnected {
+                reason: "gateway closed the connection".into(),
+                next_try_at: Some(t(3)),
+                attempt: 1,
+            },
+        );
+        broker(&mut store, 2, BrokerEvent::Reconciled);
+        assert_eq!(store.connection.state, ConnectionState::Reconnecting { attempt: 1, next_try_at: t(3) });
+    }
+
+    #[test]
+    fn disconnect_without_retry_is_down_with_reason() {
+        let mut store = Store::new();
+        connected(&mut store);
+        broker(
+            &mut store,
+            1,
+            BrokerEvent::Disconnected { reason: "server version 200 is too old".into(), next_try_at: None, attempt: 1 },
+        );
+        assert_eq!(store.connection.state, ConnectionState::Down { reason: "server version 200 is too old".into() });
+    }
+
+    #[test]
+    fn positions_merge_quantity_and_portfolio_values_and_zero_removes() {
+        let mut store = Store::new();
+        connected(&mut store);
+        broker(
+            &mut store,
+            1,
+            BrokerEvent::Position {
+                account: "DU1234567".into(),
+                con_id: 265598,
+                symbol: "AAPL".into(),
+                currency: "USD".into(),
+                quantity: dec("100"),
+                average_cost: Some(dec("150.25")),
+            },
+        );
+        let key = PositionKey { account: "DU1234567".into(), con_id: 265598 };
+        assert_eq!(store.positions[&key].market_value, None);
+        broker(
+            &mut store,
+            2,
+            BrokerEvent::Portfolio {
+                account: "DU1234567".into(),
+                con_id: 265598,
+                symbol: "AAPL".into(),
+                currency: "USD".into(),
+                quantity: dec("100"),
+                market_price: Some(dec("151")),
+                market_value: Some(dec("15100")),
+                average_cost: Some(dec("150.25")),
+                unrealized_pnl: Some(dec("75")),
+                realized_pnl: None,
+            },
+        );
+        let row = &store.positions[&key];
+        assert_eq!(row.market_value, Some(dec("15100")));
+        assert_eq!(row.unrealized_pnl, Some(dec("75")));
+        assert_eq!(row.realized_pnl, None);
+        broker(
+            &mut store,
+            3,
+            BrokerEvent::Position {
+                account: "DU1234567".into(),
+                con_id: 265598,
+                symbol: "AAPL".into(),
+                currency: "USD".into(),
+                quantity: Decimal::ZERO,
+                average_cost: None,
+            },
+        );
+        assert!(store.positions.is_empty());
+    }
+
+    #[test]
+    fn positions_of_two_accounts_never_mix() {
+        let mut store = Store::new();
+        for account in ["DU1", "DU2"] {
+            broker(
+                &mut store,
+                1,
+                BrokerEvent::Position {
+                    account: account.into(),
+                    con_id: 1,
+                    symbol: "SPY".into(),
+                    currency: "USD".into(),
+                    quantity: dec("5"),
+                    average_cost: None,
+                },
+            );
+        }
+        assert_eq!(store.positions_of("DU1").count(), 1);
+        assert_eq!(store.positions_of("DU2").count(), 1);
+        assert_eq!(store.positions.len(), 2);
+    }
+
+    #[test]
+    fn farm_notices_update_farms_and_never_the_connection_state() {
+        let mut store = Store::new();
+        connected(&mut store);
+        broker(&mut store, 1, BrokerEvent::Reconciled);
+        broker(
+            &mut store,
+            2,
+            BrokerEvent::Notice { id: -1, code: 2103, text: "Market data farm connection is broken:usfarm".into() },
+        );
+        assert!(!store.connection.farms["usfarm"].ok);
+        assert!(store.connection.state.is_live());
+        broker(
+            &mut store,
+            3,
+            BrokerEvent::Notice { id: -1, code: 2104, text: "Market data farm connection is OK:usfarm".into() },
+        );
+        assert!(store.connection.farms["usfarm"].ok);
+        assert_eq!(store.connection.notices.len(), 2);
+    }
+
+    #[test]
+    fn link_loss_degrades_and_restore_returns_to_live() {
+        let mut store = Store::new();
+        connected(&mut store);
+        broker(&mut store, 1, BrokerEvent::Reconciled);
+        broker(
+            &mut store,
+            2,
+            BrokerEvent::Notice {
+                id: -1,
+                code: 1100,
+                text: "Connectivity between IB and Trader Workstation has been lost.".into(),
+            },
+        );
+        assert_eq!(store.connection.state, ConnectionState::Degraded { code: 1100 });
+        broker(&mut store, 3, BrokerEvent::Notice { id: -1, code: 1102, text: "restored - data maintained".into() });
+        assert!(store.connection.state.is_live());
+    }
+
+    #[test]
+    fn notice_history_is_bounded() {
+        let mut store = Store::new();
+        for i in 0..(NOTICE_HISTORY as i64 + 10) {
+            broker(&mut store, i, BrokerEvent::Notice { id: -1, code: 2104, text: format!("n{i}") });
+        }
+        assert_eq!(store.connection.notices.len(), NOTICE_HISTORY);
+        assert_eq!(store.connection.notices.back().map(|n| n.text.as_str()), Some("n59"));
+    }
+
+    #[test]
+    fn heartbeat_ages_without_asking_for_a_frame() {
+        let mut store = Store::new();
+        let before = store.revision;
+        let effects = broker(&mut store, 9, BrokerEvent::Heartbeat);
+        assert!(!effects.redraw);
+        assert_eq!(store.revision, before);
+        assert_eq!(store.connection.last_message_at, Some(t(9)));
+    }
+
+    #[test]
+    fn subsystem_reports_keep_the_highest_restart_count() {
+        let mut store = Store::new();
+        let status = |health, restarts| SubsystemStatus {
+            health,
+            load_time: Some(Duration::from_millis(3)),
+            detail: String::new(),
+            errors: vec![],
+            restarts,
+            since: t(0),
+        };
+        store.apply(
+            t(0),
+            StoreEvent::Subsystem(SubsystemEvent { id: "strategy".into(), status: status(Health::Failed, 2) }),
+        );
+        store.apply(
+            t(1),
+            StoreEvent::Subsystem(SubsystemEvent { id: "strategy".into(), status: status(Health::Ok, 0) }),
+        );
+        assert_eq!(store.subsystems["strategy"].restarts, 2);
+        assert_eq!(store.subsystems["strategy"].health, Health::Ok);
+        assert!(store.all_subsystems_ok());
+        store.apply(
+            t(2),
+            StoreEvent::Subsystem(SubsystemEvent { id: "theme".into(), status: status(Health::Degraded, 0) }),
+        );
+        assert!(!store.all_subsystems_ok());
+    }
+
+    #[test]
+    fn signals_are_kept_newest_last_and_bounded() {
+        let mut store = Store::new();
+        for i in 0..(SIGNAL_HISTORY as i64 + 5) {
+            let signal = Signal {
+                at: t(i),
+                symbol: "SPY".into(),
+                strategy: "sma".into(),
+                side: SignalSide::Buy,
+                strength: Decimal::ONE,
+                reason: format!("s{i}"),
+            };
+            store.apply(t(i), StoreEvent::Strategy(StrategyEvent::Signal(signal)));
+        }
+        assert_eq!(store.signals.len(), SIGNAL_HISTORY);
+        assert_eq!(store.signals.back().map(|s| s.reason.as_str()), Some("s504"));
+    }
+}

@@ -1,0 +1,1 @@
+//! The cockpit's panes, popups and layout. Rendering is a pure function of `&Store`, the view state and the theme.
