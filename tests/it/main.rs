@@ -1,1 +1,7 @@
-//! The one integration test crate: modules per area, all over real TCP.
+//! The one integration test crate: modules per area, all over real TCP against the simulated
+//! gateway, with the real `ibapi` client underneath.
+
+mod broker;
+mod check;
+mod support;
+mod tmux;

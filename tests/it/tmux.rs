@@ -1,0 +1,111 @@
+//! End-to-end in a real terminal: robo-tui in a detached tmux session, driven with
+//! `send-keys` and read with `capture-pane`. Skips (and says so) when tmux is missing.
+
+use crate::support::Sandbox;
+use std::process::{Command, Output};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+fn tmux_available() -> bool {
+    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+}
+
+/// A tmux server of its own (`-L`), so tests never touch the developer's sessions.
+pub struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    pub fn start(name: &str, width: u16, height: u16, shell_command: &str) -> Tmux {
+        let tmux = Tmux { socket: format!("robo-tui-test-{}-{name}", std::process::id()), session: name.to_string() };
+        let output = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            "bash",
+            "--norc",
+            "--noprofile",
+            "-c",
+            shell_command,
+        ]);
+        assert!(output.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&output.stderr));
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("run tmux")
+    }
+
+    pub fn send_keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend_from_slice(keys);
+        let output = self.run(&args);
+        assert!(output.status.success(), "send-keys: {}", String::from_utf8_lossy(&output.stderr));
+    }
+
+    pub fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", &self.session]).stdout).into_owned()
+    }
+
+    /// Wait until the screen satisfies `check`, returning it; panics with the screen otherwise.
+    pub fn wait_for(&self, what: &str, timeout: Duration, check: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if check(&screen) {
+                return screen;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// The shell command that runs robo-tui in the sandbox, then reports how it ended and the tty
+/// modes (raw mode off means `icanon` and `echo` are back).
+fn cockpit_command(sandbox: &Sandbox, args: &str) -> String {
+    let env: Vec<String> = sandbox.env().into_iter().map(|(k, v)| format!("{k}='{v}'")).collect();
+    format!(
+        "{} '{}' {args}; echo \"EXIT=$?\"; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo MODES; sleep 60",
+        env.join(" "),
+        env!("CARGO_BIN_EXE_robo-tui")
+    )
+}
+
+#[test]
+fn cockpit_shows_the_paper_account_and_quits_restoring_the_terminal() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it; apt-get install -y tmux)");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let tmux = Tmux::start("cockpit", 120, 40, &cockpit_command(&sandbox, "--embedded-port 0"));
+    let screen = tmux.wait_for("the account figures", Duration::from_secs(30), |s| {
+        s.contains("DU1234567") && s.contains("PAPER") && s.contains("NetLiquidation") && s.contains("live")
+    });
+    // A NetLiquidation figure arrived: the line carries digits, not the `--` placeholder.
+    let net = screen.lines().find(|l| l.contains("NetLiquidation")).expect("NetLiquidation line");
+    assert!(net.chars().any(|c| c.is_ascii_digit()), "no figure yet: {net}\n{screen}");
+    for pane in ["Accounts", "Positions", "Connection", "Signals", "Diagnostics"] {
+        assert!(screen.contains(pane), "pane {pane} missing:\n{screen}");
+    }
+    tmux.send_keys(&["q"]);
+    let screen = tmux.wait_for("the process to exit", Duration::from_secs(10), |s| s.contains("MODES"));
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(screen.contains("icanon echo"), "terminal left in raw mode:\n{screen}");
+    assert!(!screen.contains("NetLiquidation"), "alternate screen not left:\n{screen}");
+}
