@@ -60,12 +60,27 @@ impl AccountKind {
     }
 }
 
+/// How many NetLiquidation values the session sparkline keeps.
+pub const NET_LIQ_HISTORY: usize = 240;
+
+/// Account P&L from `reqPnL`, each figure `None` until it arrived.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountPnl {
+    pub daily: Option<Decimal>,
+    pub unrealized: Option<Decimal>,
+    pub realized: Option<Decimal>,
+    pub at: DateTime<Utc>,
+}
+
 /// Everything known about one managed account. A tag that has not arrived is absent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AccountState {
     pub figures: BTreeMap<String, AccountFigure>,
     /// True once the gateway sent the end of the first account summary batch.
     pub summary_complete: bool,
+    pub pnl: Option<AccountPnl>,
+    /// NetLiquidation over the session, oldest first, one entry per change.
+    pub net_liq_history: std::collections::VecDeque<Decimal>,
 }
 
 impl AccountState {

@@ -90,6 +90,8 @@ pub struct ConnectionHealth {
     /// Farm name (`usfarm`, `ushmds`, `secdefnj`, …) to its last notice.
     pub farms: BTreeMap<String, FarmState>,
     pub notices: VecDeque<NoticeRecord>,
+    /// The latest `reqCurrentTime` round trip.
+    pub round_trip: Option<std::time::Duration>,
 }
 
 impl Default for ConnectionHealth {
@@ -106,6 +108,7 @@ impl Default for ConnectionHealth {
             managed_accounts: Vec::new(),
             farms: BTreeMap::new(),
             notices: VecDeque::new(),
+            round_trip: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Events: facts that came in, and the effects applying them asks for.
 
 use super::health::SubsystemStatus;
+use super::quote::{MarketDataKind, TickField};
 use super::signal::Signal;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -73,6 +74,51 @@ pub enum BrokerEvent {
         id: i32,
         code: i32,
         text: String,
+    },
+    /// Account P&L from `reqPnL`.
+    Pnl {
+        account: String,
+        daily: Option<Decimal>,
+        unrealized: Option<Decimal>,
+        realized: Option<Decimal>,
+    },
+    /// Position P&L from `reqPnLSingle`; it owns a position's P&L figures.
+    PnlSingle {
+        account: String,
+        con_id: i32,
+        daily: Option<Decimal>,
+        unrealized: Option<Decimal>,
+        realized: Option<Decimal>,
+    },
+    /// A market data tick for a watched symbol.
+    Tick {
+        symbol: String,
+        field: TickField,
+        value: Decimal,
+    },
+    /// The market data type the gateway reported for a symbol's subscription.
+    MarketDataType {
+        symbol: String,
+        kind: MarketDataKind,
+    },
+    /// A 5-second real-time bar.
+    Bar {
+        symbol: String,
+        time: DateTime<Utc>,
+        open: Decimal,
+        high: Decimal,
+        low: Decimal,
+        close: Decimal,
+        volume: Decimal,
+    },
+    /// A symbol's market data could not be had (unknown symbol, no entitlement, …).
+    QuoteProblem {
+        symbol: String,
+        text: String,
+    },
+    /// The round trip of a `reqCurrentTime` probe.
+    RoundTrip {
+        micros: u64,
     },
     /// A message arrived (used for "time since last message" when nothing else changed).
     Heartbeat,

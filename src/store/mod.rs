@@ -7,6 +7,7 @@ mod connection;
 mod event;
 mod health;
 mod position;
+mod quote;
 mod signal;
 pub mod snapshot;
 mod store;
@@ -16,5 +17,6 @@ pub use connection::{ConnectionHealth, ConnectionState, FarmState, NoticeRecord}
 pub use event::{BrokerEvent, Effects, StoreEvent, StrategyEvent, SubsystemEvent};
 pub use health::{Health, SubsystemId, SubsystemStatus};
 pub use position::{PositionKey, PositionRow};
+pub use quote::{MarketDataKind, Quote, TickField, BAR_HISTORY};
 pub use signal::{Signal, SignalSide};
 pub use store::Store;

@@ -11,8 +11,9 @@ pub struct PositionKey {
     pub con_id: i32,
 }
 
-/// A position as the gateway reported it. Each optional value is `None` until its source
-/// (positions for quantity and average cost, portfolio updates for price and value) sent it.
+/// A position as the gateway reported it. Each optional value is `None` until its one owning
+/// source sent it: positions own quantity and average cost, portfolio updates own market
+/// price and value, `reqPnLSingle` owns the P&L figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PositionRow {
     pub symbol: String,
@@ -23,5 +24,6 @@ pub struct PositionRow {
     pub market_value: Option<Decimal>,
     pub unrealized_pnl: Option<Decimal>,
     pub realized_pnl: Option<Decimal>,
+    pub daily_pnl: Option<Decimal>,
     pub updated_at: DateTime<Utc>,
 }

@@ -1,10 +1,11 @@
 //! The reducer: `Store::apply(at, event)` is the only way state changes.
 
-use super::account::{AccountFigure, AccountKind, AccountState};
+use super::account::{AccountFigure, AccountKind, AccountPnl, AccountState, NET_LIQ_HISTORY};
 use super::connection::{farm_of, ConnectionHealth, ConnectionState, FarmState, NoticeRecord, NOTICE_HISTORY};
 use super::event::{BrokerEvent, Effects, StoreEvent, StrategyEvent, SubsystemEvent};
 use super::health::{Health, SubsystemStatus};
 use super::position::{PositionKey, PositionRow};
+use super::quote::Quote;
 use super::signal::Signal;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -23,6 +24,10 @@ pub struct Store {
     pub positions: BTreeMap<PositionKey, PositionRow>,
     /// True once the first PositionEnd arrived on the current connection.
     pub positions_complete: bool,
+    /// Market data per symbol, for the watchlist and order tickets.
+    pub quotes: BTreeMap<String, Quote>,
+    /// The configured watchlist symbols, in order (position symbols are added when shown).
+    pub watchlist: Vec<String>,
     /// Newest last.
     pub signals: VecDeque<Signal>,
     /// Whether any strategy is configured (the Signals pane says so when none is).
@@ -107,7 +112,18 @@ impl Store {
             BrokerEvent::AccountValue { account, tag, value, currency } => {
                 connection.last_message_at = Some(at);
                 let figure = AccountFigure { value: parse_decimal(&value), text: value, currency, at };
-                self.accounts.entry(account).or_default().figures.insert(tag, figure);
+                let state = self.accounts.entry(account).or_default();
+                if tag == "NetLiquidation" {
+                    if let Some(value) = figure.value {
+                        if state.net_liq_history.back() != Some(&value) {
+                            if state.net_liq_history.len() == NET_LIQ_HISTORY {
+                                state.net_liq_history.pop_front();
+                            }
+                            state.net_liq_history.push_back(value);
+                        }
+                    }
+                }
+                state.figures.insert(tag, figure);
             }
             BrokerEvent::AccountSummaryEnd => {
                 connection.last_message_at = Some(at);
@@ -130,6 +146,7 @@ impl Store {
                         market_value: None,
                         unrealized_pnl: None,
                         realized_pnl: None,
+                        daily_pnl: None,
                         updated_at: at,
                     });
                     row.symbol = symbol;
@@ -152,8 +169,9 @@ impl Store {
                 market_price,
                 market_value,
                 average_cost,
-                unrealized_pnl,
-                realized_pnl,
+                // reqPnLSingle owns a position's P&L; the portfolio's copy is not used.
+                unrealized_pnl: _,
+                realized_pnl: _,
             } => {
                 connection.last_message_at = Some(at);
                 let key = PositionKey { account, con_id };
@@ -169,14 +187,13 @@ impl Store {
                         market_value: None,
                         unrealized_pnl: None,
                         realized_pnl: None,
+                        daily_pnl: None,
                         updated_at: at,
                     });
                     row.quantity = quantity;
                     row.market_price = market_price.or(row.market_price);
                     row.market_value = market_value.or(row.market_value);
                     row.average_cost = average_cost.or(row.average_cost);
-                    row.unrealized_pnl = unrealized_pnl.or(row.unrealized_pnl);
-                    row.realized_pnl = realized_pnl.or(row.realized_pnl);
                     row.updated_at = at;
                 }
             }
@@ -194,6 +211,38 @@ impl Store {
                 }
                 connection.notices.push_back(NoticeRecord { at, id, code, text });
                 trim(&mut connection.notices);
+            }
+            BrokerEvent::Pnl { account, daily, unrealized, realized } => {
+                connection.last_message_at = Some(at);
+                self.accounts.entry(account).or_default().pnl = Some(AccountPnl { daily, unrealized, realized, at });
+            }
+            BrokerEvent::PnlSingle { account, con_id, daily, unrealized, realized } => {
+                connection.last_message_at = Some(at);
+                // P&L for a position we no longer hold (or not yet) has no row to go to.
+                let Some(row) = self.positions.get_mut(&PositionKey { account, con_id }) else {
+                    return Effects::default();
+                };
+                row.daily_pnl = daily.or(row.daily_pnl);
+                row.unrealized_pnl = unrealized.or(row.unrealized_pnl);
+                row.realized_pnl = realized.or(row.realized_pnl);
+            }
+            BrokerEvent::Tick { symbol, field, value } => {
+                connection.last_message_at = Some(at);
+                self.quotes.entry(symbol).or_default().set(field, value, at);
+            }
+            BrokerEvent::MarketDataType { symbol, kind } => {
+                self.quotes.entry(symbol).or_default().kind = Some(kind);
+            }
+            BrokerEvent::Bar { symbol, close, .. } => {
+                connection.last_message_at = Some(at);
+                self.quotes.entry(symbol).or_default().push_bar(close);
+            }
+            BrokerEvent::QuoteProblem { symbol, text } => {
+                self.quotes.entry(symbol).or_default().problem = Some(text);
+            }
+            BrokerEvent::RoundTrip { micros } => {
+                connection.last_message_at = Some(at);
+                connection.round_trip = Some(std::time::Duration::from_micros(micros));
             }
             BrokerEvent::Heartbeat => {
                 connection.last_message_at = Some(at);
@@ -424,7 +473,22 @@ mod tests {
         );
         let row = &store.positions[&key];
         assert_eq!(row.market_value, Some(dec("15100")));
+        // The portfolio's P&L is not used: reqPnLSingle owns a position's P&L.
+        assert_eq!(row.unrealized_pnl, None);
+        broker(
+            &mut store,
+            2,
+            BrokerEvent::PnlSingle {
+                account: "DU1234567".into(),
+                con_id: 265598,
+                daily: Some(dec("-12.5")),
+                unrealized: Some(dec("75")),
+                realized: None,
+            },
+        );
+        let row = &store.positions[&key];
         assert_eq!(row.unrealized_pnl, Some(dec("75")));
+        assert_eq!(row.daily_pnl, Some(dec("-12.5")));
         assert_eq!(row.realized_pnl, None);
         broker(
             &mut store,
@@ -501,6 +565,88 @@ mod tests {
         assert_eq!(store.connection.state, ConnectionState::Degraded { code: 1100 });
         broker(&mut store, 3, BrokerEvent::Notice { id: -1, code: 1102, text: "restored - data maintained".into() });
         assert!(store.connection.state.is_live());
+    }
+
+    #[test]
+    fn net_liquidation_history_records_changes_only() {
+        let mut store = Store::new();
+        for (i, value) in ["100", "100", "101", "99.5"].iter().enumerate() {
+            broker(
+                &mut store,
+                i as i64,
+                BrokerEvent::AccountValue {
+                    account: "DU1".into(),
+                    tag: "NetLiquidation".into(),
+                    value: value.to_string(),
+                    currency: "USD".into(),
+                },
+            );
+        }
+        let history: Vec<_> = store.accounts["DU1"].net_liq_history.iter().copied().collect();
+        assert_eq!(history, vec![dec("100"), dec("101"), dec("99.5")]);
+    }
+
+    #[test]
+    fn account_pnl_keeps_unknown_parts_unknown() {
+        let mut store = Store::new();
+        broker(
+            &mut store,
+            1,
+            BrokerEvent::Pnl {
+                account: "DU1".into(),
+                daily: Some(dec("12.5")),
+                unrealized: None,
+                realized: Some(Decimal::ZERO),
+            },
+        );
+        let pnl = store.accounts["DU1"].pnl.as_ref().expect("pnl");
+        assert_eq!((pnl.daily, pnl.unrealized, pnl.realized), (Some(dec("12.5")), None, Some(Decimal::ZERO)));
+    }
+
+    #[test]
+    fn ticks_bars_and_data_type_build_a_quote() {
+        use crate::store::{MarketDataKind, TickField};
+        let mut store = Store::new();
+        broker(&mut store, 1, BrokerEvent::Tick { symbol: "SPY".into(), field: TickField::Bid, value: dec("561.01") });
+        broker(&mut store, 2, BrokerEvent::MarketDataType { symbol: "SPY".into(), kind: MarketDataKind::Live });
+        broker(
+            &mut store,
+            3,
+            BrokerEvent::Bar {
+                symbol: "SPY".into(),
+                time: t(3),
+                open: dec("1"),
+                high: dec("2"),
+                low: dec("0.5"),
+                close: dec("1.5"),
+                volume: dec("10"),
+            },
+        );
+        let quote = &store.quotes["SPY"];
+        assert_eq!(quote.bid, Some(dec("561.01")));
+        assert_eq!(quote.ask, None);
+        assert_eq!(quote.kind, Some(MarketDataKind::Live));
+        assert_eq!(quote.bars.back(), Some(&dec("1.5")));
+        assert_eq!(quote.updated_at, Some(t(1)));
+    }
+
+    #[test]
+    fn pnl_for_an_unknown_position_changes_nothing() {
+        let mut store = Store::new();
+        let before = store.clone();
+        let effects = broker(
+            &mut store,
+            1,
+            BrokerEvent::PnlSingle {
+                account: "DU1".into(),
+                con_id: 9,
+                daily: Some(dec("1")),
+                unrealized: None,
+                realized: None,
+            },
+        );
+        assert!(!effects.redraw);
+        assert_eq!(store.positions, before.positions);
     }
 
     #[test]
