@@ -23,6 +23,13 @@ pub struct ConfigFile {
     broker: Option<BrokerFile>,
     ui: Option<UiFile>,
     log: Option<LogFile>,
+    watchlist: Option<WatchlistFile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WatchlistFile {
+    symbols: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -83,7 +90,10 @@ impl ConfigFile {
         };
         let ui = UiFile { theme: pick(over.ui.and_then(|u| u.theme), self.ui.and_then(|u| u.theme)) };
         let log = LogFile { level: pick(over.log.and_then(|l| l.level), self.log.and_then(|l| l.level)) };
-        ConfigFile { path: over.path, broker: Some(broker), ui: Some(ui), log: Some(log) }
+        let watchlist = WatchlistFile {
+            symbols: pick(over.watchlist.and_then(|w| w.symbols), self.watchlist.and_then(|w| w.symbols)),
+        };
+        ConfigFile { path: over.path, broker: Some(broker), ui: Some(ui), log: Some(log), watchlist: Some(watchlist) }
     }
 
     /// Check every value and produce the resolved config.
@@ -130,7 +140,24 @@ impl ConfigFile {
                 message: format!("expected one of error, warn, info, debug, trace; found {level:?}"),
             });
         }
+        let mut symbols = Vec::new();
+        for symbol in self.watchlist.and_then(|w| w.symbols).unwrap_or_default() {
+            let valid = !symbol.is_empty()
+                && symbol.len() <= 12
+                && symbol.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '.' || c == ' ');
+            if !valid {
+                return Err(ConfigError::Value {
+                    path,
+                    key: "watchlist.symbols",
+                    message: format!("{symbol:?} is not a ticker symbol (upper-case letters, digits, '.', at most 12)"),
+                });
+            }
+            if !symbols.contains(&symbol) {
+                symbols.push(symbol);
+            }
+        }
         Ok(Config {
+            watchlist: symbols,
             broker: BrokerConfig {
                 mode,
                 host: broker.host.ok_or_else(|| missing("broker.host"))?,

@@ -50,6 +50,8 @@ pub struct Config {
     pub broker: BrokerConfig,
     pub ui: UiConfig,
     pub log: LogConfig,
+    /// Symbols quoted in the watchlist besides the positions' symbols.
+    pub watchlist: Vec<String>,
     /// The user file laid over the defaults, if one was read.
     pub source: Option<PathBuf>,
 }
@@ -119,6 +121,24 @@ mod tests {
         assert_eq!(config.broker.embedded_port, 4710);
         assert_eq!(config.ui.theme, "dark");
         assert_eq!(config.source.as_deref(), Some(Path::new("/tmp/user.toml")));
+    }
+
+    #[test]
+    fn a_bad_watchlist_symbol_is_named() {
+        let error = Config::from_user_text("[watchlist]\nsymbols = [\"SPY\", \"spy;rm\"]\n", Path::new("/tmp/w.toml"))
+            .expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "/tmp/w.toml: watchlist.symbols: \"spy;rm\" is not a ticker symbol (upper-case letters, digits, '.', at most 12)"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_line_and_column() {
+        let error =
+            Config::from_user_text("[broker]\nclient_idd = 5\n", Path::new("/tmp/u.toml")).expect_err("refused");
+        let text = error.to_string();
+        assert!(text.starts_with("/tmp/u.toml:2:1: unknown field `client_idd`"), "{text}");
     }
 
     #[test]

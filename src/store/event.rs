@@ -12,6 +12,13 @@ pub enum StoreEvent {
     Broker(BrokerEvent),
     Strategy(StrategyEvent),
     Subsystem(SubsystemEvent),
+    Session(SessionEvent),
+}
+
+/// Facts about this session that come from configuration, not from a task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent {
+    Configured { watchlist: Vec<String>, strategies: usize },
 }
 
 /// Facts from the broker task. Values are already converted from the wire's f64 to `Decimal`.

@@ -14,7 +14,7 @@ mod store;
 
 pub use account::{AccountFigure, AccountKind, AccountState, SUMMARY_TAGS};
 pub use connection::{ConnectionHealth, ConnectionState, FarmState, NoticeRecord};
-pub use event::{BrokerEvent, Effects, StoreEvent, StrategyEvent, SubsystemEvent};
+pub use event::{BrokerEvent, Effects, SessionEvent, StoreEvent, StrategyEvent, SubsystemEvent};
 pub use health::{Health, SubsystemId, SubsystemStatus};
 pub use position::{PositionKey, PositionRow};
 pub use quote::{MarketDataKind, Quote, TickField, BAR_HISTORY};

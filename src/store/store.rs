@@ -2,7 +2,7 @@
 
 use super::account::{AccountFigure, AccountKind, AccountPnl, AccountState, NET_LIQ_HISTORY};
 use super::connection::{farm_of, ConnectionHealth, ConnectionState, FarmState, NoticeRecord, NOTICE_HISTORY};
-use super::event::{BrokerEvent, Effects, StoreEvent, StrategyEvent, SubsystemEvent};
+use super::event::{BrokerEvent, Effects, SessionEvent, StoreEvent, StrategyEvent, SubsystemEvent};
 use super::health::{Health, SubsystemStatus};
 use super::position::{PositionKey, PositionRow};
 use super::quote::Quote;
@@ -51,6 +51,11 @@ impl Store {
                 while self.signals.len() > SIGNAL_HISTORY {
                     self.signals.pop_front();
                 }
+                Effects::redraw()
+            }
+            StoreEvent::Session(SessionEvent::Configured { watchlist, strategies }) => {
+                self.watchlist = watchlist;
+                self.strategies_configured = strategies;
                 Effects::redraw()
             }
             StoreEvent::Subsystem(SubsystemEvent { id, status }) => {
