@@ -1,1 +1,3 @@
 //! The one integration test crate: modules per area, all over real TCP.
+
+mod gateway;
