@@ -212,7 +212,19 @@ impl<'a> Subscriptions<'a> {
     {
         match subscription {
             Ok(stream) => {
-                self.reporter_for(&id).pending("waiting for the first data");
+                // Bars come every five seconds and position P&L when it changes: for those an
+                // accepted request is a loaded subscription. The others load with their data.
+                match &id {
+                    FeedId::Bars(_) => {
+                        let count = self.quoted.len();
+                        self.reporter_for(&id).ok(format!("5-second bars requested for {count} symbols"));
+                    }
+                    FeedId::PnlSingle(_) => {
+                        let count = self.pnl_single.len();
+                        self.reporter_for(&id).ok(format!("requested for {count} positions"));
+                    }
+                    _ => self.reporter_for(&id).pending("waiting for the first data"),
+                }
                 self.feeds.push(feeds::feed(id, stream, convert));
             }
             Err(error) => {
@@ -283,9 +295,7 @@ impl<'a> Subscriptions<'a> {
             }
             Feed::Complete(id) => {
                 let detail = match &id {
-                    FeedId::MarketData(_) => format!("{} symbols quoted", self.quoted.len()),
-                    FeedId::Bars(_) => format!("{} symbols with bars", self.quoted.len()),
-                    FeedId::PnlSingle(_) => format!("{} positions", self.pnl_single.len()),
+                    FeedId::MarketData(_) => format!("streaming for {} symbols", self.quoted.len()),
                     _ => "streaming".to_string(),
                 };
                 self.reporter_for(&id).ok(detail);
