@@ -70,6 +70,10 @@ enum Command {
     Check {
         #[command(flatten)]
         connect: ConnectArgs,
+        /// Print the report as JSON. Exit codes: 0 all loaded, 1 a subsystem failed,
+        /// 2 gateway unreachable, 3 handshake failed or client id in use.
+        #[arg(long)]
+        json: bool,
     },
     /// Run the simulated IB Gateway standalone.
     Gateway(robo_tui::gateway::GatewayArgs),
@@ -107,8 +111,9 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Run { connect }) => {
             run_cockpit(connect.merged(&cli.connect).options(SessionKind::Trader, true)).await
         }
-        Some(Command::Check { connect }) => {
-            let report = app::check::run(connect.merged(&cli.connect).options(SessionKind::Trader, false)).await;
+        Some(Command::Check { connect, json }) => {
+            let options = connect.merged(&cli.connect).options(SessionKind::Trader, false);
+            let report = app::check::run(options, json).await;
             print!("{}", report.text);
             Ok(report.exit_code)
         }

@@ -4,7 +4,7 @@ use super::backoff::Backoff;
 use super::convert::describe_connect_error;
 use super::feeds::{self, Feed, FeedId, Feeds};
 use crate::diagnostics::{error_chain, Reporter};
-use crate::store::{BrokerEvent, StoreEvent, SUMMARY_TAGS};
+use crate::store::{BrokerEvent, DisconnectKind, StoreEvent, SUMMARY_TAGS};
 use chrono::Utc;
 use futures::StreamExt;
 use ibapi::accounts::types::ContractId;
@@ -118,12 +118,13 @@ pub async fn run(
                     }
                     SessionEnd::Lost(reason) => {
                         client.disconnect().await;
-                        super::ConnectFailure { reason, retry: true }
+                        super::ConnectFailure { kind: DisconnectKind::Lost, reason, retry: true }
                     }
                 }
             }
             Ok(Err(error)) => describe_connect_error(&error, settings.client_id),
             Err(_) => super::ConnectFailure {
+                kind: DisconnectKind::Handshake,
                 reason: format!(
                     "no answer within {}s: the gateway accepts connections but does not finish the handshake",
                     settings.connect_timeout.as_secs()
@@ -134,7 +135,11 @@ pub async fn run(
         tracing::warn!(address = %settings.address, reason = %failure.reason, "broker connection failed");
         if !failure.retry || !settings.reconnect {
             reporter.failed(format!("cannot connect to {}", settings.address), vec![failure.reason.clone()]);
-            send(&events, BrokerEvent::Disconnected { reason: failure.reason, next_try_at: None, attempt }).await;
+            send(
+                &events,
+                BrokerEvent::Disconnected { kind: failure.kind, reason: failure.reason, next_try_at: None, attempt },
+            )
+            .await;
             // Stay alive for commands so the app can still shut down in order.
             while let Some(command) = commands.recv().await {
                 if command == BrokerCommand::Shutdown {
@@ -146,8 +151,16 @@ pub async fn run(
         let delay = backoff.next_delay();
         let next_try_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
         reporter.degraded(format!("reconnecting in {:.1}s", delay.as_secs_f32()), vec![failure.reason.clone()]);
-        send(&events, BrokerEvent::Disconnected { reason: failure.reason, next_try_at: Some(next_try_at), attempt })
-            .await;
+        send(
+            &events,
+            BrokerEvent::Disconnected {
+                kind: failure.kind,
+                reason: failure.reason,
+                next_try_at: Some(next_try_at),
+                attempt,
+            },
+        )
+        .await;
         tokio::select! {
             biased;
             command = commands.recv() => {
@@ -360,8 +373,7 @@ async fn connected(
     let mut probe_timer = tokio::time::interval(settings.probe_after);
     probe_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     probe_timer.reset();
-    let mut probe: Option<std::pin::Pin<Box<dyn std::future::Future<Output = (Instant, ProbeResult)> + Send + '_>>> =
-        None;
+    let mut probe: Option<Probe<'_>> = None;
 
     loop {
         if !reconciled && subscriptions.reconciled() {
@@ -417,3 +429,5 @@ async fn connected(
 }
 
 type ProbeResult = Result<Result<(), ibapi::Error>, tokio::time::error::Elapsed>;
+/// A `reqCurrentTime` in flight: when it was sent and what came back.
+type Probe<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = (Instant, ProbeResult)> + Send + 'a>>;

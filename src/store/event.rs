@@ -1,5 +1,6 @@
 //! Events: facts that came in, and the effects applying them asks for.
 
+use super::connection::DisconnectKind;
 use super::health::SubsystemStatus;
 use super::quote::{MarketDataKind, TickField};
 use super::signal::Signal;
@@ -44,6 +45,7 @@ pub enum BrokerEvent {
     Reconciled,
     /// The connection is gone; the task will try again at `next_try_at` unless it is `None`.
     Disconnected {
+        kind: DisconnectKind,
         reason: String,
         next_try_at: Option<DateTime<Utc>>,
         attempt: u32,

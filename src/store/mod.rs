@@ -8,15 +8,15 @@ mod event;
 mod health;
 mod position;
 mod quote;
+mod reducer;
 mod signal;
 pub mod snapshot;
-mod store;
 
 pub use account::{AccountFigure, AccountKind, AccountState, SUMMARY_TAGS};
-pub use connection::{ConnectionHealth, ConnectionState, FarmState, NoticeRecord};
+pub use connection::{ConnectionHealth, ConnectionState, DisconnectKind, FarmState, NoticeRecord};
 pub use event::{BrokerEvent, Effects, SessionEvent, StoreEvent, StrategyEvent, SubsystemEvent};
 pub use health::{Health, SubsystemId, SubsystemStatus};
 pub use position::{PositionKey, PositionRow};
 pub use quote::{MarketDataKind, Quote, TickField, BAR_HISTORY};
+pub use reducer::Store;
 pub use signal::{Signal, SignalSide};
-pub use store::Store;

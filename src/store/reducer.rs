@@ -101,7 +101,8 @@ impl Store {
                     connection.state = ConnectionState::Live;
                 }
             }
-            BrokerEvent::Disconnected { reason, next_try_at, attempt } => {
+            BrokerEvent::Disconnected { kind, reason, next_try_at, attempt } => {
+                connection.last_failure = Some(kind);
                 connection.state = match next_try_at {
                     Some(next_try_at) => ConnectionState::Reconnecting { attempt, next_try_at },
                     None => ConnectionState::Down { reason: reason.clone() },
@@ -300,7 +301,7 @@ fn parse_decimal(value: &str) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SignalSide;
+    use crate::store::{DisconnectKind, SignalSide};
     use chrono::TimeZone;
     use std::time::Duration;
 
@@ -421,6 +422,7 @@ mod tests {
             &mut store,
             1,
             BrokerEvent::Disconnected {
+                kind: DisconnectKind::Lost,
                 reason: "gateway closed the connection".into(),
                 next_try_at: Some(t(3)),
                 attempt: 1,
@@ -437,7 +439,12 @@ mod tests {
         broker(
             &mut store,
             1,
-            BrokerEvent::Disconnected { reason: "server version 200 is too old".into(), next_try_at: None, attempt: 1 },
+            BrokerEvent::Disconnected {
+                kind: DisconnectKind::Handshake,
+                reason: "server version 200 is too old".into(),
+                next_try_at: None,
+                attempt: 1,
+            },
         );
         assert_eq!(store.connection.state, ConnectionState::Down { reason: "server version 200 is too old".into() });
     }
