@@ -248,7 +248,12 @@ pub fn validate(t: &Ticket, tick: Decimal) -> Result<ValidTicket, Reject> {
             ))
         }
     };
-    let quantity = Decimal::from_str(t.quantity.trim()).map_err(|_| {
+    let raw_qty = if t.quantity.trim().is_empty() {
+        "0"
+    } else {
+        t.quantity.trim()
+    };
+    let quantity = Decimal::from_str(raw_qty).map_err(|_| {
         Reject::new(
             201,
             format!(

@@ -697,9 +697,11 @@ impl Session {
             }
             Request::Executions(r) => {
                 let req_id = r.req_id.unwrap_or(0);
-                let msgs = shared
-                    .engine()
-                    .execution_reports(req_id, &r.execution_filter.unwrap_or_default());
+                let msgs = shared.engine().execution_reports(
+                    client_id,
+                    req_id,
+                    &r.execution_filter.unwrap_or_default(),
+                );
                 for o in msgs {
                     self.push(&o);
                 }
