@@ -573,11 +573,9 @@ async fn what_if_reports_margin_and_commission_and_places_nothing() {
     let mut open = within("open orders", client.all_open_orders())
         .await
         .expect("open orders");
-    match within("end", open.next()).await {
-        Some(Ok(SubscriptionItem::Data(Orders::OrderData(d)))) => {
-            panic!("what-if order was placed: {d:?}")
-        }
-        _ => {}
+    if let Some(Ok(SubscriptionItem::Data(Orders::OrderData(d)))) = within("end", open.next()).await
+    {
+        panic!("what-if order was placed: {d:?}")
     }
     let mut execs = within("executions", client.executions(ExecutionFilter::default()))
         .await
@@ -800,7 +798,7 @@ async fn a_fill_pushes_summary_and_position_updates() {
     loop {
         match within("pushed position", positions.next()).await {
             Some(Ok(SubscriptionItem::Data(PositionUpdate::Position(p))))
-                if p.contract.symbol.to_string() == "AAPL" =>
+                if p.contract.symbol == "AAPL" =>
             {
                 assert_eq!(p.position, 110.0);
                 break;
