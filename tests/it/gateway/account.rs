@@ -49,8 +49,13 @@ pub async fn summary_snapshot(
     loop {
         match within("summary row", sub.next()).await {
             Some(Ok(SubscriptionItem::Data(AccountSummaryResult::Summary(s)))) => {
-                assert_eq!(s.account, "DU1234567");
-                values.insert(format!("{}:{}", s.tag, s.currency), s.value);
+                // Rows of the default account by tag:currency, others prefixed with the account.
+                let key = if s.account == "DU1234567" {
+                    format!("{}:{}", s.tag, s.currency)
+                } else {
+                    format!("{}/{}:{}", s.account, s.tag, s.currency)
+                };
+                values.insert(key, s.value);
             }
             Some(Ok(SubscriptionItem::Data(AccountSummaryResult::End))) => break,
             Some(Ok(SubscriptionItem::Notice(n))) => panic!("unexpected notice {n:?}"),
