@@ -1,1 +1,94 @@
-//! The cockpit's panes, popups and layout. Rendering is a pure function of `&Store`, the view state and the theme.
+//! The cockpit's panes, popups and layout. Rendering is a pure function of `&Store`, the view
+//! state and the theme; the only thing a draw writes is the layout it used (pane rectangles,
+//! row counts and scroll offsets, kept in cells of the view state) so that mouse input and
+//! paging know what is on screen.
+
+pub mod format;
+mod help;
+mod input;
+pub mod layout;
+pub mod panes;
+mod status_bar;
+mod view_state;
+
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
+
+pub use input::{handle_action, handle_mouse, ActionOutcome};
+pub use view_state::{PaneId, PaneView, ViewState};
+
+use crate::config::theme::Theme;
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use layout::Screen;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::Frame;
+
+/// What a frame needs besides the store and the view: the clock, the theme and the log tail.
+pub struct RenderContext<'a> {
+    pub now: DateTime<Utc>,
+    pub theme: &'a Theme,
+    /// The newest log lines, oldest first.
+    pub log_tail: &'a [String],
+}
+
+/// Draw the whole cockpit into the frame.
+pub fn draw(frame: &mut Frame, store: &Store, view: &ViewState, ctx: &RenderContext) {
+    let area = frame.area();
+    render(area, frame.buffer_mut(), store, view, ctx);
+}
+
+/// Draw the whole cockpit into `buf` over `area` (what [`draw`] does; benches and tests call it
+/// without a terminal).
+pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &ViewState, ctx: &RenderContext) {
+    let zoom = view.zoomed.then_some(view.focus);
+    match layout::cockpit(area, zoom) {
+        Screen::TooSmall => {
+            view.forget_layout();
+            too_small(area, buf, ctx);
+        }
+        Screen::Cockpit { panes, status } => {
+            view.forget_layout();
+            for (pane, rect) in panes {
+                let pane_ctx = panes::PaneCtx {
+                    store,
+                    theme: ctx.theme,
+                    now: ctx.now,
+                    log_tail: ctx.log_tail,
+                    focused: pane == view.focus,
+                    view: view.pane(pane),
+                };
+                let drawn = panes::render(pane, rect, buf, &pane_ctx);
+                view.remember(pane, rect, drawn);
+            }
+            status_bar::render(status, buf, store, view, ctx);
+            if view.help_open {
+                help::render(area, buf, view, ctx.theme);
+            }
+        }
+    }
+}
+
+fn too_small(area: Rect, buf: &mut Buffer, ctx: &RenderContext) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let text = format!(
+        "terminal too small: need {}x{} (now {}x{})",
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT,
+        area.width,
+        area.height
+    );
+    let y = area.y + area.height.saturating_sub(1) / 2;
+    let line = Rect { x: area.x, y, width: area.width, height: area.height - (y - area.y) };
+    Paragraph::new(text)
+        .style(ctx.theme.roles.warning)
+        .alignment(Alignment::Center)
+        .wrap(Wrap { trim: true })
+        .render(line, buf);
+}

@@ -1,0 +1,134 @@
+//! User actions and mouse input applied to the view state.
+
+use super::help;
+use super::panes;
+use super::view_state::{PaneId, ViewState};
+use crate::config::keymap::Action;
+use crate::store::Store;
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+
+/// What the app should do after an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionOutcome {
+    /// The view changed: draw.
+    Consumed,
+    /// Nothing to do with this action here.
+    Ignored,
+    Quit,
+    /// The app switches to the next theme (`embedded_theme_names`).
+    CycleTheme,
+}
+
+/// How many rows a wheel notch moves.
+const WHEEL_STEP: usize = 3;
+
+pub fn handle_action(view: &mut ViewState, action: Action, store: &Store) -> ActionOutcome {
+    use ActionOutcome::{Consumed, Ignored};
+    match action {
+        Action::Quit => return ActionOutcome::Quit,
+        Action::CycleTheme => return ActionOutcome::CycleTheme,
+        Action::None => return Ignored,
+        Action::ToggleHelp => {
+            view.help_open = !view.help_open;
+            view.help_scroll = 0;
+            return Consumed;
+        }
+        Action::Back if view.help_open => {
+            view.help_open = false;
+            return Consumed;
+        }
+        Action::Back if view.zoomed => {
+            view.zoomed = false;
+            return Consumed;
+        }
+        Action::Back => return Ignored,
+        _ => {}
+    }
+    if view.help_open {
+        // The help overlay is on top: it takes the movement keys; the rest wait until it closes.
+        let rows = help::line_count(view.keymap());
+        let page = view.help_page();
+        let before = view.help_scroll;
+        view.help_scroll = moved(before, rows.saturating_sub(page) + 1, action, page).unwrap_or(before);
+        return if view.help_scroll == before { Ignored } else { Consumed };
+    }
+    match action {
+        Action::FocusNext => view.focus = view.focus.next(),
+        Action::FocusPrev => view.focus = view.focus.prev(),
+        Action::FocusPane(n) => match PaneId::from_number(n) {
+            Some(pane) => view.focus = pane,
+            None => return Ignored,
+        },
+        Action::ToggleZoom => view.zoomed = !view.zoomed,
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            let pane = view.focus;
+            let page = view.last_drawn(pane).map_or(10, |d| d.page.max(1));
+            let rows = panes::selectable_rows(pane, store, page);
+            let before = view.pane(pane).selected.min(rows.saturating_sub(1));
+            let Some(after) = moved(before, rows, action, page) else { return Ignored };
+            view.pane_mut(pane).selected = after;
+            if after == before {
+                return Ignored;
+            }
+        }
+        _ => return Ignored,
+    }
+    ActionOutcome::Consumed
+}
+
+/// The selection after a movement action over `rows` rows with `page` rows per page.
+fn moved(selected: usize, rows: usize, action: Action, page: usize) -> Option<usize> {
+    let last = rows.saturating_sub(1);
+    let page = page.max(1);
+    let next = match action {
+        Action::Up => selected.saturating_sub(1),
+        Action::Down => selected.saturating_add(1),
+        Action::PageUp => selected.saturating_sub(page),
+        Action::PageDown => selected.saturating_add(page),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => return None,
+    };
+    Some(next.min(last))
+}
+
+/// A left click focuses the pane under it (and closes the help); the wheel scrolls the pane
+/// under the pointer. Returns whether anything changed. Uses the layout of the last frame.
+pub fn handle_mouse(view: &mut ViewState, mouse: MouseEvent) -> bool {
+    match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            if view.help_open {
+                view.help_open = false;
+                return true;
+            }
+            match view.pane_at(mouse.column, mouse.row) {
+                Some(pane) if pane != view.focus => {
+                    view.focus = pane;
+                    true
+                }
+                _ => false,
+            }
+        }
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let down = matches!(mouse.kind, MouseEventKind::ScrollDown);
+            if view.help_open {
+                let before = view.help_scroll;
+                let limit = help::line_count(view.keymap()).saturating_sub(view.help_page());
+                view.help_scroll =
+                    if down { (before + WHEEL_STEP).min(limit) } else { before.saturating_sub(WHEEL_STEP) };
+                return view.help_scroll != before;
+            }
+            let Some(pane) = view.pane_at(mouse.column, mouse.row) else { return false };
+            let Some(drawn) = view.last_drawn(pane) else { return false };
+            let before = view.pane(pane).selected.min(drawn.rows.saturating_sub(1));
+            let after = if down {
+                (before + WHEEL_STEP).min(drawn.rows.saturating_sub(1))
+            } else {
+                before.saturating_sub(WHEEL_STEP)
+            };
+            view.pane_mut(pane).selected = after;
+            after != before
+        }
+        _ => false,
+    }
+}

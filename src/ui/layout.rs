@@ -1,0 +1,95 @@
+//! Where each pane goes. One arrangement from 80x24 to wide screens:
+//!
+//! ```text
+//! ┌ Accounts ─┐┌ Positions ──────────────┐
+//! └───────────┘└─────────────────────────┘
+//! ┌ Connection ┐┌ Signals ──┐┌ Diagnostics┐
+//! └────────────┘└───────────┘└────────────┘
+//!  status bar
+//! ```
+//! Accounts keeps the width its figures need; Positions takes the rest of the top row. The
+//! top row grows with the screen. Zoom gives the focused pane everything above the status bar.
+
+use super::view_state::PaneId;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// The accounts pane: 12 figures, a header and the borders.
+const TOP_MIN_HEIGHT: u16 = 15;
+/// Label, value, currency and age columns plus borders.
+const ACCOUNTS_MIN_WIDTH: u16 = 44;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    /// Below 80x24: only a message.
+    TooSmall,
+    Cockpit {
+        panes: Vec<(PaneId, Rect)>,
+        status: Rect,
+    },
+}
+
+pub fn cockpit(area: Rect, zoom: Option<PaneId>) -> Screen {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return Screen::TooSmall;
+    }
+    let [body, status] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    if let Some(pane) = zoom {
+        return Screen::Cockpit { panes: vec![(pane, body)], status };
+    }
+    let top_height = (body.height * 45 / 100).max(TOP_MIN_HEIGHT);
+    let [top, bottom] = Layout::vertical([Constraint::Length(top_height), Constraint::Min(0)]).areas(body);
+    let accounts_width = (area.width / 4).max(ACCOUNTS_MIN_WIDTH);
+    let [accounts, positions] = Layout::horizontal([Constraint::Length(accounts_width), Constraint::Min(0)]).areas(top);
+    let [health, signals, diagnostics] =
+        Layout::horizontal([Constraint::Ratio(1, 3), Constraint::Ratio(1, 3), Constraint::Ratio(1, 3)]).areas(bottom);
+    Screen::Cockpit {
+        panes: vec![
+            (PaneId::Accounts, accounts),
+            (PaneId::Positions, positions),
+            (PaneId::Health, health),
+            (PaneId::Signals, signals),
+            (PaneId::Diagnostics, diagnostics),
+        ],
+        status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn below_the_minimum_there_is_only_a_message() {
+        for (w, h) in [(0, 0), (79, 24), (80, 23), (200, 10)] {
+            assert_eq!(cockpit(Rect::new(0, 0, w, h), None), Screen::TooSmall, "{w}x{h}");
+        }
+    }
+
+    #[test]
+    fn at_80x24_every_pane_is_on_screen_without_overlap() {
+        let area = Rect::new(0, 0, 80, 24);
+        let Screen::Cockpit { panes, status } = cockpit(area, None) else { panic!("fits") };
+        assert_eq!(status, Rect::new(0, 23, 80, 1));
+        assert_eq!(panes.len(), 5);
+        for (i, (a, ra)) in panes.iter().enumerate() {
+            assert!(area.contains((ra.x, ra.y).into()) && ra.bottom() <= 23 && ra.right() <= 80, "{a:?} {ra:?}");
+            assert!(ra.height >= 3 && ra.width >= 10, "{a:?} too small: {ra:?}");
+            for (b, rb) in &panes[i + 1..] {
+                assert!(!ra.intersects(*rb), "{a:?} {ra:?} overlaps {b:?} {rb:?}");
+            }
+        }
+        let accounts = panes[0].1;
+        assert_eq!((accounts.width, accounts.height), (44, 15));
+    }
+
+    #[test]
+    fn zoom_gives_the_focused_pane_everything_above_the_status_bar() {
+        let Screen::Cockpit { panes, .. } = cockpit(Rect::new(0, 0, 160, 48), Some(PaneId::Signals)) else {
+            panic!("fits")
+        };
+        assert_eq!(panes, vec![(PaneId::Signals, Rect::new(0, 0, 160, 47))]);
+    }
+}

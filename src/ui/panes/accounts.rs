@@ -1,0 +1,98 @@
+//! Accounts: the summary figures of the primary account, `--` until each has arrived.
+
+use super::{pane_block, render_table, Column, PaneCtx};
+use crate::store::{AccountState, SUMMARY_TAGS};
+use crate::ui::format::{self, MISSING};
+use crate::ui::view_state::{Drawn, PaneId};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+/// The label each summary tag shows.
+fn label(tag: &str) -> &str {
+    match tag {
+        "NetLiquidation" => "Net Liq",
+        "TotalCashValue" => "Total Cash",
+        "SettledCash" => "Settled Cash",
+        "BuyingPower" => "Buying Power",
+        "AvailableFunds" => "Avail Funds",
+        "ExcessLiquidity" => "Excess Liq",
+        "EquityWithLoanValue" => "Equity w/Loan",
+        "GrossPositionValue" => "Gross Pos Val",
+        "InitMarginReq" => "Init Margin",
+        "MaintMarginReq" => "Maint Margin",
+        "Cushion" => "Cushion",
+        "DayTradesRemaining" => "Day Trades",
+        other => other,
+    }
+}
+
+const COLUMNS: [Column; 4] = [
+    Column { header: "Figure", width: 13, priority: 0, right: false },
+    Column { header: "Value", width: 15, priority: 0, right: true },
+    Column { header: "Ccy", width: 3, priority: 2, right: false },
+    Column { header: "Age", width: 6, priority: 1, right: true },
+];
+
+pub fn row_count() -> usize {
+    SUMMARY_TAGS.len()
+}
+
+/// The figure as text: money for amounts, a percentage for Cushion, a count for day trades,
+/// the raw text for values that are not numbers, `--` until it arrived.
+type FigureText = (String, Option<String>, Option<chrono::DateTime<chrono::Utc>>);
+
+fn value_text(account: Option<&AccountState>, tag: &str) -> FigureText {
+    let Some(figure) = account.and_then(|a| a.figure(tag)) else {
+        return (MISSING.to_string(), None, None);
+    };
+    let text = match (figure.value, tag) {
+        (Some(value), "Cushion") => format::percent_of_fraction(value),
+        (Some(value), "DayTradesRemaining") => format::quantity(value),
+        (Some(value), _) => format::money(value),
+        (None, _) if figure.text.trim().is_empty() => MISSING.to_string(),
+        (None, _) => figure.text.clone(),
+    };
+    (text, Some(figure.currency.clone()), Some(figure.at))
+}
+
+pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+    let store = ctx.store;
+    let theme = ctx.theme;
+    let primary = store.primary_account();
+    let account = primary.and_then(|id| store.accounts.get(id));
+    let extra = primary.unwrap_or("waiting for an account");
+    let bottom = account.and_then(|a| a.pnl.as_ref()).map(|pnl| {
+        let part = |name: &'static str, value: Option<rust_decimal::Decimal>| {
+            let style = value.map_or(theme.roles.muted, |v| theme.pnl(v));
+            [
+                Span::styled(format!(" {name} "), theme.roles.muted),
+                Span::styled(format::or_missing(value, format::signed_money), style),
+            ]
+        };
+        let mut spans = vec![Span::styled(" P&L", theme.roles.muted)];
+        spans.extend(part("day", pnl.daily));
+        spans.extend(part("unrl", pnl.unrealized));
+        spans.extend(part("real", pnl.realized));
+        spans.push(Span::raw(" "));
+        Line::from(spans)
+    });
+    let block = pane_block(PaneId::Accounts, extra, bottom, ctx);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let rows = SUMMARY_TAGS
+        .iter()
+        .map(|tag| {
+            let (value, currency, at) = value_text(account, tag);
+            let value_style = if value == MISSING { theme.roles.muted } else { theme.roles.text };
+            vec![
+                (label(tag).to_string(), theme.roles.text),
+                (value, value_style),
+                (currency.unwrap_or_default(), theme.roles.muted),
+                (at.map(|at| format::age(ctx.now, at)).unwrap_or_default(), theme.roles.muted),
+            ]
+        })
+        .collect();
+    render_table(inner, buf, &COLUMNS, rows, ctx)
+}

@@ -1,0 +1,156 @@
+//! The panes. Each is built each frame from `&Store`, the theme and its view state.
+
+mod accounts;
+mod diagnostics;
+pub mod health;
+mod positions;
+pub mod signals;
+
+use super::view_state::{Drawn, PaneId, PaneView};
+use crate::config::theme::Theme;
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap};
+
+/// Everything a pane reads.
+pub struct PaneCtx<'a> {
+    pub store: &'a Store,
+    pub theme: &'a Theme,
+    pub now: DateTime<Utc>,
+    pub log_tail: &'a [String],
+    pub focused: bool,
+    pub view: &'a PaneView,
+}
+
+/// Draw `pane` into `area`; returns how many rows it has and how many fit.
+pub fn render(pane: PaneId, area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+    match pane {
+        PaneId::Accounts => accounts::render(area, buf, ctx),
+        PaneId::Positions => positions::render(area, buf, ctx),
+        PaneId::Health => health::render(area, buf, ctx),
+        PaneId::Signals => signals::render(area, buf, ctx),
+        PaneId::Diagnostics => diagnostics::render(area, buf, ctx),
+    }
+}
+
+/// How far the selection of `pane` can move: rows for tables, first lines for text panes.
+pub fn selectable_rows(pane: PaneId, store: &Store, page: usize) -> usize {
+    match pane {
+        PaneId::Accounts => accounts::row_count(),
+        PaneId::Positions => positions::row_count(store),
+        PaneId::Health => health::line_count(store).saturating_sub(page) + 1,
+        PaneId::Signals => signals::row_count(store),
+        PaneId::Diagnostics => diagnostics::row_count(store),
+    }
+}
+
+/// The pane's frame: numbered title in `title(focused)`, border in `border(focused)`, and an
+/// optional summary on the bottom border.
+fn pane_block<'a>(pane: PaneId, extra: &str, bottom: Option<Line<'a>>, ctx: &PaneCtx) -> Block<'a> {
+    let theme = ctx.theme;
+    let title = if extra.is_empty() {
+        format!(" {} {} ", pane.number(), pane.title())
+    } else {
+        format!(" {} {} · {} ", pane.number(), pane.title(), extra)
+    };
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(ctx.focused))
+        .title(Span::styled(title, theme.title(ctx.focused)));
+    if let Some(bottom) = bottom {
+        block = block.title_bottom(bottom.alignment(Alignment::Right));
+    }
+    block
+}
+
+/// A text shown in place of an empty table (waiting, flat, nothing configured).
+fn empty_state(area: Rect, buf: &mut Buffer, text: &str, style: Style) {
+    Paragraph::new(text.to_string()).style(style).wrap(Wrap { trim: true }).render(area, buf);
+}
+
+/// A column a table may show if there is room; lower `priority` is dropped last.
+struct Column {
+    header: &'static str,
+    width: u16,
+    priority: u8,
+    right: bool,
+}
+
+/// Which columns fit in `width` (one space between columns), keeping their order.
+fn columns_that_fit(columns: &[Column], width: u16) -> Vec<usize> {
+    let mut by_priority: Vec<usize> = (0..columns.len()).collect();
+    by_priority.sort_by_key(|&i| columns[i].priority);
+    let mut used = 0u16;
+    let mut chosen = Vec::new();
+    for i in by_priority {
+        let need = columns[i].width + u16::from(!chosen.is_empty());
+        if used + need <= width {
+            used += need;
+            chosen.push(i);
+        }
+    }
+    chosen.sort_unstable();
+    chosen
+}
+
+fn cell_text<'a>(text: String, style: Style, right: bool) -> Line<'a> {
+    let line = Line::from(Span::styled(text, style));
+    if right {
+        line.alignment(Alignment::Right)
+    } else {
+        line
+    }
+}
+
+/// A table of `rows` (each a list of cells, one per column) with the chosen columns, the
+/// header in `header` and the selection (when focused) in `selection`. The last column
+/// takes what is left.
+fn render_table(
+    inner: Rect,
+    buf: &mut Buffer,
+    columns: &[Column],
+    rows: Vec<Vec<(String, Style)>>,
+    ctx: &PaneCtx,
+) -> Drawn {
+    let shown = columns_that_fit(columns, inner.width);
+    let theme = ctx.theme;
+    let header =
+        Row::new(shown.iter().map(|&i| cell_text(columns[i].header.to_string(), theme.roles.header, columns[i].right)));
+    let count = rows.len();
+    let rows = rows.into_iter().map(|cells| {
+        let mut cells: Vec<Option<(String, Style)>> = cells.into_iter().map(Some).collect();
+        Row::new(shown.iter().map(|&i| {
+            let (text, style) = cells.get_mut(i).and_then(Option::take).unwrap_or_default();
+            cell_text(text, style, columns[i].right)
+        }))
+    });
+    let widths: Vec<Constraint> = shown
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            if n + 1 == shown.len() {
+                Constraint::Min(columns[i].width)
+            } else {
+                Constraint::Length(columns[i].width)
+            }
+        })
+        .collect();
+    let page = usize::from(inner.height.saturating_sub(1)).max(1);
+    let table = Table::new(rows, widths).header(header).column_spacing(1).style(theme.roles.text);
+    let selected = ctx.view.selected.min(count.saturating_sub(1));
+    let mut state = TableState::default().with_offset(ctx.view.offset());
+    if ctx.focused && count > 0 {
+        state = state.with_selected(Some(selected));
+    } else {
+        // Keep the selection's row in view even when the pane is not focused.
+        let offset = ctx.view.offset().min(selected).max(selected.saturating_sub(page - 1));
+        state = state.with_offset(offset.min(count.saturating_sub(page)));
+    }
+    StatefulWidget::render(table.row_highlight_style(theme.roles.selection), inner, buf, &mut state);
+    ctx.view.offset.set(state.offset());
+    Drawn { rows: count, page }
+}

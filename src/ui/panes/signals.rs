@@ -1,0 +1,69 @@
+//! Signals from the strategy task, newest first. With no strategy configured it says so.
+
+use super::{empty_state, pane_block, render_table, Column, PaneCtx};
+use crate::store::{SignalSide, Store};
+use crate::ui::view_state::{Drawn, PaneId};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+use rust_decimal::RoundingStrategy;
+
+/// What the pane says when no strategy is configured and no signal came.
+pub const NO_STRATEGIES: &str =
+    "No strategies configured — signals appear here when a strategy in the config emits one.";
+
+const COLUMNS: [Column; 6] = [
+    Column { header: "Time", width: 8, priority: 0, right: false },
+    Column { header: "Symbol", width: 7, priority: 1, right: false },
+    Column { header: "Strategy", width: 10, priority: 4, right: false },
+    Column { header: "Side", width: 4, priority: 2, right: false },
+    Column { header: "Str", width: 5, priority: 3, right: true },
+    Column { header: "Reason", width: 10, priority: 5, right: false },
+];
+
+pub fn row_count(store: &Store) -> usize {
+    store.signals.len()
+}
+
+pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+    let store = ctx.store;
+    let theme = ctx.theme;
+    let extra = match store.strategies_configured {
+        0 => String::new(),
+        1 => "1 strategy".to_string(),
+        n => format!("{n} strategies"),
+    };
+    let block = pane_block(PaneId::Signals, &extra, None, ctx);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if store.signals.is_empty() {
+        if store.strategies_configured == 0 {
+            empty_state(inner, buf, NO_STRATEGIES, theme.roles.muted);
+        } else {
+            empty_state(inner, buf, "No signals yet.", theme.roles.muted);
+        }
+        return Drawn { rows: 0, page: usize::from(inner.height) };
+    }
+    let rows = store
+        .signals
+        .iter()
+        .rev()
+        .map(|signal| {
+            let side_style = match signal.side {
+                SignalSide::Buy => theme.roles.gain,
+                SignalSide::Sell => theme.roles.loss,
+                SignalSide::Flat => theme.roles.text,
+            };
+            let strength = signal.strength.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            vec![
+                (signal.at.format("%H:%M:%S").to_string(), theme.roles.muted),
+                (signal.symbol.clone(), theme.roles.text),
+                (signal.strategy.clone(), theme.roles.text),
+                (signal.side.label().to_string(), side_style),
+                (format!("{strength:.2}"), theme.roles.text),
+                (signal.reason.clone(), theme.roles.muted),
+            ]
+        })
+        .collect();
+    render_table(inner, buf, &COLUMNS, rows, ctx)
+}

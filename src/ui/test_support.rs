@@ -1,0 +1,358 @@
+//! Stores built from scripted events, a fixed clock, and a readable text form of a buffer
+//! for snapshots.
+
+use super::{render, RenderContext, ViewState};
+use crate::config::theme::Theme;
+use crate::store::{
+    BrokerEvent, Health, Signal, SignalSide, Store, StoreEvent, StrategyEvent, SubsystemEvent, SubsystemStatus,
+};
+use chrono::{DateTime, TimeZone, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub const ACCOUNT: &str = "DU1234567";
+
+/// The fixed clock: 2026-11-28 14:30:00 UTC plus `secs`.
+pub fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 14, 30, 0).single().expect("valid time") + chrono::Duration::seconds(secs)
+}
+
+/// "Now" in every rendering test.
+pub fn now() -> DateTime<Utc> {
+    t(60)
+}
+
+pub fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).expect("decimal literal")
+}
+
+pub fn broker(store: &mut Store, secs: i64, event: BrokerEvent) {
+    store.apply(t(secs), StoreEvent::Broker(event));
+}
+
+pub fn subsystem(store: &mut Store, secs: i64, id: &str, health: Health, detail: &str, errors: &[&str], ms: u64) {
+    let status = SubsystemStatus {
+        health,
+        load_time: (ms > 0).then(|| Duration::from_millis(ms)),
+        detail: detail.into(),
+        errors: errors.iter().map(|e| (*e).to_string()).collect(),
+        restarts: 0,
+        since: t(secs),
+    };
+    store.apply(t(secs), StoreEvent::Subsystem(SubsystemEvent { id: id.into(), status }));
+}
+
+/// Just started: subsystems pending, nothing connected.
+pub fn just_started() -> Store {
+    let mut store = Store::new();
+    subsystem(&mut store, 0, "config", Health::Ok, "embedded defaults", &[], 2);
+    subsystem(&mut store, 0, "broker", Health::Pending, "starting", &[], 0);
+    store
+}
+
+pub fn connecting(store: &mut Store, secs: i64, attempt: u32) {
+    broker(
+        store,
+        secs,
+        BrokerEvent::Connecting {
+            address: "127.0.0.1:4710".into(),
+            gateway_origin: "embedded (hosted here)".into(),
+            client_id: 17,
+            attempt,
+        },
+    );
+}
+
+/// Connected, the account summary partly in: reconciling.
+pub fn reconciling() -> Store {
+    let mut store = just_started();
+    connecting(&mut store, 1, 1);
+    broker(
+        &mut store,
+        2,
+        BrokerEvent::Connected {
+            server_version: 187,
+            connection_time: Some("20261128 09:30:02 US/Eastern".into()),
+            managed_accounts: vec![ACCOUNT.into()],
+        },
+    );
+    account_value(&mut store, 3, "NetLiquidation", "1000123.45");
+    store
+}
+
+pub fn account_value(store: &mut Store, secs: i64, tag: &str, value: &str) {
+    broker(
+        store,
+        secs,
+        BrokerEvent::AccountValue {
+            account: ACCOUNT.into(),
+            tag: tag.into(),
+            value: value.into(),
+            currency: "USD".into(),
+        },
+    );
+}
+
+pub fn position(store: &mut Store, secs: i64, con_id: i32, symbol: &str, qty: &str, avg: &str) {
+    broker(
+        store,
+        secs,
+        BrokerEvent::Position {
+            account: ACCOUNT.into(),
+            con_id,
+            symbol: symbol.into(),
+            currency: "USD".into(),
+            quantity: d(qty),
+            average_cost: Some(d(avg)),
+        },
+    );
+}
+
+pub fn portfolio(store: &mut Store, secs: i64, con_id: i32, symbol: &str, qty: &str, price: &str, value: &str) {
+    broker(
+        store,
+        secs,
+        BrokerEvent::Portfolio {
+            account: ACCOUNT.into(),
+            con_id,
+            symbol: symbol.into(),
+            currency: "USD".into(),
+            quantity: d(qty),
+            market_price: Some(d(price)),
+            market_value: Some(d(value)),
+            average_cost: None,
+            unrealized_pnl: None,
+            realized_pnl: None,
+        },
+    );
+}
+
+pub fn pnl_single(store: &mut Store, secs: i64, con_id: i32, unrealized: &str, daily: Option<&str>) {
+    broker(
+        store,
+        secs,
+        BrokerEvent::PnlSingle {
+            account: ACCOUNT.into(),
+            con_id,
+            daily: daily.map(d),
+            unrealized: Some(d(unrealized)),
+            realized: None,
+        },
+    );
+}
+
+pub fn signal(store: &mut Store, secs: i64, symbol: &str, side: SignalSide, strength: &str, reason: &str) {
+    let signal = Signal {
+        at: t(secs),
+        symbol: symbol.into(),
+        strategy: "sma_cross".into(),
+        side,
+        strength: d(strength),
+        reason: reason.into(),
+    };
+    store.apply(t(secs), StoreEvent::Strategy(StrategyEvent::Signal(signal)));
+}
+
+/// Live with a full account, three positions (one still without a price), farms, notices,
+/// signals and every subsystem Ok.
+pub fn live_with_data() -> Store {
+    let mut store = reconciling();
+    for (tag, value) in [
+        ("TotalCashValue", "985012.10"),
+        ("SettledCash", "985012.10"),
+        ("BuyingPower", "3940048.40"),
+        ("AvailableFunds", "985012.10"),
+        ("ExcessLiquidity", "990000.00"),
+        ("EquityWithLoanValue", "1000123.45"),
+        ("GrossPositionValue", "15111.35"),
+        ("InitMarginReq", "15111.35"),
+        ("MaintMarginReq", "10123.45"),
+        ("Cushion", "0.98988"),
+        ("DayTradesRemaining", "3"),
+    ] {
+        account_value(&mut store, 4, tag, value);
+    }
+    broker(&mut store, 4, BrokerEvent::AccountSummaryEnd);
+    position(&mut store, 5, 265598, "AAPL", "100", "150.25");
+    position(&mut store, 5, 756733, "SPY", "-10", "452.10");
+    position(&mut store, 5, 4815747, "NVDA", "2.5", "480");
+    broker(&mut store, 5, BrokerEvent::PositionsEnd);
+    portfolio(&mut store, 6, 265598, "AAPL", "100", "151", "15100");
+    portfolio(&mut store, 6, 756733, "SPY", "-10", "453.35", "-4533.50");
+    pnl_single(&mut store, 7, 265598, "75", Some("20.5"));
+    pnl_single(&mut store, 7, 756733, "-12.5", None);
+    broker(
+        &mut store,
+        7,
+        BrokerEvent::Pnl {
+            account: ACCOUNT.into(),
+            daily: Some(d("20.5")),
+            unrealized: Some(d("62.5")),
+            realized: None,
+        },
+    );
+    broker(&mut store, 8, BrokerEvent::Reconciled);
+    broker(
+        &mut store,
+        8,
+        BrokerEvent::Notice { id: -1, code: 2104, text: "Market data farm connection is OK:usfarm".into() },
+    );
+    broker(
+        &mut store,
+        9,
+        BrokerEvent::Notice { id: -1, code: 2106, text: "HMDS data farm connection is OK:ushmds".into() },
+    );
+    broker(
+        &mut store,
+        10,
+        BrokerEvent::Notice { id: -1, code: 2158, text: "Sec-def data farm connection is OK:secdefnj".into() },
+    );
+    store.strategies_configured = 1;
+    signal(&mut store, 30, "AAPL", SignalSide::Buy, "0.82", "fast SMA crossed above slow");
+    signal(&mut store, 45, "SPY", SignalSide::Sell, "0.4", "fast SMA crossed below slow");
+    subsystem(&mut store, 2, "broker", Health::Ok, "connected to 127.0.0.1:4710", &[], 12);
+    subsystem(&mut store, 1, "gateway", Health::Ok, "hosted on 127.0.0.1:4710", &[], 35);
+    subsystem(&mut store, 1, "theme", Health::Ok, "dark", &[], 1);
+    broker(&mut store, 58, BrokerEvent::Heartbeat);
+    store
+}
+
+/// Failed: the gateway could not start and the connection is down with its reason.
+pub fn failed() -> Store {
+    let mut store = just_started();
+    subsystem(
+        &mut store,
+        1,
+        "gateway",
+        Health::Failed,
+        "could not host the gateway",
+        &["cannot bind 127.0.0.1:4710", "Address already in use (os error 98)"],
+        4,
+    );
+    subsystem(
+        &mut store,
+        1,
+        "theme",
+        Health::Degraded,
+        "using the built-in dark theme instead",
+        &["no theme named \"neon\""],
+        1,
+    );
+    connecting(&mut store, 1, 1);
+    broker(
+        &mut store,
+        3,
+        BrokerEvent::Disconnected {
+            reason: "connection refused by 127.0.0.1:4710".into(),
+            next_try_at: None,
+            attempt: 1,
+        },
+    );
+    subsystem(&mut store, 3, "broker", Health::Failed, "not connected", &["connection refused by 127.0.0.1:4710"], 0);
+    store
+}
+
+pub fn log_tail() -> Vec<String> {
+    vec![
+        "14:30:00 INFO robo-tui starting".to_string(),
+        "14:30:01 INFO gateway listening on 127.0.0.1:4710".to_string(),
+        "14:30:02 WARN market data farm usfarm reconnecting".to_string(),
+        "14:30:08 INFO reconciled DU1234567".to_string(),
+    ]
+}
+
+/// Render the whole cockpit at `width`x`height` with `theme`.
+pub fn render_cockpit(store: &Store, view: &ViewState, theme: &Theme, width: u16, height: u16) -> Buffer {
+    let area = Rect::new(0, 0, width, height);
+    let mut buf = Buffer::empty(area);
+    let tail = log_tail();
+    let ctx = RenderContext { now: now(), theme, log_tail: &tail };
+    render(area, &mut buf, store, view, &ctx);
+    buf
+}
+
+/// The buffer's text, one line per row, trailing spaces trimmed.
+pub fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in area.top()..area.bottom() {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in area.left()..area.right() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = buf[(x, y)].symbol();
+            line.push_str(symbol);
+            skip = unicode_width(symbol).saturating_sub(1);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn unicode_width(symbol: &str) -> usize {
+    ratatui::text::Span::raw(symbol).width()
+}
+
+fn color_name(color: Color) -> String {
+    match color {
+        Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
+        Color::Indexed(i) => format!("{i}"),
+        other => format!("{other:?}"),
+    }
+}
+
+fn style_name(cell: &ratatui::buffer::Cell) -> String {
+    let mut parts = Vec::new();
+    if cell.fg != Color::Reset {
+        parts.push(format!("fg={}", color_name(cell.fg)));
+    }
+    if cell.bg != Color::Reset {
+        parts.push(format!("bg={}", color_name(cell.bg)));
+    }
+    let modifier = cell.modifier;
+    for (flag, name) in [
+        (Modifier::BOLD, "bold"),
+        (Modifier::DIM, "dim"),
+        (Modifier::ITALIC, "italic"),
+        (Modifier::UNDERLINED, "underlined"),
+        (Modifier::REVERSED, "reversed"),
+    ] {
+        if modifier.contains(flag) {
+            parts.push(name.to_string());
+        }
+    }
+    parts.join(" ")
+}
+
+/// The text, then each row's runs of styled cells (`r3 c2-14 fg=Cyan bold "text"`), so a
+/// snapshot shows what a theme does to each part.
+pub fn text_with_styles(buf: &Buffer) -> String {
+    let mut out = text(buf);
+    out.push_str("--- styles (row, columns, style, text) ---\n");
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        let mut x = area.left();
+        while x < area.right() {
+            let name = style_name(&buf[(x, y)]);
+            let start = x;
+            let mut content = String::new();
+            while x < area.right() && style_name(&buf[(x, y)]) == name {
+                content.push_str(buf[(x, y)].symbol());
+                x += 1;
+            }
+            let trimmed = content.trim();
+            if !name.is_empty() && !trimmed.is_empty() {
+                out.push_str(&format!("r{y} c{start}-{} {name} {trimmed:?}\n", x - 1));
+            }
+        }
+    }
+    out
+}
