@@ -247,6 +247,7 @@ pub fn failed() -> Store {
         &mut store,
         3,
         BrokerEvent::Disconnected {
+            kind: crate::store::DisconnectKind::Unreachable,
             reason: "connection refused by 127.0.0.1:4710".into(),
             next_try_at: None,
             attempt: 1,
