@@ -1,0 +1,24 @@
+//! The order-entry safety core: ticket validation, precautions, the paper guard, order-code
+//! classification, the order life cycle and the write-ahead order journal.
+//!
+//! Pure logic with no UI or broker types: the app adapts store data into the small input
+//! structs here ([`MarketContext`], [`GuardContext`], [`reconcile::BrokerOrder`], …) and carries
+//! out what comes back. The only type a wire order may be built from is [`OrderIntent`].
+
+pub mod codes;
+pub mod guard;
+pub mod lifecycle;
+pub mod precautions;
+pub mod ticket;
+
+#[cfg(test)]
+mod testkit;
+
+pub use codes::{classify, CodeClass, CodeOutcome};
+pub use guard::{cancel_allowed, confirm_live, entry_allowed, CancelMode, EntryMode, GuardBlock, GuardContext, Link, SessionKind};
+pub use lifecycle::{Commission, Fill, OrderLifecycle, OrderStatus, ShownStatus, TimelineEntry, TimelineEvent};
+pub use precautions::{Blocked, Precautions, Rule, Violation};
+pub use ticket::{
+    ContractInfo, FieldError, MarketContext, OrderAction, OrderIntent, OrderPrices, OrderType, Ticket, TicketField,
+    TimeInForce,
+};
