@@ -206,7 +206,10 @@ mod tests {
         let none: Vec<String> = Vec::new();
         let base = ok_ctx(&managed);
         let cases: Vec<(GuardContext<'_>, &str)> = vec![
-            (GuardContext { session: SessionKind::Monitor, ..base.clone() }, "read-only monitor: this session never sends orders"),
+            (
+                GuardContext { session: SessionKind::Monitor, ..base.clone() },
+                "read-only monitor: this session never sends orders",
+            ),
             (GuardContext { journal_error: Some("disk full"), ..base.clone() }, "journal unwritable: disk full"),
             (GuardContext { managed_accounts: &none, ..base.clone() }, "the gateway reported no managed accounts"),
             (
@@ -217,9 +220,18 @@ mod tests {
                 GuardContext { ticket_account: Some("DU999"), ..base.clone() },
                 "account DU999 is not one of the managed accounts (DU1234567)",
             ),
-            (GuardContext { link: Link::Down { state: "reconnecting".into() }, ..base.clone() }, "connection is reconnecting"),
-            (GuardContext { link: Link::SocketUp { state: "degraded".into() }, ..base.clone() }, "connection is degraded"),
-            (GuardContext { reconciled: false, ..base.clone() }, "reconciling: orders are blocked until the broker's state is loaded"),
+            (
+                GuardContext { link: Link::Down { state: "reconnecting".into() }, ..base.clone() },
+                "connection is reconnecting",
+            ),
+            (
+                GuardContext { link: Link::SocketUp { state: "degraded".into() }, ..base.clone() },
+                "connection is degraded",
+            ),
+            (
+                GuardContext { reconciled: false, ..base.clone() },
+                "reconciling: orders are blocked until the broker's state is loaded",
+            ),
             (GuardContext { halted: true, ..base.clone() }, "halted by the trader: cancels only"),
         ];
         for (ctx, reason) in cases {
@@ -231,7 +243,10 @@ mod tests {
     fn a_live_account_among_paper_ones_blocks_even_a_paper_ticket() {
         let mixed = accounts(&["DU1", "U2"]);
         let ctx = ok_ctx(&mixed);
-        assert_eq!(entry_allowed(&GuardContext { ticket_account: Some("DU1"), ..ctx }), Err(GuardBlock::LiveAccount("U2".into())));
+        assert_eq!(
+            entry_allowed(&GuardContext { ticket_account: Some("DU1"), ..ctx }),
+            Err(GuardBlock::LiveAccount("U2".into()))
+        );
     }
 
     #[test]

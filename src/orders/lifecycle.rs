@@ -110,14 +110,34 @@ pub struct Fill {
 pub enum TimelineEvent {
     Submitted,
     /// A status report; `applied` is false when it would have moved the order backwards.
-    Status { status: OrderStatus, applied: bool },
-    Fill { exec_id: String, quantity: Decimal, price: Decimal },
+    Status {
+        status: OrderStatus,
+        applied: bool,
+    },
+    Fill {
+        exec_id: String,
+        quantity: Decimal,
+        price: Decimal,
+    },
     /// The same execution id again: ignored.
-    DuplicateFill { exec_id: String },
-    Commission { exec_id: String, amount: Decimal, currency: String },
-    Code { code: i32, text: String, class: CodeClass, label: &'static str },
+    DuplicateFill {
+        exec_id: String,
+    },
+    Commission {
+        exec_id: String,
+        amount: Decimal,
+        currency: String,
+    },
+    Code {
+        code: i32,
+        text: String,
+        class: CodeClass,
+        label: &'static str,
+    },
     /// A report that makes no sense (unknown status text, non-positive fill, overfill).
-    DataError { message: String },
+    DataError {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -240,7 +260,8 @@ impl OrderLifecycle {
     /// order is Filled, whatever the status reports said.
     pub fn apply_fill(&mut self, exec_id: &str, quantity: Decimal, price: Decimal, at: DateTime<Utc>) -> bool {
         if self.fills.iter().any(|f| f.exec_id == exec_id) {
-            self.timeline.push(TimelineEntry { at, event: TimelineEvent::DuplicateFill { exec_id: exec_id.to_string() } });
+            self.timeline
+                .push(TimelineEntry { at, event: TimelineEvent::DuplicateFill { exec_id: exec_id.to_string() } });
             return false;
         }
         if quantity <= Decimal::ZERO {
@@ -250,13 +271,14 @@ impl OrderLifecycle {
         self.acknowledged = true;
         let commission = self.pending_commissions.remove(exec_id);
         self.fills.push(Fill { exec_id: exec_id.to_string(), quantity, price, at, commission });
-        self.timeline.push(TimelineEntry {
-            at,
-            event: TimelineEvent::Fill { exec_id: exec_id.to_string(), quantity, price },
-        });
+        self.timeline
+            .push(TimelineEntry { at, event: TimelineEvent::Fill { exec_id: exec_id.to_string(), quantity, price } });
         let filled = self.filled_quantity();
         if filled > self.quantity {
-            self.data_error(format!("executions add up to {filled}, more than the order quantity {}", self.quantity), at);
+            self.data_error(
+                format!("executions add up to {filled}, more than the order quantity {}", self.quantity),
+                at,
+            );
         }
         if filled >= self.quantity {
             self.apply_status(OrderStatus::Filled, at);
@@ -379,7 +401,9 @@ mod tests {
         assert!(o.apply_ib_status("PreSubmitted", at(1)));
         assert!(!o.apply_ib_status("Bogus", at(2)));
         assert_eq!(o.status(), OrderStatus::PreSubmitted);
-        assert!(matches!(&o.timeline().last().unwrap().event, TimelineEvent::DataError { message } if message == "unknown order status \"Bogus\""));
+        assert!(
+            matches!(&o.timeline().last().unwrap().event, TimelineEvent::DataError { message } if message == "unknown order status \"Bogus\"")
+        );
         assert_eq!(OrderStatus::from_ib("ApiPending"), Some(OrderStatus::PendingSubmit));
     }
 

@@ -7,17 +7,25 @@
 
 pub mod codes;
 pub mod guard;
+pub mod journal;
 pub mod lifecycle;
 pub mod precautions;
+pub mod reconcile;
+pub mod submit;
 pub mod ticket;
 
 #[cfg(test)]
 mod testkit;
 
 pub use codes::{classify, CodeClass, CodeOutcome};
-pub use guard::{cancel_allowed, confirm_live, entry_allowed, CancelMode, EntryMode, GuardBlock, GuardContext, Link, SessionKind};
+pub use guard::{
+    cancel_allowed, confirm_live, entry_allowed, CancelMode, EntryMode, GuardBlock, GuardContext, Link, SessionKind,
+};
+pub use journal::{BadLine, ChecksRecord, DayRead, IntentRecord, Journal, JournalBody, JournalEntry, JournalError};
 pub use lifecycle::{Commission, Fill, OrderLifecycle, OrderStatus, ShownStatus, TimelineEntry, TimelineEvent};
 pub use precautions::{Blocked, Precautions, Rule, Violation};
+pub use reconcile::{reconcile, BrokerExecution, BrokerOrder, Difference, Replay};
+pub use submit::{AlreadySubmitted, IntentIdGen, SubmitGate};
 pub use ticket::{
     ContractInfo, FieldError, MarketContext, OrderAction, OrderIntent, OrderPrices, OrderType, Ticket, TicketField,
     TimeInForce,

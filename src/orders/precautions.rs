@@ -153,7 +153,9 @@ impl Precautions {
         ];
         for (name, value) in positive {
             if value <= Decimal::ZERO {
-                return Err(format!("trading.precautions.{name} must be positive, got {value} (use `off` to disable a rule)"));
+                return Err(format!(
+                    "trading.precautions.{name} must be positive, got {value} (use `off` to disable a rule)"
+                ));
             }
         }
         Ok(())
@@ -418,8 +420,9 @@ mod tests {
             v,
             vec![Violation {
                 rule: Rule::LiveQuote,
-                message: "the limit price cannot be checked against the market: the quote is not live (delayed or frozen)"
-                    .into(),
+                message:
+                    "the limit price cannot be checked against the market: the quote is not live (delayed or frozen)"
+                        .into(),
                 overridable: true
             }]
         );
@@ -451,7 +454,10 @@ mod tests {
         let m = market();
         let p = Precautions { off: vec![Rule::MaxQuantity, Rule::MaxNotional], ..Precautions::default() };
         assert!(p.check(&intent("5000", OrderType::Limit, "150", "", &m), &m, &[], now()).is_empty());
-        assert_eq!(p.active_rules(), vec![Rule::PriceDistancePct, Rule::PriceDistanceTicks, Rule::OrdersPerMinute, Rule::LiveQuote]);
+        assert_eq!(
+            p.active_rules(),
+            vec![Rule::PriceDistancePct, Rule::PriceDistanceTicks, Rule::OrdersPerMinute, Rule::LiveQuote]
+        );
     }
 
     #[test]
@@ -473,8 +479,8 @@ mod tests {
 
     #[test]
     fn the_config_parses_with_defaults_and_refuses_unknown_keys() {
-        let p: Precautions = toml::from_str("max_quantity = 50\nmax_price_distance_pct = 2.5\noff = [\"orders_per_minute\"]")
-            .unwrap();
+        let p: Precautions =
+            toml::from_str("max_quantity = 50\nmax_price_distance_pct = 2.5\noff = [\"orders_per_minute\"]").unwrap();
         assert_eq!(p.max_quantity, dec("50"));
         assert_eq!(p.max_price_distance_pct, dec("2.5"));
         assert_eq!(p.off, vec![Rule::OrdersPerMinute]);
@@ -492,7 +498,8 @@ mod tests {
         let zero = Precautions { max_orders_per_minute: 0, ..Precautions::default() };
         assert_eq!(
             zero.validate(),
-            Err("trading.precautions.max_orders_per_minute must be positive, got 0 (use `off` to disable a rule)".into())
+            Err("trading.precautions.max_orders_per_minute must be positive, got 0 (use `off` to disable a rule)"
+                .into())
         );
         let blank = Precautions { override_word: "  ".into(), ..Precautions::default() };
         assert!(blank.validate().is_err());

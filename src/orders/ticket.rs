@@ -336,8 +336,7 @@ impl Ticket {
             OrderPrices::Stop { stop } => Some(stop),
             OrderPrices::Market => market.reference_price(self.action),
         };
-        let notional =
-            reference.and_then(|p| quantity.checked_mul(p)).and_then(|v| v.checked_mul(contract.multiplier));
+        let notional = reference.and_then(|p| quantity.checked_mul(p)).and_then(|v| v.checked_mul(contract.multiplier));
         Ok(OrderIntent {
             contract: contract.clone(),
             action: self.action,
@@ -571,7 +570,10 @@ mod tests {
             ("1e3", "quantity must be a number, got \"1e3\""),
             ("1,000", "quantity must be a number, got \"1,000\""),
             ("1_000", "quantity must be a number, got \"1_000\""),
-            ("99999999999999999999999999999999", "quantity has too many digits, got \"99999999999999999999999999999999\""),
+            (
+                "99999999999999999999999999999999",
+                "quantity has too many digits, got \"99999999999999999999999999999999\"",
+            ),
         ];
         for (typed, expected) in cases {
             let errs = errors(&ticket(typed, OrderType::Limit, "150", ""));
@@ -590,7 +592,10 @@ mod tests {
         let errs = errors(&ticket("10", OrderType::Limit, "150.123", ""));
         assert_eq!(
             errs,
-            vec![FieldError::new(TicketField::LimitPrice, "limit price 150.123 is not on the 0.01 tick (nearest 150.12 or 150.13)")]
+            vec![FieldError::new(
+                TicketField::LimitPrice,
+                "limit price 150.123 is not on the 0.01 tick (nearest 150.12 or 150.13)"
+            )]
         );
         let mut m = market();
         if let Some(c) = m.contract.as_mut() {
@@ -633,7 +638,10 @@ mod tests {
         let mut t = ticket("10", OrderType::Market, "", "");
         t.symbol = "XYZ".into();
         let errs = t.validate(&m).unwrap_err();
-        assert_eq!(errs, vec![FieldError::new(TicketField::Symbol, "unknown symbol XYZ: the gateway has no contract for it")]);
+        assert_eq!(
+            errs,
+            vec![FieldError::new(TicketField::Symbol, "unknown symbol XYZ: the gateway has no contract for it")]
+        );
         // Contract details for another symbol (the ticket changed, details not yet resolved).
         let errs = t.validate(&market()).unwrap_err();
         assert_eq!(errs[0].message, "contract details are for AAPL, not XYZ: wait for XYZ to resolve");
@@ -665,7 +673,10 @@ mod tests {
         let errs = t.validate(&market()).unwrap_err();
         assert_eq!(
             errs,
-            vec![FieldError::new(TicketField::Account, "account DU999 is not one of the managed accounts (DU111111, DU222222)")]
+            vec![FieldError::new(
+                TicketField::Account,
+                "account DU999 is not one of the managed accounts (DU111111, DU222222)"
+            )]
         );
         t.account = String::new();
         assert_eq!(t.validate(&market()).unwrap_err()[0].message, "account required");
@@ -682,7 +693,10 @@ mod tests {
             ..Ticket::new("", OrderAction::Sell, "")
         };
         let fields: Vec<_> = t.validate(&MarketContext::default()).unwrap_err().iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec![TicketField::Symbol, TicketField::Quantity, TicketField::LimitPrice, TicketField::Account]);
+        assert_eq!(
+            fields,
+            vec![TicketField::Symbol, TicketField::Quantity, TicketField::LimitPrice, TicketField::Account]
+        );
     }
 
     #[test]
