@@ -16,6 +16,8 @@ pub mod ticket;
 
 #[cfg(test)]
 mod testkit;
+#[cfg(test)]
+mod ticket_props;
 
 pub use codes::{classify, CodeClass, CodeOutcome};
 pub use guard::{

@@ -327,7 +327,7 @@ impl Ticket {
             _ => {
                 return Err(vec![FieldError::new(
                     TicketField::OrderType,
-                    format!("the prices given do not fit a {} order", self.order_type.code()),
+                    format!("order type {} does not fit the prices given", self.order_type.code()),
                 )])
             }
         };
@@ -364,19 +364,22 @@ fn check_contract<'a>(symbol: &str, contract: Option<&'a ContractInfo>) -> Resul
     if !contract.symbol.eq_ignore_ascii_case(symbol) {
         return Err(FieldError::new(
             TicketField::Symbol,
-            format!("contract details are for {}, not {symbol}: wait for {symbol} to resolve", contract.symbol),
+            format!(
+                "symbol {symbol} does not match the contract details ({}): wait for {symbol} to resolve",
+                contract.symbol
+            ),
         ));
     }
     if contract.min_tick <= Decimal::ZERO {
         return Err(FieldError::new(
             TicketField::Symbol,
-            format!("{symbol} has no usable minimum tick ({}) in its contract details", contract.min_tick),
+            format!("symbol {symbol} has no usable minimum tick ({}) in its contract details", contract.min_tick),
         ));
     }
     if contract.multiplier <= Decimal::ZERO {
         return Err(FieldError::new(
             TicketField::Symbol,
-            format!("{symbol} has no usable multiplier ({}) in its contract details", contract.multiplier),
+            format!("symbol {symbol} has no usable multiplier ({}) in its contract details", contract.multiplier),
         ));
     }
     Ok(contract)
@@ -644,7 +647,7 @@ mod tests {
         );
         // Contract details for another symbol (the ticket changed, details not yet resolved).
         let errs = t.validate(&market()).unwrap_err();
-        assert_eq!(errs[0].message, "contract details are for AAPL, not XYZ: wait for XYZ to resolve");
+        assert_eq!(errs[0].message, "symbol XYZ does not match the contract details (AAPL): wait for XYZ to resolve");
         t.symbol = "  ".into();
         assert_eq!(t.validate(&market()).unwrap_err()[0].message, "symbol required");
     }
@@ -663,7 +666,7 @@ mod tests {
             c.min_tick = Decimal::ZERO;
         }
         let errs = ticket("10", OrderType::Market, "", "").validate(&m).unwrap_err();
-        assert_eq!(errs[0].message, "AAPL has no usable minimum tick (0) in its contract details");
+        assert_eq!(errs[0].message, "symbol AAPL has no usable minimum tick (0) in its contract details");
     }
 
     #[test]
