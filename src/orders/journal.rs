@@ -482,7 +482,8 @@ pub(crate) mod tests {
                 Rule::PriceDistancePct,
                 Rule::PriceDistanceTicks,
                 Rule::OrdersPerMinute,
-                Rule::LiveQuote
+                Rule::LiveQuote,
+                Rule::Duplicate
             ]
         );
         assert_eq!(c.overridden, vec![v]);

@@ -25,7 +25,7 @@ pub use guard::{
 };
 pub use journal::{BadLine, ChecksRecord, DayRead, IntentRecord, Journal, JournalBody, JournalEntry, JournalError};
 pub use lifecycle::{Commission, Fill, OrderLifecycle, OrderStatus, ShownStatus, TimelineEntry, TimelineEvent};
-pub use precautions::{Blocked, Precautions, Rule, Violation};
+pub use precautions::{Blocked, Precautions, RecentOrder, Rule, Violation};
 pub use reconcile::{reconcile, BrokerExecution, BrokerOrder, Difference, Replay};
 pub use submit::{AlreadySubmitted, IntentIdGen, SubmitGate};
 pub use ticket::{

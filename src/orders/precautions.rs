@@ -26,16 +26,19 @@ pub enum Rule {
     /// A market order, or a limit price to be banded, needs a live quote younger than
     /// `max_quote_age_secs`.
     LiveQuote,
+    /// The same order (contract, side, quantity, prices) sent within `duplicate_window_secs`.
+    Duplicate,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 6] = [
+    pub const ALL: [Rule; 7] = [
         Rule::MaxQuantity,
         Rule::MaxNotional,
         Rule::PriceDistancePct,
         Rule::PriceDistanceTicks,
         Rule::OrdersPerMinute,
         Rule::LiveQuote,
+        Rule::Duplicate,
     ];
 
     /// The config name of the rule.
@@ -47,6 +50,7 @@ impl Rule {
             Rule::PriceDistanceTicks => "price_distance_ticks",
             Rule::OrdersPerMinute => "orders_per_minute",
             Rule::LiveQuote => "live_quote",
+            Rule::Duplicate => "duplicate",
         }
     }
 }
@@ -68,6 +72,7 @@ pub struct Precautions {
     pub max_price_distance_ticks: u32,
     pub max_orders_per_minute: u32,
     pub max_quote_age_secs: u64,
+    pub duplicate_window_secs: u64,
     /// The word the trader types to override an overridable violation.
     pub override_word: String,
     /// Rules the override word may override. Rules not listed block outright.
@@ -85,6 +90,7 @@ impl Default for Precautions {
             max_price_distance_ticks: 500,
             max_orders_per_minute: 10,
             max_quote_age_secs: 5,
+            duplicate_window_secs: 10,
             override_word: "OVERRIDE".to_string(),
             overridable: vec![
                 Rule::MaxQuantity,
@@ -92,9 +98,54 @@ impl Default for Precautions {
                 Rule::PriceDistancePct,
                 Rule::PriceDistanceTicks,
                 Rule::LiveQuote,
+                Rule::Duplicate,
             ],
             off: Vec::new(),
         }
+    }
+}
+
+/// An order sent recently, for the rate and duplicate rules (the lead keeps the last minute's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentOrder {
+    pub at: DateTime<Utc>,
+    pub con_id: i32,
+    pub action: OrderAction,
+    pub quantity: Decimal,
+    pub limit_price: Option<Decimal>,
+    pub stop_price: Option<Decimal>,
+}
+
+impl RecentOrder {
+    /// `intent` as sent at `at`.
+    pub fn of(intent: &OrderIntent, at: DateTime<Utc>) -> Self {
+        RecentOrder {
+            at,
+            con_id: intent.contract().con_id,
+            action: intent.action(),
+            quantity: intent.quantity(),
+            limit_price: intent.limit_price(),
+            stop_price: intent.stop_price(),
+        }
+    }
+
+    fn same_order(&self, other: &RecentOrder) -> bool {
+        self.con_id == other.con_id
+            && self.action == other.action
+            && self.quantity == other.quantity
+            && self.limit_price == other.limit_price
+            && self.stop_price == other.stop_price
+    }
+
+    fn describe(&self, symbol: &str) -> String {
+        let mut s = format!("{} {} {symbol}", self.action.code(), self.quantity);
+        if let Some(stop) = self.stop_price {
+            s.push_str(&format!(" stop {stop}"));
+        }
+        if let Some(limit) = self.limit_price {
+            s.push_str(&format!(" limit {limit}"));
+        }
+        s
     }
 }
 
@@ -150,6 +201,7 @@ impl Precautions {
             ("max_price_distance_ticks", Decimal::from(self.max_price_distance_ticks)),
             ("max_orders_per_minute", Decimal::from(self.max_orders_per_minute)),
             ("max_quote_age_secs", Decimal::from(self.max_quote_age_secs)),
+            ("duplicate_window_secs", Decimal::from(self.duplicate_window_secs)),
         ];
         for (name, value) in positive {
             if value <= Decimal::ZERO {
@@ -167,7 +219,7 @@ impl Precautions {
         &self,
         intent: &OrderIntent,
         market: &MarketContext,
-        recent_submissions: &[DateTime<Utc>],
+        recent: &[RecentOrder],
         now: DateTime<Utc>,
     ) -> Vec<Violation> {
         let mut out = Vec::new();
@@ -258,11 +310,28 @@ impl Precautions {
         }
 
         let window_start = now - TimeDelta::seconds(60);
-        let in_window = recent_submissions.iter().filter(|t| **t > window_start && **t <= now).count();
+        let in_window = recent.iter().filter(|r| r.at > window_start && r.at <= now).count();
         if in_window >= self.max_orders_per_minute as usize {
             violate(
                 Rule::OrdersPerMinute,
                 format!("{in_window} orders sent in the last minute; max {} a minute", self.max_orders_per_minute),
+            );
+        }
+
+        let window =
+            i64::try_from(self.duplicate_window_secs).ok().and_then(TimeDelta::try_seconds).unwrap_or(TimeDelta::MAX);
+        let this = RecentOrder::of(intent, now);
+        let twin =
+            recent.iter().filter(|r| r.at <= now && now - r.at < window && r.same_order(&this)).max_by_key(|r| r.at);
+        if let Some(twin) = twin {
+            violate(
+                Rule::Duplicate,
+                format!(
+                    "the same order ({}) was sent {} s ago; repeats within {} s are refused",
+                    this.describe(&intent.contract().symbol),
+                    (now - twin.at).num_seconds(),
+                    self.duplicate_window_secs
+                ),
             );
         }
         out
@@ -433,10 +502,13 @@ mod tests {
         let m = market();
         let p = Precautions { max_orders_per_minute: 3, ..Precautions::default() };
         let i = intent("10", OrderType::Limit, "150", "", &m);
-        let old = now() - TimeDelta::seconds(60);
-        let recent = [now() - TimeDelta::seconds(59), now() - TimeDelta::seconds(10)];
-        assert!(p.check(&i, &m, &[old, recent[0], recent[1]], now()).is_empty());
-        let three = [recent[0], recent[1], now()];
+        // Other orders (a different quantity), so the duplicate rule stays out of it.
+        let other = |secs_ago: i64| RecentOrder {
+            quantity: dec("11"),
+            ..RecentOrder::of(&i, now() - TimeDelta::seconds(secs_ago))
+        };
+        assert!(p.check(&i, &m, &[other(60), other(59), other(10)], now()).is_empty());
+        let three = [other(59), other(10), other(0)];
         let v = p.check(&i, &m, &three, now());
         assert_eq!(
             v,
@@ -450,13 +522,55 @@ mod tests {
     }
 
     #[test]
+    fn the_same_order_again_within_the_window_is_a_duplicate() {
+        let m = market();
+        let p = Precautions::default();
+        let i = intent("100", OrderType::StopLimit, "151", "150", &m);
+        let v = p.check(&i, &m, &[RecentOrder::of(&i, now() - TimeDelta::seconds(3))], now());
+        assert_eq!(
+            v,
+            vec![Violation {
+                rule: Rule::Duplicate,
+                message:
+                    "the same order (BUY 100 AAPL stop 150 limit 151) was sent 3 s ago; repeats within 10 s are refused"
+                        .into(),
+                overridable: true
+            }]
+        );
+        // Absurd windows from the config do not panic.
+        for secs in [u64::MAX, i64::MAX as u64] {
+            let wide = Precautions { duplicate_window_secs: secs, ..Precautions::default() };
+            assert_eq!(wide.check(&i, &m, &[RecentOrder::of(&i, now() - TimeDelta::days(3))], now()).len(), 1);
+        }
+        // Outside the window, or any field different: not a duplicate.
+        assert!(p.check(&i, &m, &[RecentOrder::of(&i, now() - TimeDelta::seconds(10))], now()).is_empty());
+        let base = RecentOrder::of(&i, now() - TimeDelta::seconds(1));
+        let variants = [
+            RecentOrder { con_id: 1, ..base.clone() },
+            RecentOrder { action: OrderAction::Sell, ..base.clone() },
+            RecentOrder { quantity: dec("101"), ..base.clone() },
+            RecentOrder { limit_price: Some(dec("151.01")), ..base.clone() },
+            RecentOrder { stop_price: None, ..base.clone() },
+        ];
+        for other in variants {
+            assert!(p.check(&i, &m, std::slice::from_ref(&other), now()).is_empty(), "{other:?}");
+        }
+    }
+
+    #[test]
     fn rules_switched_off_are_not_checked() {
         let m = market();
         let p = Precautions { off: vec![Rule::MaxQuantity, Rule::MaxNotional], ..Precautions::default() };
         assert!(p.check(&intent("5000", OrderType::Limit, "150", "", &m), &m, &[], now()).is_empty());
         assert_eq!(
             p.active_rules(),
-            vec![Rule::PriceDistancePct, Rule::PriceDistanceTicks, Rule::OrdersPerMinute, Rule::LiveQuote]
+            vec![
+                Rule::PriceDistancePct,
+                Rule::PriceDistanceTicks,
+                Rule::OrdersPerMinute,
+                Rule::LiveQuote,
+                Rule::Duplicate
+            ]
         );
     }
 
