@@ -10,6 +10,7 @@ pub mod guard;
 pub mod journal;
 pub mod lifecycle;
 pub mod precautions;
+pub mod preflight;
 pub mod reconcile;
 pub mod submit;
 pub mod ticket;
@@ -26,6 +27,7 @@ pub use guard::{
 pub use journal::{BadLine, ChecksRecord, DayRead, IntentRecord, Journal, JournalBody, JournalEntry, JournalError};
 pub use lifecycle::{Commission, Fill, OrderLifecycle, OrderStatus, ShownStatus, TimelineEntry, TimelineEvent};
 pub use precautions::{Blocked, Precautions, RecentOrder, Rule, Violation};
+pub use preflight::{preflight, ConfirmedOrder, Preflight, Refusal};
 pub use reconcile::{reconcile, BrokerExecution, BrokerOrder, Difference, Replay};
 pub use submit::{AlreadySubmitted, IntentIdGen, SubmitGate};
 pub use ticket::{
