@@ -200,12 +200,13 @@ impl OrderLifecycle {
 
     /// The sum over unique executions.
     pub fn filled_quantity(&self) -> Decimal {
-        self.fills.iter().map(|f| f.quantity).sum()
+        // Saturates rather than panics on absurd broker data.
+        self.fills.iter().fold(Decimal::ZERO, |sum, f| sum.checked_add(f.quantity).unwrap_or(Decimal::MAX))
     }
 
     /// What is left to fill; zero (never negative) once filled.
     pub fn remaining(&self) -> Decimal {
-        (self.quantity - self.filled_quantity()).max(Decimal::ZERO)
+        self.quantity.checked_sub(self.filled_quantity()).unwrap_or(Decimal::ZERO).max(Decimal::ZERO)
     }
 
     /// Quantity-weighted average fill price; `None` before any fill.
@@ -214,7 +215,10 @@ impl OrderLifecycle {
         if filled.is_zero() {
             return None;
         }
-        let value: Decimal = self.fills.iter().map(|f| f.quantity * f.price).sum();
+        let value = self
+            .fills
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, f| f.quantity.checked_mul(f.price).and_then(|v| sum.checked_add(v)))?;
         value.checked_div(filled)
     }
 

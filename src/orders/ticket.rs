@@ -350,6 +350,10 @@ impl Ticket {
     }
 }
 
+/// The largest quantity or price a ticket accepts. Far beyond any real order, and small enough
+/// that every product and quotient in the checks is exact in a `Decimal`.
+pub const MAX_TICKET_NUMBER: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
+
 fn check_contract<'a>(symbol: &str, contract: Option<&'a ContractInfo>) -> Result<&'a ContractInfo, FieldError> {
     let symbol = symbol.trim();
     if symbol.is_empty() {
@@ -395,6 +399,12 @@ fn check_quantity(text: &str) -> Result<Decimal, FieldError> {
     if qty <= Decimal::ZERO {
         return Err(FieldError::new(field, format!("quantity must be positive, got {text}")));
     }
+    if qty > MAX_TICKET_NUMBER {
+        return Err(FieldError::new(
+            field,
+            format!("quantity {text} is above {MAX_TICKET_NUMBER}, the most a ticket accepts"),
+        ));
+    }
     if !qty.fract().is_zero() {
         return Err(FieldError::new(field, format!("quantity must be a whole number of shares, got {text}")));
     }
@@ -434,23 +444,38 @@ fn check_price(
         // The symbol error explains this; the price cannot be checked without a contract.
         return Err(FieldError::new(field, format!("{name} cannot be checked: no contract details (tick size) yet")));
     };
+    if price > MAX_TICKET_NUMBER {
+        return Err(FieldError::new(
+            field,
+            format!("{name} {text} is above {MAX_TICKET_NUMBER}, the most a ticket accepts"),
+        ));
+    }
+    if tick.scale() > 10 {
+        return Err(FieldError::new(field, format!("{name} cannot be checked: tick {tick} is finer than 10 decimals")));
+    }
+    let off_tick = |nearest: String| {
+        FieldError::new(field, format!("{name} {text} is not on the {} tick{nearest}", tick.normalize()))
+    };
     match price.checked_rem(tick) {
-        Some(r) if r.is_zero() => Ok(Some(price.normalize())),
-        Some(_) => {
-            let below = (price / tick).floor() * tick;
-            let above = below + tick;
-            Err(FieldError::new(
-                field,
-                format!(
-                    "{name} {text} is not on the {} tick (nearest {} or {})",
-                    tick.normalize(),
-                    below.normalize(),
-                    above.normalize()
-                ),
-            ))
+        // Confirmed by multiplying back, so an inexact remainder can never pass a price.
+        Some(r) if r.is_zero() && on_tick(price, tick) => Ok(Some(price.normalize())),
+        Some(r) => {
+            // The neighbours on the tick; left out if they cannot be computed (absurd sizes).
+            let below = price.checked_sub(r);
+            let above = below.and_then(|b| b.checked_add(tick));
+            match (below, above) {
+                (Some(b), Some(a)) => Err(off_tick(format!(" (nearest {} or {})", b.normalize(), a.normalize()))),
+                _ => Err(off_tick(String::new())),
+            }
         }
         None => Err(FieldError::new(field, format!("{name} {text} is too large"))),
     }
+}
+
+/// `price` is a whole number of ticks, checked exactly: the quotient is whole and times the
+/// tick gives the price back.
+fn on_tick(price: Decimal, tick: Decimal) -> bool {
+    price.checked_div(tick).filter(|q| q.fract().is_zero()).and_then(|q| q.checked_mul(tick)) == Some(price)
 }
 
 fn check_account(account: &str, managed: &[String]) -> Result<String, FieldError> {
@@ -606,6 +631,38 @@ mod tests {
         }
         let errs = ticket("10", OrderType::Stop, "", "10.02").validate(&m).unwrap_err();
         assert_eq!(errs[0].message, "stop price 10.02 is not on the 0.05 tick (nearest 10 or 10.05)");
+    }
+
+    #[test]
+    fn absurd_numbers_are_refused_before_any_arithmetic() {
+        assert_eq!(MAX_TICKET_NUMBER, dec("1000000000000"));
+        let errs = errors(&ticket("10", OrderType::Limit, "7922816251426433759354395033.5", ""));
+        assert_eq!(
+            errs[0].message,
+            "limit price 7922816251426433759354395033.5 is above 1000000000000, the most a ticket accepts"
+        );
+        let errs = errors(&ticket("1000000000001", OrderType::Limit, "1", ""));
+        assert_eq!(errs[0].message, "quantity 1000000000001 is above 1000000000000, the most a ticket accepts");
+        // At the bounds everything is exact and the notional fits.
+        let intent = ticket("1000000000000", OrderType::Limit, "1000000000000", "").validate(&market()).unwrap();
+        assert_eq!(intent.notional(), Some(dec("1000000000000000000000000")));
+        let mut m = market();
+        if let Some(c) = m.contract.as_mut() {
+            c.min_tick = dec("0.03");
+        }
+        let errs = ticket("1", OrderType::Limit, "999999999999.98", "").validate(&m).unwrap_err();
+        assert_eq!(
+            errs[0].message,
+            "limit price 999999999999.98 is not on the 0.03 tick (nearest 999999999999.96 or 999999999999.99)"
+        );
+    }
+
+    #[test]
+    fn on_tick_is_exact() {
+        assert!(on_tick(dec("150.05"), dec("0.05")));
+        assert!(!on_tick(dec("150.051"), dec("0.05")));
+        assert!(on_tick(dec("999999999999.99"), dec("0.01")));
+        assert!(!on_tick(dec("7922816251426433759354395033.5"), dec("0.03")));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! invariant, and every rejection names a field and a reason.
 
 use super::testkit::{aapl, dec, market};
-use super::ticket::{ContractInfo, MarketContext, OrderAction, OrderIntent, OrderType, Ticket, TimeInForce};
+use super::ticket::{
+    ContractInfo, MarketContext, OrderAction, OrderIntent, OrderType, Ticket, TimeInForce, MAX_TICKET_NUMBER,
+};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -17,7 +19,11 @@ fn number_text() -> impl Strategy<Value = String> {
         1 => (-50i64..1).prop_map(|n| n.to_string()),
         1 => prop::sample::select(vec![
             " 10 ", "1e3", ".5", "5.", "+3", "-0", "1_000", "1,5", "0x10",
-            "99999999999999999999999999999", "0.0000000000000000000000000001",
+            "99999999999999999999999999999",
+            "1000000000000",
+            "1000000000000.01",
+            "999999999999.99",
+            "7922816251426433759354395033.5", "0.0000000000000000000000000001",
         ]).prop_map(str::to_string),
         1 => "[0-9.,+ e-]{0,12}",
         1 => any::<String>(),
@@ -25,7 +31,7 @@ fn number_text() -> impl Strategy<Value = String> {
 }
 
 fn contract() -> impl Strategy<Value = Option<ContractInfo>> {
-    let tick = prop::sample::select(vec!["0.01", "0.01", "0.05", "0.0001", "1", "0.25", "0", "-0.01"]);
+    let tick = prop::sample::select(vec!["0.01", "0.01", "0.05", "0.0001", "1", "0.25", "0", "-0.01", "0.00000000001"]);
     let multiplier = prop::sample::select(vec!["1", "1", "1", "100", "0"]);
     let symbol = prop::sample::select(vec!["AAPL", "AAPL", "AAPL", "MSFT"]);
     prop_oneof![
@@ -111,7 +117,7 @@ fn assert_sound(t: &Ticket, m: &MarketContext, intent: &OrderIntent) -> Result<(
     prop_assert!(contract.min_tick > Decimal::ZERO && contract.multiplier > Decimal::ZERO);
 
     let q = intent.quantity();
-    prop_assert!(q > Decimal::ZERO && q.fract().is_zero(), "quantity {}", q);
+    prop_assert!(q > Decimal::ZERO && q.fract().is_zero() && q <= MAX_TICKET_NUMBER, "quantity {}", q);
     prop_assert_eq!(Decimal::from_str(t.quantity.trim().trim_start_matches('+')).ok(), Some(q), "quantity changed");
 
     prop_assert_eq!(intent.order_type(), t.order_type);
@@ -120,7 +126,15 @@ fn assert_sound(t: &Ticket, m: &MarketContext, intent: &OrderIntent) -> Result<(
     for (price, typed) in [(intent.limit_price(), &t.limit_price), (intent.stop_price(), &t.stop_price)] {
         if let Some(p) = price {
             prop_assert!(p > Decimal::ZERO);
-            prop_assert!((p % contract.min_tick).is_zero(), "{} off the {} tick", p, contract.min_tick);
+            prop_assert!(p <= MAX_TICKET_NUMBER);
+            // Independent of the validator's method: a whole number of ticks, exactly.
+            let ticks = p / contract.min_tick;
+            prop_assert!(
+                ticks.fract().is_zero() && ticks * contract.min_tick == p,
+                "{} off the {} tick",
+                p,
+                contract.min_tick
+            );
             let typed = typed.trim().trim_start_matches('+');
             let typed = if typed.ends_with('.') { format!("{typed}0") } else { typed.to_string() };
             prop_assert_eq!(Decimal::from_str(&typed).ok(), Some(p), "price changed");
