@@ -3,7 +3,18 @@
 //!
 //! Pure logic with no UI or broker types: the app adapts store data into the small input
 //! structs here ([`MarketContext`], [`GuardContext`], [`reconcile::BrokerOrder`], …) and carries
-//! out what comes back. The only type a wire order may be built from is [`OrderIntent`].
+//! out what comes back. The only type a wire order may be built from is [`OrderIntent`]
+//! (reached through [`preflight()`] and [`Preflight::confirm`]).
+//!
+//! Building the wire order from a [`ConfirmedOrder`] (ibkr-behaviour.md §3.1):
+//! `action` = [`OrderAction::code`], `total_quantity` = `quantity()`, `order_type` =
+//! [`OrderType::code`], `lmt_price` = `limit_price()`, `aux_price` = `stop_price()`, `tif` =
+//! [`TimeInForce::code`], `outside_rth`, `account` = `account()` (always set), `order_ref` =
+//! the intent id, `transmit` = true; never set `override_percentage_constraints`.
+//!
+//! Write-ahead: append [`ConfirmedOrder::journal_intent`], then [`JournalBody::Submitted`] with
+//! the order id from the gateway, each fsynced by [`Journal::append`]; only then place the
+//! order. A journal error means: do not send, and disable entry ([`GuardContext::journal_error`]).
 
 pub mod codes;
 pub mod guard;

@@ -354,6 +354,25 @@ impl Ticket {
 /// that every product and quotient in the checks is exact in a `Decimal`.
 pub const MAX_TICKET_NUMBER: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
 
+impl Ticket {
+    /// The notional as typed, to show while the ticket is still being edited (equal to the
+    /// intent's once the ticket is valid): quantity × the price the order type uses (the
+    /// market reference for MKT) × multiplier. `None` when any of those is missing or does
+    /// not parse.
+    pub fn preview_notional(&self, market: &MarketContext) -> Option<Decimal> {
+        let contract = market.contract.as_ref()?;
+        let number =
+            |text: &str| parse_decimal(text.trim()).ok().filter(|n| *n > Decimal::ZERO && *n <= MAX_TICKET_NUMBER);
+        let quantity = number(&self.quantity)?;
+        let price = match self.order_type {
+            OrderType::Limit | OrderType::StopLimit => number(&self.limit_price)?,
+            OrderType::Stop => number(&self.stop_price)?,
+            OrderType::Market => market.reference_price(self.action)?,
+        };
+        quantity.checked_mul(price)?.checked_mul(contract.multiplier)
+    }
+}
+
 fn check_contract<'a>(symbol: &str, contract: Option<&'a ContractInfo>) -> Result<&'a ContractInfo, FieldError> {
     let symbol = symbol.trim();
     if symbol.is_empty() {
@@ -655,6 +674,18 @@ mod tests {
             errs[0].message,
             "limit price 999999999999.98 is not on the 0.03 tick (nearest 999999999999.96 or 999999999999.99)"
         );
+    }
+
+    #[test]
+    fn the_notional_is_previewed_while_typing() {
+        let m = market();
+        // The quantity is not whole yet, so the ticket is invalid, but the value shows.
+        assert_eq!(ticket("10.5", OrderType::Limit, "150", "").preview_notional(&m), Some(dec("1575")));
+        assert_eq!(ticket("10", OrderType::Market, "", "").preview_notional(&m), Some(dec("1500.20")));
+        assert_eq!(ticket("10", OrderType::Stop, "", "140").preview_notional(&m), Some(dec("1400")));
+        assert_eq!(ticket("", OrderType::Limit, "150", "").preview_notional(&m), None);
+        assert_eq!(ticket("10", OrderType::Limit, "abc", "").preview_notional(&m), None);
+        assert_eq!(ticket("10", OrderType::Limit, "150", "").preview_notional(&MarketContext::default()), None);
     }
 
     #[test]

@@ -157,7 +157,10 @@ proptest! {
     #[test]
     fn random_tickets_never_make_an_unsound_intent(t in ticket(), m in context()) {
         match t.validate(&m) {
-            Ok(intent) => assert_sound(&t, &m, &intent)?,
+            Ok(intent) => {
+                assert_sound(&t, &m, &intent)?;
+                prop_assert_eq!(t.preview_notional(&m), intent.notional());
+            }
             Err(errors) => {
                 prop_assert!(!errors.is_empty(), "a rejection must give a reason");
                 for e in &errors {
