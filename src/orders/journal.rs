@@ -169,6 +169,7 @@ impl DayRead {
     }
 }
 
+#[derive(Debug)]
 struct DayFile {
     date: NaiveDate,
     path: PathBuf,
@@ -176,6 +177,7 @@ struct DayFile {
 }
 
 /// The journal writer. One per trading session.
+#[derive(Debug)]
 pub struct Journal {
     dir: PathBuf,
     run_id: String,
@@ -195,8 +197,12 @@ impl Journal {
         fs::create_dir_all(dir).map_err(io_err("create journal folder", dir))?;
         let date = now.date_naive();
         let last_seq = Journal::read_day(dir, date)?.entries.iter().map(|e| e.seq).max().unwrap_or(0);
-        let mut journal =
-            Journal { dir: dir.to_path_buf(), run_id: run_id.to_string(), next_seq: last_seq + 1, current: None };
+        let mut journal = Journal {
+            dir: dir.to_path_buf(),
+            run_id: run_id.to_string(),
+            next_seq: last_seq.saturating_add(1),
+            current: None,
+        };
         journal.current = Some(journal.open_day(date)?);
         Ok(journal)
     }
@@ -213,7 +219,7 @@ impl Journal {
         let mut line = serde_json::to_string(&entry)?;
         line.push('\n');
         // A sequence number is never reused, even when its write failed.
-        self.next_seq += 1;
+        self.next_seq = self.next_seq.saturating_add(1);
         let date = at.date_naive();
         let day = match self.current.take() {
             Some(day) if day.date == date => day,

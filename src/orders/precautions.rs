@@ -213,8 +213,8 @@ impl Precautions {
         Ok(())
     }
 
-    /// Every violation of the active rules by `intent` in `market`, given the times of the
-    /// recent submissions and the current time.
+    /// Every violation of the active rules by `intent` in `market`, given the orders sent in
+    /// the last minute (at least; older ones are ignored) and the current time.
     pub fn check(
         &self,
         intent: &OrderIntent,
@@ -327,7 +327,7 @@ impl Precautions {
             violate(
                 Rule::Duplicate,
                 format!(
-                    "the same order ({}) was sent {} s ago; repeats within {} s are refused",
+                    "the same order ({}) was sent {} s ago (duplicate window {} s)",
                     this.describe(&intent.contract().symbol),
                     (now - twin.at).num_seconds(),
                     self.duplicate_window_secs
@@ -531,9 +531,8 @@ mod tests {
             v,
             vec![Violation {
                 rule: Rule::Duplicate,
-                message:
-                    "the same order (BUY 100 AAPL stop 150 limit 151) was sent 3 s ago; repeats within 10 s are refused"
-                        .into(),
+                message: "the same order (BUY 100 AAPL stop 150 limit 151) was sent 3 s ago (duplicate window 10 s)"
+                    .into(),
                 overridable: true
             }]
         );
