@@ -356,6 +356,11 @@ pub(crate) mod tests {
             },
             JournalBody::Commission { exec_id: "0001f4e8.01".into(), amount: dec("1.00"), currency: "USD".into() },
             JournalBody::Error { order_id: Some(7), code: 10349, text: "Order TIF was set to DAY".into() },
+            JournalBody::Error {
+                order_id: Some(7),
+                code: 399,
+                text: "Order Message:\nBUY 100 AAPL\nWarning: \"quoted\" – ünïcode\r\n".into(),
+            },
             JournalBody::CancelRequested { order_id: 7 },
             JournalBody::Halt { halted: true },
             JournalBody::CancelAll,
@@ -378,7 +383,10 @@ pub(crate) mod tests {
         let read = Journal::read_day(dir.path(), at(0, 0, 0).date_naive()).unwrap();
         assert_eq!(read.bad_lines, vec![]);
         assert_eq!(read.entries, written);
-        assert_eq!(read.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=10).collect::<Vec<u64>>());
+        assert_eq!(read.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=11).collect::<Vec<u64>>());
+        // IB's multi-line texts stay on one journal line.
+        let text = fs::read_to_string(Journal::path_for(dir.path(), at(0, 0, 0).date_naive())).unwrap();
+        assert_eq!(text.lines().count(), 11);
         assert!(Journal::path_for(dir.path(), at(0, 0, 0).date_naive()).ends_with("journal-2026-11-27.jsonl"));
     }
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
+use std::fmt;
 
 /// An order as the broker reports it (open or completed orders).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +48,37 @@ pub enum Difference {
     MissingFill { order_id: i32, exec_id: String, quantity: Decimal, price: Decimal },
     /// A broker order with no intent: manual TWS order, another client, an earlier run.
     External { order_id: i32, order_ref: String, client_id: i32 },
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Difference::IntentNeverSubmitted { intent_id } => {
+                write!(f, "intent {intent_id} was journaled but never submitted (it is not resent)")
+            }
+            Difference::SubmittedNotJournaled { intent_id, order_id } => {
+                write!(f, "order {order_id} carries intent {intent_id}, but its submission was not journaled")
+            }
+            Difference::UnknownToBroker { intent_id, order_id, journal } => write!(
+                f,
+                "order {order_id} (intent {intent_id}, last {}) is unknown to the gateway: UNCONFIRMED, check TWS",
+                journal.label()
+            ),
+            Difference::StatusDisagrees { order_id, journal, broker } => write!(
+                f,
+                "order {order_id}: the journal says {}, the gateway says {}",
+                journal.map_or("nothing", |s| s.label()),
+                broker.label()
+            ),
+            Difference::MissingFill { order_id, exec_id, quantity, price } => {
+                write!(f, "execution {exec_id} of order {order_id} ({quantity} @ {price}) was missing from the journal")
+            }
+            Difference::External { order_id, order_ref, client_id } => {
+                let order_ref = if order_ref.is_empty() { "none" } else { order_ref };
+                write!(f, "order {order_id} (ref {order_ref}, client {client_id}) was not placed by this cockpit")
+            }
+        }
+    }
 }
 
 /// The journal replayed: every intent, and the life cycle of every submitted order.
@@ -288,6 +320,32 @@ mod tests {
                 },
                 Difference::External { order_id: 500, order_ref: String::new(), client_id: 17 },
                 Difference::MissingFill { order_id: 9, exec_id: "e2".into(), quantity: dec("60"), price: dec("150") },
+            ]
+        );
+    }
+
+    #[test]
+    fn differences_read_as_sentences() {
+        let lines: Vec<String> = [
+            Difference::IntentNeverSubmitted { intent_id: "rt-1".into() },
+            Difference::SubmittedNotJournaled { intent_id: "rt-2".into(), order_id: 11 },
+            Difference::UnknownToBroker { intent_id: "rt-3".into(), order_id: 8, journal: OrderStatus::PendingSubmit },
+            Difference::StatusDisagrees { order_id: 9, journal: None, broker: OrderStatus::Filled },
+            Difference::MissingFill { order_id: 9, exec_id: "e2".into(), quantity: dec("60"), price: dec("150.25") },
+            Difference::External { order_id: 500, order_ref: String::new(), client_id: 0 },
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(
+            lines,
+            vec![
+                "intent rt-1 was journaled but never submitted (it is not resent)",
+                "order 11 carries intent rt-2, but its submission was not journaled",
+                "order 8 (intent rt-3, last PendingSubmit) is unknown to the gateway: UNCONFIRMED, check TWS",
+                "order 9: the journal says nothing, the gateway says Filled",
+                "execution e2 of order 9 (60 @ 150.25) was missing from the journal",
+                "order 500 (ref none, client 0) was not placed by this cockpit",
             ]
         );
     }
