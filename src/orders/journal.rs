@@ -485,6 +485,26 @@ pub(crate) mod tests {
         assert_eq!(Journal::read_day(dir.path(), tomorrow.date_naive()).unwrap().entries, vec![entry]);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config { cases: 64, ..Default::default() })]
+        /// Any text IB may send (newlines, quotes, any unicode) comes back exactly, one entry a line.
+        #[test]
+        fn any_text_round_trips(texts in proptest::collection::vec(proptest::prelude::any::<String>(), 1..5)) {
+            let dir = temp();
+            let mut j = Journal::open(dir.path(), "run", at(14, 0, 0)).unwrap();
+            for (i, text) in texts.iter().enumerate() {
+                j.append(at(14, 0, i as u32), JournalBody::Error { order_id: None, code: 0, text: text.clone() }).unwrap();
+            }
+            let read = Journal::read_day(dir.path(), at(0, 0, 0).date_naive()).unwrap();
+            proptest::prop_assert!(read.bad_lines.is_empty());
+            let back: Vec<String> = read.entries.into_iter().filter_map(|e| match e.body {
+                JournalBody::Error { text, .. } => Some(text),
+                _ => None,
+            }).collect();
+            proptest::prop_assert_eq!(back, texts);
+        }
+    }
+
     #[test]
     fn checks_record_lists_passed_rules_without_the_overridden() {
         let v = Violation { rule: Rule::MaxNotional, message: "n".into(), overridable: true };

@@ -358,6 +358,44 @@ mod tests {
         assert_eq!(d, vec![]);
     }
 
+    proptest::proptest! {
+        /// Missing fills are exactly the broker's exec ids the journal lacks, each once; once
+        /// journaled, a second reconciliation finds none.
+        #[test]
+        fn missing_fills_are_added_exactly_once(
+            journaled in proptest::collection::btree_set(0u8..20, 0..10),
+            broker_side in proptest::collection::vec(0u8..20, 0..30),
+        ) {
+            let mut s = Script(vec![]);
+            s.intent("rt-1").submitted("rt-1", 7);
+            for k in &journaled {
+                s.fill(7, &format!("e{k}"), "1");
+            }
+            let executions: Vec<BrokerExecution> = broker_side.iter().map(|k| exec(&format!("e{k}"), 7, "1")).collect();
+            let orders = [broker(7, "rt-1", OrderStatus::Submitted)];
+            let missing: Vec<String> = reconcile(&s.0, &orders, &executions)
+                .into_iter()
+                .filter_map(|d| match d {
+                    Difference::MissingFill { exec_id, .. } => Some(exec_id),
+                    _ => None,
+                })
+                .collect();
+            let mut expected: Vec<String> = Vec::new();
+            for k in &broker_side {
+                let id = format!("e{k}");
+                if !journaled.contains(k) && !expected.contains(&id) {
+                    expected.push(id);
+                }
+            }
+            proptest::prop_assert_eq!(&missing, &expected);
+            for exec_id in &missing {
+                s.fill(7, exec_id, "1");
+            }
+            let again = reconcile(&s.0, &orders, &executions);
+            proptest::prop_assert!(!again.iter().any(|d| matches!(d, Difference::MissingFill { .. })), "{:?}", again);
+        }
+    }
+
     #[test]
     fn a_submission_without_its_intent_is_an_orphan() {
         let mut s = Script(vec![]);
