@@ -22,7 +22,7 @@ impl IntentIdGen {
         IntentIdGen { prefix: format!("rt-{}-{pid:x}", run_started.format("%Y%m%dT%H%M%S%3f")), counter: 0 }
     }
 
-    /// The next id; also usable as the journal's `run_id` prefix.
+    /// The next intent id (put it in the order's `order_ref`).
     pub fn next_id(&mut self) -> String {
         self.counter += 1;
         format!("{}-{}", self.prefix, self.counter)
