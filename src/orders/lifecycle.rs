@@ -147,7 +147,7 @@ pub struct TimelineEntry {
 }
 
 /// The state of one submitted order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderLifecycle {
     order_id: i32,
     intent_id: String,

@@ -2,6 +2,7 @@
 
 use super::connection::DisconnectKind;
 use super::health::SubsystemStatus;
+use super::order::OrderTerms;
 use super::quote::{MarketDataKind, TickField};
 use super::signal::Signal;
 use chrono::{DateTime, Utc};
@@ -128,6 +129,48 @@ pub enum BrokerEvent {
     /// The round trip of a `reqCurrentTime` probe.
     RoundTrip {
         micros: u64,
+    },
+    /// An open order as the gateway describes it (OpenOrder).
+    OpenOrder {
+        order_id: i32,
+        client_id: i32,
+        perm_id: Option<i64>,
+        terms: OrderTerms,
+        status: String,
+    },
+    /// An order status report.
+    OrderStatus {
+        order_id: i32,
+        client_id: i32,
+        perm_id: Option<i64>,
+        status: String,
+        filled: Option<Decimal>,
+        remaining: Option<Decimal>,
+    },
+    /// An execution (a fill), keyed by its exec id.
+    Execution {
+        exec_id: String,
+        order_id: i32,
+        client_id: i32,
+        account: String,
+        symbol: String,
+        side: String,
+        shares: Decimal,
+        price: Decimal,
+        time: String,
+    },
+    /// The commission for an execution; may arrive before or after it.
+    Commission {
+        exec_id: String,
+        amount: Option<Decimal>,
+        currency: String,
+        realized_pnl: Option<Decimal>,
+    },
+    /// This session handed an order to the gateway.
+    OrderSubmitted {
+        order_id: i32,
+        intent_id: String,
+        terms: OrderTerms,
     },
     /// A message arrived (used for "time since last message" when nothing else changed).
     Heartbeat,

@@ -4,9 +4,11 @@ use super::account::{AccountFigure, AccountKind, AccountPnl, AccountState, NET_L
 use super::connection::{farm_of, ConnectionHealth, ConnectionState, FarmState, NoticeRecord, NOTICE_HISTORY};
 use super::event::{BrokerEvent, Effects, SessionEvent, StoreEvent, StrategyEvent, SubsystemEvent};
 use super::health::{Health, SubsystemStatus};
+use super::order::{ExecutionRow, OrderRow};
 use super::position::{PositionKey, PositionRow};
 use super::quote::Quote;
 use super::signal::Signal;
+use crate::orders::{Commission, OrderLifecycle};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -26,6 +28,12 @@ pub struct Store {
     pub positions_complete: bool,
     /// Market data per symbol, for the watchlist and order tickets.
     pub quotes: BTreeMap<String, Quote>,
+    /// Orders by order id: this session's and, for reading, other clients'.
+    pub orders: BTreeMap<i32, OrderRow>,
+    /// Today's executions by exec id (each fill counted once).
+    pub executions: BTreeMap<String, ExecutionRow>,
+    /// Commissions that arrived before their execution, by exec id.
+    pub pending_commissions: BTreeMap<String, (Option<Decimal>, String, Option<Decimal>)>,
     /// The configured watchlist symbols, in order (position symbols are added when shown).
     pub watchlist: Vec<String>,
     /// Newest last.
@@ -205,6 +213,10 @@ impl Store {
             }
             BrokerEvent::Notice { id, code, text } => {
                 connection.last_message_at = Some(at);
+                if let Some(order) = self.orders.get_mut(&id) {
+                    order.lifecycle.apply_code(code, &text, at);
+                    order.updated_at = at;
+                }
                 if let Some((farm, ok)) = farm_of(code, &text) {
                     connection.farms.insert(farm, FarmState { code, ok, text: text.clone(), at });
                 }
@@ -250,6 +262,99 @@ impl Store {
                 connection.last_message_at = Some(at);
                 connection.round_trip = Some(std::time::Duration::from_micros(micros));
             }
+            BrokerEvent::OrderSubmitted { order_id, intent_id, terms } => {
+                let client_id = connection.client_id;
+                let row = self.orders.entry(order_id).or_insert_with(|| OrderRow {
+                    order_id,
+                    client_id,
+                    perm_id: None,
+                    own: true,
+                    terms: None,
+                    lifecycle: OrderLifecycle::new(order_id, &intent_id, terms.quantity, at),
+                    updated_at: at,
+                });
+                row.terms = Some(terms);
+                row.own = true;
+            }
+            BrokerEvent::OpenOrder { order_id, client_id, perm_id, terms, status } => {
+                connection.last_message_at = Some(at);
+                let own = client_id == connection.client_id;
+                let row = self.orders.entry(order_id).or_insert_with(|| OrderRow {
+                    order_id,
+                    client_id,
+                    perm_id,
+                    own,
+                    terms: None,
+                    lifecycle: OrderLifecycle::new(order_id, &terms.order_ref, terms.quantity, at),
+                    updated_at: at,
+                });
+                row.perm_id = perm_id.or(row.perm_id);
+                row.terms = Some(terms);
+                row.lifecycle.apply_ib_status(&status, at);
+                row.updated_at = at;
+            }
+            BrokerEvent::OrderStatus { order_id, client_id, perm_id, status, filled, remaining } => {
+                connection.last_message_at = Some(at);
+                let own = client_id == connection.client_id;
+                let quantity = filled.unwrap_or_default() + remaining.unwrap_or_default();
+                let row = self.orders.entry(order_id).or_insert_with(|| OrderRow {
+                    order_id,
+                    client_id,
+                    perm_id,
+                    own,
+                    terms: None,
+                    lifecycle: OrderLifecycle::new(order_id, "", quantity, at),
+                    updated_at: at,
+                });
+                row.perm_id = perm_id.or(row.perm_id);
+                row.lifecycle.apply_ib_status(&status, at);
+                row.updated_at = at;
+            }
+            BrokerEvent::Execution { exec_id, order_id, client_id, account, symbol, side, shares, price, time } => {
+                connection.last_message_at = Some(at);
+                if self.executions.contains_key(&exec_id) {
+                    // The same execution again (a replay after reconnect, a duplicate): once only.
+                    if let Some(order) = self.orders.get_mut(&order_id) {
+                        order.lifecycle.apply_fill(&exec_id, shares, price, at);
+                    }
+                    return Effects::default();
+                }
+                if let Some(order) = self.orders.get_mut(&order_id) {
+                    order.lifecycle.apply_fill(&exec_id, shares, price, at);
+                    order.updated_at = at;
+                }
+                let mut row = ExecutionRow {
+                    exec_id: exec_id.clone(),
+                    order_id,
+                    client_id,
+                    account,
+                    symbol,
+                    side,
+                    shares,
+                    price,
+                    time,
+                    commission: None,
+                    commission_currency: None,
+                    realized_pnl: None,
+                    at,
+                };
+                if let Some((amount, currency, realized)) = self.pending_commissions.remove(&exec_id) {
+                    attach_commission(&mut row, self.orders.get_mut(&order_id), amount, currency, realized, at);
+                }
+                self.executions.insert(exec_id, row);
+            }
+            BrokerEvent::Commission { exec_id, amount, currency, realized_pnl } => {
+                connection.last_message_at = Some(at);
+                match self.executions.get_mut(&exec_id) {
+                    Some(row) => {
+                        let order = self.orders.get_mut(&row.order_id);
+                        attach_commission(row, order, amount, currency, realized_pnl, at);
+                    }
+                    None => {
+                        self.pending_commissions.insert(exec_id, (amount, currency, realized_pnl));
+                    }
+                }
+            }
             BrokerEvent::Heartbeat => {
                 connection.last_message_at = Some(at);
                 // Ages are redrawn by the one-second tick; a heartbeat alone draws nothing.
@@ -280,6 +385,22 @@ impl Store {
     /// True when every registered subsystem is Ok.
     pub fn all_subsystems_ok(&self) -> bool {
         self.subsystems.values().all(|s| s.health == Health::Ok)
+    }
+}
+
+fn attach_commission(
+    row: &mut ExecutionRow,
+    order: Option<&mut OrderRow>,
+    amount: Option<Decimal>,
+    currency: String,
+    realized: Option<Decimal>,
+    at: DateTime<Utc>,
+) {
+    row.commission = amount;
+    row.commission_currency = Some(currency.clone());
+    row.realized_pnl = realized;
+    if let (Some(order), Some(amount)) = (order, amount) {
+        order.lifecycle.apply_commission(&row.exec_id, Commission { amount, currency }, at);
     }
 }
 
@@ -659,6 +780,132 @@ mod tests {
         );
         assert!(!effects.redraw);
         assert_eq!(store.positions, before.positions);
+    }
+
+    fn terms(qty: &str) -> crate::store::OrderTerms {
+        crate::store::OrderTerms {
+            account: "DU1234567".into(),
+            symbol: "AAPL".into(),
+            con_id: 265598,
+            action: "BUY".into(),
+            quantity: dec(qty),
+            order_type: "LMT".into(),
+            limit_price: Some(dec("150")),
+            stop_price: None,
+            tif: "DAY".into(),
+            outside_rth: false,
+            order_ref: "rt-1".into(),
+        }
+    }
+
+    fn execution(exec_id: &str, shares: &str) -> BrokerEvent {
+        BrokerEvent::Execution {
+            exec_id: exec_id.into(),
+            order_id: 5,
+            client_id: 7,
+            account: "DU1234567".into(),
+            symbol: "AAPL".into(),
+            side: "BOT".into(),
+            shares: dec(shares),
+            price: dec("150"),
+            time: "20261128 09:31:00 US/Eastern".into(),
+        }
+    }
+
+    #[test]
+    fn an_execution_seen_twice_counts_once_and_commission_joins_by_exec_id() {
+        use crate::orders::OrderStatus;
+        let mut store = Store::new();
+        connected(&mut store);
+        broker(
+            &mut store,
+            1,
+            BrokerEvent::OrderSubmitted { order_id: 5, intent_id: "rt-1".into(), terms: terms("100") },
+        );
+        broker(
+            &mut store,
+            2,
+            BrokerEvent::OpenOrder {
+                order_id: 5,
+                client_id: 7,
+                perm_id: Some(9001),
+                terms: terms("100"),
+                status: "Submitted".into(),
+            },
+        );
+        // The commission arrives before its execution.
+        broker(
+            &mut store,
+            3,
+            BrokerEvent::Commission {
+                exec_id: "e1".into(),
+                amount: Some(dec("0.50")),
+                currency: "USD".into(),
+                realized_pnl: None,
+            },
+        );
+        broker(&mut store, 3, execution("e1", "60"));
+        let again = broker(&mut store, 4, execution("e1", "60"));
+        assert!(!again.redraw, "a duplicate execution changes nothing");
+        broker(&mut store, 5, execution("e2", "40"));
+        broker(
+            &mut store,
+            6,
+            BrokerEvent::OrderStatus {
+                order_id: 5,
+                client_id: 7,
+                perm_id: Some(9001),
+                status: "Filled".into(),
+                filled: Some(dec("100")),
+                remaining: Some(Decimal::ZERO),
+            },
+        );
+        // Out of order: a late Submitted never moves a filled order back.
+        broker(
+            &mut store,
+            7,
+            BrokerEvent::OrderStatus {
+                order_id: 5,
+                client_id: 7,
+                perm_id: Some(9001),
+                status: "Submitted".into(),
+                filled: Some(dec("40")),
+                remaining: Some(dec("60")),
+            },
+        );
+        let order = &store.orders[&5];
+        assert!(order.own);
+        assert_eq!(order.lifecycle.filled_quantity(), dec("100"));
+        assert_eq!(order.lifecycle.status(), OrderStatus::Filled);
+        assert_eq!(store.executions.len(), 2);
+        assert_eq!(store.executions["e1"].commission, Some(dec("0.50")));
+        assert!(store.pending_commissions.is_empty());
+    }
+
+    #[test]
+    fn an_order_code_lands_on_that_order_and_orders_of_other_clients_are_not_own() {
+        let mut store = Store::new();
+        connected(&mut store);
+        broker(
+            &mut store,
+            1,
+            BrokerEvent::OpenOrder {
+                order_id: 8,
+                client_id: 99,
+                perm_id: None,
+                terms: terms("10"),
+                status: "Submitted".into(),
+            },
+        );
+        broker(&mut store, 2, BrokerEvent::Notice { id: 8, code: 202, text: "Order Canceled - reason:".into() });
+        let order = &store.orders[&8];
+        assert!(!order.own);
+        let timeline = order.lifecycle.timeline();
+        assert!(
+            timeline.iter().any(|e| matches!(e.event, crate::orders::TimelineEvent::Code { code: 202, .. })),
+            "{timeline:?}"
+        );
+        assert_eq!(order.lifecycle.status(), crate::orders::OrderStatus::Cancelled);
     }
 
     #[test]
