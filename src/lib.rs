@@ -9,4 +9,5 @@ pub mod config;
 pub mod diagnostics;
 pub mod gateway;
 pub mod store;
+pub mod strategy;
 pub mod ui;
