@@ -3,8 +3,8 @@
 
 mod file;
 pub mod keymap;
-pub mod theme;
 mod paths;
+pub mod theme;
 
 pub use file::{ConfigError, ConfigFile};
 pub use paths::Paths;

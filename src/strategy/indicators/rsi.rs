@@ -32,9 +32,7 @@ impl Rsi {
 
     /// Add a close; the RSI once `period + 1` closes have arrived.
     pub fn update(&mut self, close: Decimal) -> Option<Decimal> {
-        let Some(previous) = self.previous.replace(close) else {
-            return None;
-        };
+        let previous = self.previous.replace(close)?;
         let change = close - previous;
         let gain = change.max(Decimal::ZERO);
         let loss = (-change).max(Decimal::ZERO);
