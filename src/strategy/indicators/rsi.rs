@@ -67,6 +67,7 @@ impl Rsi {
 mod tests {
     use super::*;
     use crate::strategy::test_support::d;
+    use proptest::prelude::*;
 
     fn feed(rsi: &mut Rsi, closes: &str) -> Vec<Option<Decimal>> {
         closes.split_whitespace().map(|c| rsi.update(d(c)).map(|v| v.round_dp(2))).collect()
@@ -113,5 +114,22 @@ mod tests {
     fn a_flat_series_reads_fifty_not_zero() {
         let mut rsi = Rsi::new(3);
         assert_eq!(feed(&mut rsi, "5 5 5 5 5"), vec![None, None, None, Some(d("50")), Some(d("50"))]);
+    }
+
+    proptest! {
+        #[test]
+        fn stays_between_0_and_100_and_warms_up_after_period_changes(
+            period in 1usize..20,
+            cents in proptest::collection::vec(1i64..10_000_000, 0..80),
+        ) {
+            let mut rsi = Rsi::new(period);
+            for (i, cents) in cents.iter().enumerate() {
+                let value = rsi.update(Decimal::new(*cents, 2));
+                prop_assert_eq!(value.is_some(), i >= period, "after {} closes", i + 1);
+                if let Some(value) = value {
+                    prop_assert!(value >= Decimal::ZERO && value <= Decimal::ONE_HUNDRED, "{}", value);
+                }
+            }
+        }
     }
 }

@@ -34,6 +34,7 @@ pub fn sqrt(value: Decimal) -> Option<Decimal> {
 mod tests {
     use super::*;
     use crate::strategy::test_support::d;
+    use proptest::prelude::*;
 
     #[test]
     fn perfect_squares_are_exact() {
@@ -67,5 +68,17 @@ mod tests {
         assert_eq!(root.round_dp(6), d("281474976710656"));
         let tiny = sqrt(d("0.0000000000000000000000000001")).expect("a root");
         assert_eq!(tiny.round_dp(14), d("0.00000000000001"));
+    }
+
+    proptest! {
+        #[test]
+        fn squares_back_to_the_value(mantissa in 1i64..i64::MAX, scale in 0u32..=20) {
+            let value = Decimal::new(mantissa, scale);
+            let root = sqrt(value).expect("a root");
+            prop_assert!(root > Decimal::ZERO);
+            // Relative error of the square within a few units in the 25th digit.
+            let error = ((root * root - value) / value).abs();
+            prop_assert!(error < d("1e-24"), "sqrt({}) = {}, error {}", value, root, error);
+        }
     }
 }

@@ -64,6 +64,7 @@ impl ZScore {
 mod tests {
     use super::*;
     use crate::strategy::test_support::d;
+    use proptest::prelude::*;
 
     fn feed(z: &mut ZScore, values: &str) -> Vec<Option<Decimal>> {
         values.split_whitespace().map(|v| z.update(d(v)).map(|z| z.round_dp(6))).collect()
@@ -98,5 +99,28 @@ mod tests {
         assert_eq!(feed(&mut z, "450.13 450.13 450.13 450.13"), vec![None; 4]);
         // Moving again: 450.13 450.13 451.13, mean 450.463333, z = 1.414214 (= sqrt(2)).
         assert_eq!(feed(&mut z, "451.13"), vec![Some(d("1.414214"))]);
+    }
+
+    proptest! {
+        /// A population z-score of a window's own member is at most sqrt(window - 1) in size
+        /// (all the others equal, one apart), and it is undefined exactly when the window is
+        /// not full or flat.
+        #[test]
+        fn is_bounded_and_undefined_only_when_warming_up_or_flat(
+            window in 2usize..25,
+            cents in proptest::collection::vec(1i64..2_000, 0..80),
+        ) {
+            let mut z = ZScore::new(window);
+            let bound = sqrt(Decimal::from(window - 1)).expect("a root") + d("0.000000001");
+            for (i, c) in cents.iter().enumerate() {
+                let value = z.update(Decimal::new(*c, 2));
+                let full = i + 1 >= window;
+                let flat = full && cents[i + 1 - window..=i].iter().all(|x| x == c);
+                prop_assert_eq!(value.is_some(), full && !flat, "after {} values", i + 1);
+                if let Some(value) = value {
+                    prop_assert!(value.abs() <= bound, "|{}| > {}", value, bound);
+                }
+            }
+        }
     }
 }
