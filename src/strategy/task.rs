@@ -97,7 +97,9 @@ pub(crate) async fn run_instances(
     }
 }
 
-/// One life of one instance: a fresh strategy reading the shared inbox until it closes.
+/// One life of one instance: a fresh strategy reading the shared inbox until it closes. The
+/// update that made it fail has already been taken from the inbox, so a bad bar is not replayed
+/// into the next life.
 async fn run_instance(
     factory: Factory,
     inbox: Arc<Mutex<mpsc::Receiver<MarketData>>>,
