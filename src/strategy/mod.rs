@@ -9,6 +9,16 @@
 //!
 //! Config rows (`[[strategy]]`) are [`StrategySpecFile`]s; [`parse_strategies`] validates them
 //! one by one so that a bad row is reported on its own and the good ones still run.
+//!
+//! Wiring, in the app:
+//! ```ignore
+//! let (specs, rejected) = strategy::parse_strategies(config.strategy.clone());
+//! let (market_tx, market_rx) = mpsc::channel(strategy::INPUT_CAPACITY);
+//! let reporter = Reporter::register("strategy", events_tx.clone());
+//! tokio::spawn(strategy::run(specs, rejected, market_rx, events_tx.clone(), reporter));
+//! // for each 5-second bar from the broker:
+//! let _ = market_tx.try_send(strategy::Bar { symbol, time, open, high, low, close, volume }.into());
+//! ```
 
 pub mod indicators;
 mod market_data;
@@ -31,5 +41,5 @@ pub use spec::{
     parse_strategies, SpecProblem, StrategyConfigError, StrategyParams, StrategySpec, StrategySpecFile, MAX_PERIOD,
 };
 pub use strategy::{checked_close, SignalDraft, Strategy, StrategyError};
-pub use task::{run, INBOX_CAPACITY, RESTART_POLICY};
+pub use task::{run, INBOX_CAPACITY, INPUT_CAPACITY, RESTART_POLICY};
 pub use zscore_reversion::ZScoreReversion;

@@ -10,6 +10,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Mutex};
 
+/// A suggested capacity for the channel that feeds [`run`]. The app should `try_send` into it
+/// (the router drains it without waiting on any strategy, so it only fills if the router task
+/// is starved) rather than let the event loop wait on strategies.
+pub const INPUT_CAPACITY: usize = 1024;
+
 /// How many updates wait for one instance before the router starts dropping (about 20 minutes
 /// of 5-second bars).
 pub const INBOX_CAPACITY: usize = 256;
