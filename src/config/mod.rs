@@ -3,8 +3,8 @@
 
 mod file;
 pub mod keymap;
-mod paths;
 pub mod theme;
+mod paths;
 
 pub use file::{ConfigError, ConfigFile};
 pub use paths::Paths;

@@ -24,9 +24,8 @@ impl Paths {
         let config_dir = from_env("ROBO_TUI_CONFIG_DIR")
             .or_else(|| dirs::config_dir().map(|d| d.join("robo-tui")))
             .unwrap_or_else(fallback);
-        let data_dir = from_env("ROBO_TUI_DATA_DIR")
-            .or_else(|| dirs::data_dir().map(|d| d.join("robo-tui")))
-            .unwrap_or_else(fallback);
+        let data_dir =
+            from_env("ROBO_TUI_DATA_DIR").or_else(|| dirs::data_dir().map(|d| d.join("robo-tui"))).unwrap_or_else(fallback);
         let log_dir = from_env("ROBO_TUI_LOG_DIR")
             .or_else(|| dirs::state_dir().or_else(dirs::cache_dir).map(|d| d.join("robo-tui")))
             .unwrap_or_else(fallback);

@@ -13,17 +13,10 @@ fn check_on_the_embedded_gateway_loads_everything_and_prints_the_account() {
         .output()
         .expect("run robo-tui check");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_eq!(output.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("check: OK: all"), "{stdout}");
     assert!(stdout.contains("Account DU1234567 (PAPER), server version 226"), "{stdout}");
-    for subsystem in
-        ["config", "logging", "gateway", "broker", "subscription:account_summary", "subscription:positions", "strategy"]
-    {
+    for subsystem in ["config", "logging", "gateway", "broker", "subscription:account_summary", "subscription:positions", "strategy"] {
         let line = stdout
             .lines()
             .find(|l| l.split_whitespace().next() == Some(subsystem))
