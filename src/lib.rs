@@ -11,4 +11,5 @@ pub mod diagnostics;
 pub mod gateway;
 pub mod orders;
 pub mod store;
+pub mod strategy;
 pub mod ui;
