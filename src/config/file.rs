@@ -1,6 +1,7 @@
 //! The config file as written: every field optional, unknown keys refused.
 
 use super::{BrokerConfig, BrokerMode, Config, LogConfig, UiConfig};
+use crate::strategy::StrategySpecFile;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,7 @@ pub struct ConfigFile {
     ui: Option<UiFile>,
     log: Option<LogFile>,
     watchlist: Option<WatchlistFile>,
+    strategy: Option<Vec<StrategySpecFile>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -93,7 +95,16 @@ impl ConfigFile {
         let watchlist = WatchlistFile {
             symbols: pick(over.watchlist.and_then(|w| w.symbols), self.watchlist.and_then(|w| w.symbols)),
         };
-        ConfigFile { path: over.path, broker: Some(broker), ui: Some(ui), log: Some(log), watchlist: Some(watchlist) }
+        // A user's `[[strategy]]` rows replace the default ones as a whole.
+        let strategy = over.strategy.or(self.strategy);
+        ConfigFile {
+            path: over.path,
+            broker: Some(broker),
+            ui: Some(ui),
+            log: Some(log),
+            watchlist: Some(watchlist),
+            strategy,
+        }
     }
 
     /// Check every value and produce the resolved config.
@@ -158,6 +169,7 @@ impl ConfigFile {
         }
         Ok(Config {
             watchlist: symbols,
+            strategies: self.strategy.unwrap_or_default(),
             broker: BrokerConfig {
                 mode,
                 host: broker.host.ok_or_else(|| missing("broker.host"))?,

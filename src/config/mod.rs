@@ -52,6 +52,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Symbols quoted in the watchlist besides the positions' symbols.
     pub watchlist: Vec<String>,
+    /// `[[strategy]]` rows as written; `strategy::parse_strategies` validates them one by one.
+    pub strategies: Vec<crate::strategy::StrategySpecFile>,
     /// The user file laid over the defaults, if one was read.
     pub source: Option<PathBuf>,
 }
