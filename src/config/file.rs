@@ -1,5 +1,6 @@
 //! The config file as written: every field optional, unknown keys refused.
 
+use super::keymap::{KeyRowSpec, Keymap};
 use super::{BrokerConfig, BrokerMode, Config, LogConfig, UiConfig};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,8 @@ pub struct ConfigFile {
     broker: Option<BrokerFile>,
     ui: Option<UiFile>,
     log: Option<LogFile>,
+    /// `[[keymap]]` rows laid over the embedded default keymap.
+    keymap: Option<Vec<KeyRowSpec>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -41,6 +44,7 @@ struct BrokerFile {
 #[serde(deny_unknown_fields)]
 struct UiFile {
     theme: Option<String>,
+    no_color: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -81,9 +85,15 @@ impl ConfigFile {
             embedded_port: pick(o.embedded_port, b.embedded_port),
             connect_timeout_secs: pick(o.connect_timeout_secs, b.connect_timeout_secs),
         };
-        let ui = UiFile { theme: pick(over.ui.and_then(|u| u.theme), self.ui.and_then(|u| u.theme)) };
+        let (bu, ou) = (self.ui.unwrap_or_default(), over.ui.unwrap_or_default());
+        let ui = UiFile { theme: pick(ou.theme, bu.theme), no_color: pick(ou.no_color, bu.no_color) };
         let log = LogFile { level: pick(over.log.and_then(|l| l.level), self.log.and_then(|l| l.level)) };
-        ConfigFile { path: over.path, broker: Some(broker), ui: Some(ui), log: Some(log) }
+        // Keymap rows accumulate: the user's rows come after (and so win over) the base's.
+        let keymap = match (self.keymap, over.keymap) {
+            (None, None) => None,
+            (base, over) => Some(base.into_iter().chain(over).flatten().collect()),
+        };
+        ConfigFile { path: over.path, broker: Some(broker), ui: Some(ui), log: Some(log), keymap }
     }
 
     /// Check every value and produce the resolved config.
@@ -130,6 +140,10 @@ impl ConfigFile {
                 message: format!("expected one of error, warn, info, debug, trace; found {level:?}"),
             });
         }
+        let keymap = Keymap::default_keymap()
+            .overlay(self.keymap.iter().flatten())
+            .map_err(|error| ConfigError::Value { path: path.clone(), key: "keymap", message: error.to_string() })?;
+        let ui = self.ui.unwrap_or_default();
         Ok(Config {
             broker: BrokerConfig {
                 mode,
@@ -140,7 +154,11 @@ impl ConfigFile {
                 embedded_port: broker.embedded_port.ok_or_else(|| missing("broker.embedded_port"))?,
                 connect_timeout_secs,
             },
-            ui: UiConfig { theme: self.ui.and_then(|u| u.theme).ok_or_else(|| missing("ui.theme"))? },
+            ui: UiConfig {
+                theme: ui.theme.ok_or_else(|| missing("ui.theme"))?,
+                no_color: ui.no_color.ok_or_else(|| missing("ui.no_color"))?,
+            },
+            keymap,
             log: LogConfig { level },
             source,
         })

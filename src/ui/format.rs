@@ -101,6 +101,40 @@ pub fn truncate(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` broken into lines of at most `width` characters, at spaces where it can.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let sep = usize::from(len > 0);
+        if len + sep + word.len() <= width {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.extend(word.iter());
+            len += sep + word.len();
+            continue;
+        }
+        if len > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        while word.len() > width {
+            let rest = word.split_off(width);
+            lines.push(word.into_iter().collect());
+            word = rest;
+        }
+        line.extend(word.iter());
+        len = word.len();
+    }
+    if len > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +184,16 @@ mod tests {
         assert_eq!(age(now, now - chrono::Duration::seconds(3720)), "1h02m");
         assert_eq!(age(now, now - chrono::Duration::seconds(2 * 86_400 + 7200)), "2d02h");
         assert_eq!(age(now, now + chrono::Duration::seconds(5)), "0s");
+    }
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_splits_long_words() {
+        assert_eq!(
+            wrap("connection refused by 127.0.0.1:4710", 12),
+            vec!["connection", "refused by", "127.0.0.1:47", "10"]
+        );
+        assert_eq!(wrap("short", 12), vec!["short"]);
+        assert_eq!(wrap("", 12), vec![""]);
     }
 
     #[test]

@@ -62,8 +62,9 @@ pub fn handle_action(view: &mut ViewState, action: Action, store: &Store) -> Act
         Action::ToggleZoom => view.zoomed = !view.zoomed,
         Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
             let pane = view.focus;
-            let page = view.last_drawn(pane).map_or(10, |d| d.page.max(1));
-            let rows = panes::selectable_rows(pane, store, page);
+            let last = view.last_drawn(pane);
+            let page = last.map_or(10, |d| d.page.max(1));
+            let rows = panes::selectable_rows(pane, store, last);
             let before = view.pane(pane).selected.min(rows.saturating_sub(1));
             let Some(after) = moved(before, rows, action, page) else { return Ignored };
             view.pane_mut(pane).selected = after;

@@ -38,13 +38,15 @@ pub fn render(pane: PaneId, area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Draw
 }
 
 /// How far the selection of `pane` can move: rows for tables, first lines for text panes.
-pub fn selectable_rows(pane: PaneId, store: &Store, page: usize) -> usize {
-    match pane {
-        PaneId::Accounts => accounts::row_count(),
-        PaneId::Positions => positions::row_count(store),
-        PaneId::Health => health::line_count(store).saturating_sub(page) + 1,
-        PaneId::Signals => signals::row_count(store),
-        PaneId::Diagnostics => diagnostics::row_count(store),
+/// Panes whose lines wrap count what the last frame drew.
+pub fn selectable_rows(pane: PaneId, store: &Store, last: Option<Drawn>) -> usize {
+    match (pane, last) {
+        (PaneId::Accounts, _) => accounts::row_count(),
+        (PaneId::Positions, _) => positions::row_count(store),
+        (PaneId::Signals, _) => signals::row_count(store),
+        (PaneId::Health | PaneId::Diagnostics, Some(drawn)) => drawn.rows,
+        (PaneId::Health, None) => 1,
+        (PaneId::Diagnostics, None) => store.subsystems.len(),
     }
 }
 
@@ -70,6 +72,33 @@ fn pane_block<'a>(pane: PaneId, extra: &str, bottom: Option<Line<'a>>, ctx: &Pan
 /// A text shown in place of an empty table (waiting, flat, nothing configured).
 fn empty_state(area: Rect, buf: &mut Buffer, text: &str, style: Style) {
     Paragraph::new(text.to_string()).style(style).wrap(Wrap { trim: true }).render(area, buf);
+}
+
+/// Lines under an optional header, the selected one in `selection` when focused, scrolled to
+/// keep it in view.
+fn render_list(area: Rect, buf: &mut Buffer, header: Option<Line>, lines: Vec<Line>, ctx: &PaneCtx) -> Drawn {
+    let mut area = area;
+    if let Some(header) = header {
+        if area.height > 0 {
+            header.render(Rect { height: 1, ..area }, buf);
+            area.y += 1;
+            area.height -= 1;
+        }
+    }
+    let count = lines.len();
+    let page = usize::from(area.height).max(1);
+    let selected = ctx.view.selected.min(count.saturating_sub(1));
+    let offset =
+        ctx.view.offset().min(selected).max((selected + 1).saturating_sub(page)).min(count.saturating_sub(page));
+    ctx.view.offset.set(offset);
+    for (i, line) in lines.into_iter().skip(offset).take(usize::from(area.height)).enumerate() {
+        let row = Rect { y: area.y + i as u16, height: 1, ..area };
+        line.render(row, buf);
+        if ctx.focused && offset + i == selected {
+            buf.set_style(row, ctx.theme.roles.selection);
+        }
+    }
+    Drawn { rows: count, page }
 }
 
 /// A column a table may show if there is room; lower `priority` is dropped last.
