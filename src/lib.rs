@@ -4,6 +4,7 @@
 //! to the app; `store`, `broker`, `strategy` and `gateway` never import ratatui; `gateway`
 //! shares no types with `broker`.
 
+pub mod app;
 pub mod broker;
 pub mod config;
 pub mod diagnostics;

@@ -7,7 +7,7 @@ use crate::broker::{self, BrokerCommand, BrokerSettings};
 use crate::config::{BrokerMode, CliOverrides, Config, Paths};
 use crate::diagnostics::{spawn_supervised, Reporter, RestartPolicy};
 use crate::gateway::{self, GatewayConfig, GatewayError, GatewayHandle};
-use crate::store::StoreEvent;
+use crate::store::{SessionEvent, StoreEvent};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -55,7 +55,8 @@ impl Core {
 
         // Config comes first (it names the log level) but is reported once logging is up.
         let config_reporter = Reporter::register("config", events_tx.clone());
-        let user_file = options.config_path.clone().or_else(|| paths.config_file.exists().then(|| paths.config_file.clone()));
+        let user_file =
+            options.config_path.clone().or_else(|| paths.config_file.exists().then(|| paths.config_file.clone()));
         let loaded = match &user_file {
             Some(path) => Config::load(path).map(|c| (c, format!("{} over the defaults", path.display()))),
             None => Config::defaults().map(|c| (c, "embedded defaults (no user file)".to_string())),
@@ -103,12 +104,15 @@ impl Core {
             Duration::from_secs(config.broker.connect_timeout_secs),
         );
         settings.reconnect = options.reconnect;
+        settings.watchlist = config.watchlist.clone();
         let (broker, commands) = mpsc::channel(16);
         let broker_reporter = Reporter::register("broker", events_tx.clone());
         let broker_task = spawn_broker(settings, events_tx.clone(), commands, broker_reporter);
 
         let strategy_reporter = Reporter::register("strategy", events_tx.clone());
         strategy_reporter.ok("no strategies configured");
+        let configured = SessionEvent::Configured { watchlist: config.watchlist.clone(), strategies: 0 };
+        let _ = events_tx.send(StoreEvent::Session(configured)).await;
 
         Core { config, paths, events, events_tx, broker, broker_task, gateway, log, address }
     }
@@ -149,11 +153,7 @@ fn spawn_broker(
 }
 
 /// Host the simulated gateway on loopback, or join the one another robo-tui already hosts.
-async fn host_embedded(
-    config: &Config,
-    paths: &Paths,
-    reporter: &Reporter,
-) -> (String, String, Option<GatewayHandle>) {
+async fn host_embedded(config: &Config, paths: &Paths, reporter: &Reporter) -> (String, String, Option<GatewayHandle>) {
     let port = config.broker.embedded_port;
     let mut gateway_config = GatewayConfig::embedded(port);
     gateway_config.state_file = Some(paths.data_dir.join("gateway-state.json"));

@@ -1,5 +1,6 @@
 //! The wire's f64 becomes `Decimal` here, once; and ibapi errors become words.
 
+use crate::store::DisconnectKind;
 use rust_decimal::Decimal;
 
 /// IB's "no value" sentinel is `f64::MAX`; NaN and infinities are no value either.
@@ -17,6 +18,7 @@ pub fn decimal_from_f64(value: f64) -> Option<Decimal> {
 /// Why a connect attempt failed, and whether trying again can help.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectFailure {
+    pub kind: DisconnectKind,
     pub reason: String,
     pub retry: bool,
 }
@@ -24,26 +26,32 @@ pub struct ConnectFailure {
 /// Put an ibapi connect error in words a trader understands.
 pub fn describe_connect_error(error: &ibapi::Error, client_id: i32) -> ConnectFailure {
     use std::io::ErrorKind;
-    let (reason, retry) = match error {
+    use DisconnectKind::{Handshake, Unreachable};
+    let (kind, reason, retry) = match error {
         ibapi::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused => {
-            ("connection refused: no gateway is listening there".to_string(), true)
+            (Unreachable, "connection refused: no gateway is listening there".to_string(), true)
         }
-        ibapi::Error::Io(io) => (format!("network error: {io}"), true),
+        ibapi::Error::Io(io) if matches!(io.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset) => {
+            (Handshake, format!("gateway closed the connection during the handshake ({io})"), true)
+        }
+        ibapi::Error::Io(io) => (Unreachable, format!("network error: {io}"), true),
         ibapi::Error::ClientIdInUse { .. } => {
-            (format!("client id {client_id} is already in use on this gateway (error 326)"), true)
+            (Handshake, format!("client id {client_id} is already in use on this gateway (error 326)"), true)
         }
-        ibapi::Error::ServerVersion(have, want, _) => {
-            (format!("server version {have} is too old (robo-tui needs {want} or later): upgrade IB Gateway"), false)
-        }
+        ibapi::Error::ServerVersion(have, want, _) => (
+            Handshake,
+            format!("server version {have} is too old (robo-tui needs {want} or later): upgrade IB Gateway"),
+            false,
+        ),
         ibapi::Error::ConnectionRejected(text) => {
-            (format!("gateway closed the connection during the handshake: {text}"), true)
+            (Handshake, format!("gateway closed the connection during the handshake: {text}"), true)
         }
         ibapi::Error::ConnectionFailed | ibapi::Error::ConnectionReset => {
-            ("gateway closed the connection during the handshake".to_string(), true)
+            (Handshake, "gateway closed the connection during the handshake".to_string(), true)
         }
-        other => (other.to_string(), true),
+        other => (Handshake, other.to_string(), true),
     };
-    ConnectFailure { reason, retry }
+    ConnectFailure { kind, reason, retry }
 }
 
 #[cfg(test)]
@@ -72,6 +80,10 @@ mod tests {
         let failure = describe_connect_error(&refused, 17);
         assert!(failure.retry);
         assert!(failure.reason.starts_with("connection refused"));
+        assert_eq!(failure.kind, DisconnectKind::Unreachable);
+        let in_use = describe_connect_error(&ibapi::Error::ClientIdInUse { client_id: 17 }, 17);
+        assert_eq!(in_use.kind, DisconnectKind::Handshake);
+        assert!(in_use.reason.contains("client id 17 is already in use"), "{}", in_use.reason);
         let old = ibapi::Error::ServerVersion(200, 213, "protobuf".into());
         let failure = describe_connect_error(&old, 17);
         assert!(!failure.retry);

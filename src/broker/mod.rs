@@ -5,6 +5,7 @@
 
 mod backoff;
 mod convert;
+mod feeds;
 mod session;
 
 pub use backoff::Backoff;

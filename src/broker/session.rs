@@ -1,15 +1,19 @@
 //! One broker session loop: connect, subscribe, forward, and reconnect when the link goes.
 
 use super::backoff::Backoff;
-use super::convert::{decimal_from_f64, describe_connect_error};
+use super::convert::describe_connect_error;
+use super::feeds::{self, Feed, FeedId, Feeds};
 use crate::diagnostics::{error_chain, Reporter};
-use crate::store::{BrokerEvent, StoreEvent, SUMMARY_TAGS};
+use crate::store::{BrokerEvent, DisconnectKind, StoreEvent, SUMMARY_TAGS};
 use chrono::Utc;
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
+use ibapi::accounts::types::ContractId;
 use ibapi::accounts::types::{AccountGroup, AccountId};
-use ibapi::accounts::{AccountSummaryResult, AccountUpdate, PositionUpdate};
+use ibapi::contracts::Contract;
+use ibapi::market_data::realtime::WhatToShow;
 use ibapi::subscriptions::SubscriptionItem;
 use ibapi::Client;
+use std::collections::{HashMap, HashSet};
 
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -24,12 +28,14 @@ pub struct BrokerSettings {
     pub origin: String,
     pub client_id: i32,
     pub connect_timeout: Duration,
-    /// Silence after which a liveness probe (`reqCurrentTime`) is sent.
+    /// How often a liveness probe (`reqCurrentTime`) measures the round trip.
     pub probe_after: Duration,
     /// How long the probe may take before the connection counts as stale.
     pub probe_deadline: Duration,
     /// Reconnect forever (the cockpit) or give up after the first failure (`check`).
     pub reconnect: bool,
+    /// Symbols to quote besides the positions' symbols.
+    pub watchlist: Vec<String>,
 }
 
 impl BrokerSettings {
@@ -42,6 +48,7 @@ impl BrokerSettings {
             probe_after: Duration::from_secs(15),
             probe_deadline: Duration::from_secs(5),
             reconnect: true,
+            watchlist: Vec::new(),
         }
     }
 }
@@ -111,12 +118,13 @@ pub async fn run(
                     }
                     SessionEnd::Lost(reason) => {
                         client.disconnect().await;
-                        super::ConnectFailure { reason, retry: true }
+                        super::ConnectFailure { kind: DisconnectKind::Lost, reason, retry: true }
                     }
                 }
             }
             Ok(Err(error)) => describe_connect_error(&error, settings.client_id),
             Err(_) => super::ConnectFailure {
+                kind: DisconnectKind::Handshake,
                 reason: format!(
                     "no answer within {}s: the gateway accepts connections but does not finish the handshake",
                     settings.connect_timeout.as_secs()
@@ -127,7 +135,11 @@ pub async fn run(
         tracing::warn!(address = %settings.address, reason = %failure.reason, "broker connection failed");
         if !failure.retry || !settings.reconnect {
             reporter.failed(format!("cannot connect to {}", settings.address), vec![failure.reason.clone()]);
-            send(&events, BrokerEvent::Disconnected { reason: failure.reason, next_try_at: None, attempt }).await;
+            send(
+                &events,
+                BrokerEvent::Disconnected { kind: failure.kind, reason: failure.reason, next_try_at: None, attempt },
+            )
+            .await;
             // Stay alive for commands so the app can still shut down in order.
             while let Some(command) = commands.recv().await {
                 if command == BrokerCommand::Shutdown {
@@ -139,8 +151,16 @@ pub async fn run(
         let delay = backoff.next_delay();
         let next_try_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
         reporter.degraded(format!("reconnecting in {:.1}s", delay.as_secs_f32()), vec![failure.reason.clone()]);
-        send(&events, BrokerEvent::Disconnected { reason: failure.reason, next_try_at: Some(next_try_at), attempt })
-            .await;
+        send(
+            &events,
+            BrokerEvent::Disconnected {
+                kind: failure.kind,
+                reason: failure.reason,
+                next_try_at: Some(next_try_at),
+                attempt,
+            },
+        )
+        .await;
         tokio::select! {
             biased;
             command = commands.recv() => {
@@ -158,11 +178,167 @@ async fn send(events: &mpsc::Sender<StoreEvent>, event: BrokerEvent) {
     let _ = events.send(StoreEvent::Broker(event)).await;
 }
 
-/// Poll an optional stream; a `None` stream never yields.
-async fn next_of<S: Stream + Unpin>(stream: &mut Option<S>) -> Option<S::Item> {
-    match stream {
-        Some(stream) => stream.next().await,
-        None => std::future::pending().await,
+/// The subscriptions of one live connection and what they have delivered so far.
+struct Subscriptions<'a> {
+    client: &'a Client,
+    events: &'a mpsc::Sender<StoreEvent>,
+    reporter: &'a Reporter,
+    feeds: Feeds,
+    /// Diagnostics per subscription kind.
+    reporters: HashMap<String, Reporter>,
+    /// Symbols with market data (and bars) already requested.
+    quoted: HashSet<String>,
+    /// Contract ids with position P&L already requested.
+    pnl_single: HashSet<(String, i32)>,
+    /// Feeds whose first snapshot is in.
+    complete: HashSet<FeedId>,
+    failed: HashSet<FeedId>,
+}
+
+impl<'a> Subscriptions<'a> {
+    fn new(client: &'a Client, events: &'a mpsc::Sender<StoreEvent>, reporter: &'a Reporter) -> Self {
+        Subscriptions {
+            client,
+            events,
+            reporter,
+            feeds: Feeds::new(),
+            reporters: HashMap::new(),
+            quoted: HashSet::new(),
+            pnl_single: HashSet::new(),
+            complete: HashSet::new(),
+            failed: HashSet::new(),
+        }
+    }
+
+    fn reporter_for(&mut self, id: &FeedId) -> &Reporter {
+        let name = id.subsystem();
+        let parent = self.reporter;
+        self.reporters.entry(name.clone()).or_insert_with(|| parent.sibling(name))
+    }
+
+    /// Add a subscription's stream, or report why the gateway refused it.
+    fn add<T, S, F>(&mut self, id: FeedId, subscription: Result<S, ibapi::Error>, convert: F)
+    where
+        T: Send + 'static,
+        S: futures::Stream<Item = Result<SubscriptionItem<T>, ibapi::Error>> + Send + Unpin + 'static,
+        F: FnMut(T) -> Vec<Feed> + Send + 'static,
+    {
+        match subscription {
+            Ok(stream) => {
+                // Bars come every five seconds and position P&L when it changes: for those an
+                // accepted request is a loaded subscription. The others load with their data.
+                match &id {
+                    FeedId::Bars(_) => {
+                        let count = self.quoted.len();
+                        self.reporter_for(&id).ok(format!("5-second bars requested for {count} symbols"));
+                    }
+                    FeedId::PnlSingle(_) => {
+                        let count = self.pnl_single.len();
+                        self.reporter_for(&id).ok(format!("requested for {count} positions"));
+                    }
+                    _ => self.reporter_for(&id).pending("waiting for the first data"),
+                }
+                self.feeds.push(feeds::feed(id, stream, convert));
+            }
+            Err(error) => {
+                self.reporter_for(&id).failed("refused", error_chain(&error));
+                self.failed.insert(id);
+            }
+        }
+    }
+
+    async fn open_account_feeds(&mut self, accounts: &[String]) {
+        let client = self.client;
+        let summary = client.account_summary(&AccountGroup("All".into()), SUMMARY_TAGS).await;
+        self.add(FeedId::AccountSummary, summary, feeds::account_summary);
+        self.add(FeedId::Positions, client.positions().await, feeds::positions);
+        match accounts.first() {
+            Some(account) => {
+                let updates = client.account_updates(&AccountId(account.clone())).await;
+                self.add(FeedId::Portfolio, updates, feeds::portfolio(account.clone()));
+                let pnl = client.pnl(&AccountId(account.clone()), None).await;
+                self.add(FeedId::Pnl, pnl, feeds::pnl(account.clone()));
+            }
+            None => {
+                self.reporter_for(&FeedId::Portfolio).degraded("the gateway reported no managed account", Vec::new());
+            }
+        }
+    }
+
+    /// Market data and 5-second bars for a symbol, once per connection.
+    async fn quote(&mut self, symbol: &str, con_id: Option<i32>) {
+        if !self.quoted.insert(symbol.to_string()) {
+            return;
+        }
+        let mut contract = Contract::stock(symbol).build();
+        if let Some(con_id) = con_id {
+            contract.contract_id = con_id;
+        }
+        let client = self.client;
+        let ticks = client.market_data(&contract).subscribe().await;
+        self.add(FeedId::MarketData(symbol.to_string()), ticks, feeds::market_data(symbol.to_string()));
+        let bars = client.realtime_bars(&contract).what_to_show(WhatToShow::Trades).subscribe().await;
+        self.add(FeedId::Bars(symbol.to_string()), bars, feeds::bars(symbol.to_string()));
+    }
+
+    /// Position P&L for a contract, once per connection.
+    async fn position_pnl(&mut self, account: &str, con_id: i32) {
+        if !self.pnl_single.insert((account.to_string(), con_id)) {
+            return;
+        }
+        let pnl = self.client.pnl_single(&AccountId(account.to_string()), ContractId(con_id), None).await;
+        self.add(FeedId::PnlSingle(con_id), pnl, feeds::pnl_single(account.to_string(), con_id));
+    }
+
+    /// Handle one item; `Err` means the connection is gone.
+    async fn handle(&mut self, item: Feed) -> Result<(), String> {
+        match item {
+            Feed::Event(event) => {
+                let position = match &event {
+                    BrokerEvent::Position { account, con_id, symbol, quantity, .. } if !quantity.is_zero() => {
+                        Some((account.clone(), *con_id, symbol.clone()))
+                    }
+                    _ => None,
+                };
+                send(self.events, event).await;
+                if let Some((account, con_id, symbol)) = position {
+                    self.position_pnl(&account, con_id).await;
+                    self.quote(&symbol, Some(con_id)).await;
+                }
+            }
+            Feed::Complete(id) => {
+                let detail = match &id {
+                    FeedId::MarketData(_) => format!("streaming for {} symbols", self.quoted.len()),
+                    _ => "streaming".to_string(),
+                };
+                self.reporter_for(&id).ok(detail);
+                self.complete.insert(id);
+            }
+            Feed::Failed(id, errors) => {
+                if let FeedId::MarketData(symbol) | FeedId::Bars(symbol) = &id {
+                    let text = errors.first().cloned().unwrap_or_default();
+                    send(self.events, BrokerEvent::QuoteProblem { symbol: symbol.clone(), text }).await;
+                    let what = match &id {
+                        FeedId::Bars(_) => "bars",
+                        _ => "market data",
+                    };
+                    self.reporter_for(&id).degraded(format!("{what} for {symbol} refused"), errors);
+                } else {
+                    self.reporter_for(&id).failed("stream failed", errors);
+                }
+                self.failed.insert(id);
+            }
+            Feed::Lost(reason) => return Err(reason),
+        }
+        Ok(())
+    }
+
+    /// Live once the first summary batch and position snapshot are in (or their
+    /// subscriptions failed, which diagnostics shows).
+    fn reconciled(&self) -> bool {
+        [FeedId::AccountSummary, FeedId::Positions]
+            .iter()
+            .all(|id| self.complete.contains(id) || self.failed.contains(id))
     }
 }
 
@@ -187,51 +363,23 @@ async fn connected(
     .await;
     reporter.ok(format!("connected to {} (server version {})", settings.address, client.server_version()));
 
-    let summary_reporter = reporter.sibling("subscription:account_summary");
-    let positions_reporter = reporter.sibling("subscription:positions");
-    let portfolio_reporter = reporter.sibling("subscription:portfolio");
+    let mut subscriptions = Subscriptions::new(client, events, reporter);
+    subscriptions.open_account_feeds(&accounts).await;
+    for symbol in &settings.watchlist {
+        subscriptions.quote(symbol, None).await;
+    }
 
-    let mut summary = match client.account_summary(&AccountGroup("All".into()), SUMMARY_TAGS).await {
-        Ok(subscription) => Some(subscription),
-        Err(error) => {
-            summary_reporter.failed("account summary refused", error_chain(&error));
-            None
-        }
-    };
-    let mut positions = match client.positions().await {
-        Ok(subscription) => Some(subscription),
-        Err(error) => {
-            positions_reporter.failed("positions refused", error_chain(&error));
-            None
-        }
-    };
-    let mut portfolio = match accounts.first() {
-        Some(account) => match client.account_updates(&AccountId(account.clone())).await {
-            Ok(subscription) => Some(subscription),
-            Err(error) => {
-                portfolio_reporter.failed("portfolio updates refused", error_chain(&error));
-                None
-            }
-        },
-        None => {
-            portfolio_reporter.degraded("no managed account to subscribe to", Vec::new());
-            None
-        }
-    };
-
-    // Live once the first summary batch and the first position snapshot are in; if either
-    // subscription was refused, what did arrive is all there is, and diagnostics says why.
-    let mut summary_done = summary.is_none();
-    let mut positions_done = positions.is_none();
     let mut reconciled = false;
-    let mut last_message = Instant::now();
+    let mut probe_timer = tokio::time::interval(settings.probe_after);
+    probe_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    probe_timer.reset();
+    let mut probe: Option<Probe<'_>> = None;
 
     loop {
-        if !reconciled && summary_done && positions_done {
+        if !reconciled && subscriptions.reconciled() {
             reconciled = true;
             send(events, BrokerEvent::Reconciled).await;
         }
-        let silence = settings.probe_after.saturating_sub(last_message.elapsed());
         tokio::select! {
             biased;
             command = commands.recv() => {
@@ -243,109 +391,23 @@ async fn connected(
                 let Some(notice) = notice else {
                     return SessionEnd::Lost("the connection's notice stream closed".into());
                 };
-                last_message = Instant::now();
                 send(events, BrokerEvent::Notice {
                     id: notice.request_id.unwrap_or(-1),
                     code: notice.code,
                     text: notice.message.clone(),
                 }).await;
             }
-            item = next_of(&mut positions) => {
-                last_message = Instant::now();
-                match item {
-                    Some(Ok(SubscriptionItem::Data(PositionUpdate::Position(p)))) => {
-                        let Some(quantity) = decimal_from_f64(p.position) else {
-                            positions_reporter.degraded("a position without a quantity was skipped", vec![format!("{p:?}")]);
-                            continue;
-                        };
-                        send(events, BrokerEvent::Position {
-                            account: p.account,
-                            con_id: p.contract.contract_id,
-                            symbol: p.contract.symbol.0,
-                            currency: p.contract.currency.0,
-                            quantity,
-                            average_cost: decimal_from_f64(p.average_cost),
-                        }).await;
-                    }
-                    Some(Ok(SubscriptionItem::Data(PositionUpdate::PositionEnd))) => {
-                        positions_done = true;
-                        positions_reporter.ok("positions streaming");
-                        send(events, BrokerEvent::PositionsEnd).await;
-                    }
-                    Some(Ok(SubscriptionItem::Notice(n))) => {
-                        send(events, BrokerEvent::Notice { id: n.request_id.unwrap_or(-1), code: n.code, text: n.message }).await;
-                    }
-                    Some(Err(ibapi::Error::ConnectionReset)) | None => return SessionEnd::Lost("the gateway closed the connection".into()),
-                    Some(Err(error)) => {
-                        positions_reporter.failed("positions stream failed", error_chain(&error));
-                        positions = None;
-                        positions_done = true;
-                    }
+            Some(item) = subscriptions.feeds.next(), if !subscriptions.feeds.is_empty() => {
+                if let Err(reason) = subscriptions.handle(item).await {
+                    return SessionEnd::Lost(reason);
                 }
             }
-            item = next_of(&mut summary) => {
-                last_message = Instant::now();
-                match item {
-                    Some(Ok(SubscriptionItem::Data(AccountSummaryResult::Summary(s)))) => {
-                        send(events, BrokerEvent::AccountValue { account: s.account, tag: s.tag, value: s.value, currency: s.currency }).await;
-                    }
-                    Some(Ok(SubscriptionItem::Data(AccountSummaryResult::End))) => {
-                        summary_done = true;
-                        summary_reporter.ok(format!("{} tags streaming", SUMMARY_TAGS.len()));
-                        send(events, BrokerEvent::AccountSummaryEnd).await;
-                    }
-                    Some(Ok(SubscriptionItem::Notice(n))) => {
-                        send(events, BrokerEvent::Notice { id: n.request_id.unwrap_or(-1), code: n.code, text: n.message }).await;
-                    }
-                    Some(Err(ibapi::Error::ConnectionReset)) | None => return SessionEnd::Lost("the gateway closed the connection".into()),
-                    Some(Err(error)) => {
-                        summary_reporter.failed("account summary stream failed", error_chain(&error));
-                        summary = None;
-                        summary_done = true;
-                    }
-                }
-            }
-            item = next_of(&mut portfolio) => {
-                last_message = Instant::now();
-                match item {
-                    Some(Ok(SubscriptionItem::Data(AccountUpdate::PortfolioValue(p)))) => {
-                        let Some(quantity) = decimal_from_f64(p.position) else { continue };
-                        send(events, BrokerEvent::Portfolio {
-                            account: p.account.unwrap_or_else(|| accounts.first().cloned().unwrap_or_default()),
-                            con_id: p.contract.contract_id,
-                            symbol: p.contract.symbol.0,
-                            currency: p.contract.currency.0,
-                            quantity,
-                            market_price: decimal_from_f64(p.market_price),
-                            market_value: decimal_from_f64(p.market_value),
-                            average_cost: decimal_from_f64(p.average_cost),
-                            unrealized_pnl: decimal_from_f64(p.unrealized_pnl),
-                            realized_pnl: decimal_from_f64(p.realized_pnl),
-                        }).await;
-                    }
-                    Some(Ok(SubscriptionItem::Data(AccountUpdate::End))) => {
-                        portfolio_reporter.ok("portfolio streaming");
-                    }
-                    // Account values here repeat the summary's figures; the summary owns them.
-                    Some(Ok(SubscriptionItem::Data(AccountUpdate::AccountValue(_) | AccountUpdate::UpdateTime(_)))) => {
-                        send(events, BrokerEvent::Heartbeat).await;
-                    }
-                    Some(Ok(SubscriptionItem::Notice(n))) => {
-                        send(events, BrokerEvent::Notice { id: n.request_id.unwrap_or(-1), code: n.code, text: n.message }).await;
-                    }
-                    Some(Err(ibapi::Error::ConnectionReset)) | None => return SessionEnd::Lost("the gateway closed the connection".into()),
-                    Some(Err(error)) => {
-                        portfolio_reporter.failed("portfolio stream failed", error_chain(&error));
-                        portfolio = None;
-                    }
-                }
-            }
-            _ = tokio::time::sleep(silence) => {
-                // Nothing for a while: prove the gateway still answers.
-                match timeout(settings.probe_deadline, client.server_time()).await {
+            (sent, result) = async { probe.as_mut().expect("guarded by is_some").await }, if probe.is_some() => {
+                probe = None;
+                match result {
                     Ok(Ok(_)) => {
-                        last_message = Instant::now();
-                        send(events, BrokerEvent::Heartbeat).await;
+                        let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+                        send(events, BrokerEvent::RoundTrip { micros }).await;
                     }
                     Ok(Err(error)) => return SessionEnd::Lost(format!("liveness probe failed: {error}")),
                     Err(_) => return SessionEnd::Lost(format!(
@@ -353,6 +415,19 @@ async fn connected(
                     )),
                 }
             }
+            _ = probe_timer.tick(), if probe.is_none() => {
+                // Measure the round trip and prove the gateway still answers.
+                let deadline = settings.probe_deadline;
+                probe = Some(Box::pin(async move {
+                    let sent = Instant::now();
+                    let answer = timeout(deadline, client.server_time()).await.map(|reply| reply.map(|_| ()));
+                    (sent, answer)
+                }));
+            }
         }
     }
 }
+
+type ProbeResult = Result<Result<(), ibapi::Error>, tokio::time::error::Elapsed>;
+/// A `reqCurrentTime` in flight: when it was sent and what came back.
+type Probe<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = (Instant, ProbeResult)> + Send + 'a>>;

@@ -26,6 +26,13 @@ pub struct ConfigFile {
     log: Option<LogFile>,
     /// `[[keymap]]` rows laid over the embedded default keymap.
     keymap: Option<Vec<KeyRowSpec>>,
+    watchlist: Option<WatchlistFile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WatchlistFile {
+    symbols: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -93,7 +100,17 @@ impl ConfigFile {
             (None, None) => None,
             (base, over) => Some(base.into_iter().chain(over).flatten().collect()),
         };
-        ConfigFile { path: over.path, broker: Some(broker), ui: Some(ui), log: Some(log), keymap }
+        let watchlist = WatchlistFile {
+            symbols: pick(over.watchlist.and_then(|w| w.symbols), self.watchlist.and_then(|w| w.symbols)),
+        };
+        ConfigFile {
+            path: over.path,
+            broker: Some(broker),
+            ui: Some(ui),
+            log: Some(log),
+            watchlist: Some(watchlist),
+            keymap,
+        }
     }
 
     /// Check every value and produce the resolved config.
@@ -144,7 +161,24 @@ impl ConfigFile {
             .overlay(self.keymap.iter().flatten())
             .map_err(|error| ConfigError::Value { path: path.clone(), key: "keymap", message: error.to_string() })?;
         let ui = self.ui.unwrap_or_default();
+        let mut symbols = Vec::new();
+        for symbol in self.watchlist.and_then(|w| w.symbols).unwrap_or_default() {
+            let valid = !symbol.is_empty()
+                && symbol.len() <= 12
+                && symbol.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '.' || c == ' ');
+            if !valid {
+                return Err(ConfigError::Value {
+                    path,
+                    key: "watchlist.symbols",
+                    message: format!("{symbol:?} is not a ticker symbol (upper-case letters, digits, '.', at most 12)"),
+                });
+            }
+            if !symbols.contains(&symbol) {
+                symbols.push(symbol);
+            }
+        }
         Ok(Config {
+            watchlist: symbols,
             broker: BrokerConfig {
                 mode,
                 host: broker.host.ok_or_else(|| missing("broker.host"))?,

@@ -54,6 +54,8 @@ pub struct Config {
     pub log: LogConfig,
     /// The embedded default keymap with the config's `[[keymap]]` rows laid over it.
     pub keymap: keymap::Keymap,
+    /// Symbols quoted in the watchlist besides the positions' symbols.
+    pub watchlist: Vec<String>,
     /// The user file laid over the defaults, if one was read.
     pub source: Option<PathBuf>,
 }
@@ -159,6 +161,24 @@ mod tests {
         let config = Config::from_user_text("[ui]\nno_color = true\n", Path::new("/tmp/user.toml")).expect("parses");
         assert!(config.ui.no_color);
         assert_eq!(config.ui.theme, "dark");
+    }
+
+    #[test]
+    fn a_bad_watchlist_symbol_is_named() {
+        let error = Config::from_user_text("[watchlist]\nsymbols = [\"SPY\", \"spy;rm\"]\n", Path::new("/tmp/w.toml"))
+            .expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "/tmp/w.toml: watchlist.symbols: \"spy;rm\" is not a ticker symbol (upper-case letters, digits, '.', at most 12)"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_line_and_column() {
+        let error =
+            Config::from_user_text("[broker]\nclient_idd = 5\n", Path::new("/tmp/u.toml")).expect_err("refused");
+        let text = error.to_string();
+        assert!(text.starts_with("/tmp/u.toml:2:1: unknown field `client_idd`"), "{text}");
     }
 
     #[test]

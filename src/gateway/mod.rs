@@ -1,1 +1,109 @@
-//! The simulated IB Gateway: a loopback server that speaks the TWS API wire protocol.
+//! The simulated IB Gateway: a loopback server that speaks the TWS API wire protocol
+//! (protobuf dialect) and runs a seeded paper market and broker behind it.
+//!
+//! It shares no types with the rest of the crate: it is the other side of the wire.
+
+pub mod account;
+pub mod cli;
+pub mod clock;
+pub mod engine;
+pub mod error;
+pub mod faults;
+pub mod market;
+pub mod orders;
+pub mod persist;
+pub mod report;
+pub mod rng;
+pub mod server;
+pub mod session;
+pub mod universe;
+pub mod wire;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use rust_decimal::Decimal;
+
+pub use cli::{run_standalone, GatewayArgs};
+pub use error::GatewayError;
+pub use faults::{FaultControl, FaultSpec, HandshakeStep};
+pub use server::GatewayHandle;
+
+/// How to run a gateway.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub bind: SocketAddr,
+    /// Managed accounts, first is the default for orders without an account.
+    pub accounts: Vec<String>,
+    pub seed: u64,
+    pub state_file: Option<PathBuf>,
+    /// A universe file replacing the embedded `assets/universe.toml`.
+    pub universe: Option<PathBuf>,
+    /// Simulated seconds per real second; 0 freezes the market.
+    pub speed: f64,
+    /// Faults active from the start.
+    pub faults: FaultSpec,
+    /// Precautionary total value limit (error 451); `None` = the one in `assets/account.toml`.
+    pub total_value_limit: Option<Decimal>,
+    /// Allow a non-loopback bind address (the CLI sets it when `--bind` is given).
+    pub allow_non_loopback: bool,
+}
+
+impl GatewayConfig {
+    /// 127.0.0.1:port, account DU1234567, seed 1, speed 1.0, no state file.
+    pub fn embedded(port: u16) -> Self {
+        Self {
+            bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+            accounts: vec!["DU1234567".to_string()],
+            seed: 1,
+            state_file: None,
+            universe: None,
+            speed: 1.0,
+            faults: FaultSpec::default(),
+            total_value_limit: None,
+            allow_non_loopback: false,
+        }
+    }
+}
+
+/// Where the embedded gateway keeps its paper account: robo-tui's data folder.
+pub fn default_state_file() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("robo-tui").join("gateway-state.json"))
+}
+
+/// Binds and spawns the gateway on the current tokio runtime.
+pub async fn spawn(config: GatewayConfig) -> Result<GatewayHandle, GatewayError> {
+    spawn_inner(config, None).await
+}
+
+pub(crate) async fn spawn_inner(
+    config: GatewayConfig,
+    summary_tx: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+) -> Result<GatewayHandle, GatewayError> {
+    if !config.allow_non_loopback && !config.bind.ip().is_loopback() {
+        return Err(GatewayError::NonLoopback(config.bind));
+    }
+    if config.accounts.is_empty() || config.accounts.iter().any(|a| a.trim().is_empty() || a.contains(',')) {
+        return Err(GatewayError::BadConfig(format!("accounts {:?}: need one or more non-empty ids", config.accounts)));
+    }
+    if !(config.speed >= 0.0 && config.speed.is_finite()) {
+        return Err(GatewayError::BadConfig(format!("speed {} must be a finite number >= 0", config.speed)));
+    }
+    let universe = match &config.universe {
+        Some(path) => universe::Universe::load(path)?,
+        None => universe::Universe::embedded()?,
+    };
+    let book = universe::AccountBook::embedded()?;
+    let engine = engine::Engine::new(
+        universe,
+        &book,
+        &config.accounts,
+        config.seed,
+        clock::now_ms(),
+        config.state_file.clone(),
+        config.total_value_limit,
+    )?;
+    let (control, commands) = FaultControl::new(Default::default());
+    control.apply(&config.faults);
+    server::start(config.bind, server::Parts { engine, speed: config.speed, control, commands, summary_tx }).await
+}

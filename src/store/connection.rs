@@ -55,6 +55,18 @@ impl ConnectionState {
     }
 }
 
+/// Why a connection attempt failed or a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DisconnectKind {
+    /// Nothing listens there, or the network is in the way.
+    Unreachable,
+    /// Something accepted the connection but the TWS handshake did not finish (closed, silent,
+    /// client id in use, server version too old).
+    Handshake,
+    /// A working connection went away (closed, stale, reset).
+    Lost,
+}
+
 /// The last notice a data farm sent (2103–2108, 2157/2158, 2119).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FarmState {
@@ -90,6 +102,8 @@ pub struct ConnectionHealth {
     /// Farm name (`usfarm`, `ushmds`, `secdefnj`, …) to its last notice.
     pub farms: BTreeMap<String, FarmState>,
     pub notices: VecDeque<NoticeRecord>,
+    /// Why the last attempt failed or the last connection ended.
+    pub last_failure: Option<DisconnectKind>,
     /// The latest `reqCurrentTime` round trip.
     pub round_trip: Option<std::time::Duration>,
 }
@@ -108,6 +122,7 @@ impl Default for ConnectionHealth {
             managed_accounts: Vec::new(),
             farms: BTreeMap::new(),
             notices: VecDeque::new(),
+            last_failure: None,
             round_trip: None,
         }
     }

@@ -1,5 +1,6 @@
 //! Events: facts that came in, and the effects applying them asks for.
 
+use super::connection::DisconnectKind;
 use super::health::SubsystemStatus;
 use super::quote::{MarketDataKind, TickField};
 use super::signal::Signal;
@@ -12,6 +13,13 @@ pub enum StoreEvent {
     Broker(BrokerEvent),
     Strategy(StrategyEvent),
     Subsystem(SubsystemEvent),
+    Session(SessionEvent),
+}
+
+/// Facts about this session that come from configuration, not from a task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent {
+    Configured { watchlist: Vec<String>, strategies: usize },
 }
 
 /// Facts from the broker task. Values are already converted from the wire's f64 to `Decimal`.
@@ -37,6 +45,7 @@ pub enum BrokerEvent {
     Reconciled,
     /// The connection is gone; the task will try again at `next_try_at` unless it is `None`.
     Disconnected {
+        kind: DisconnectKind,
         reason: String,
         next_try_at: Option<DateTime<Utc>>,
         attempt: u32,

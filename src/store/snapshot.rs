@@ -1,6 +1,6 @@
 //! Read-only snapshots of the store for tasks other than the app.
 
-use super::store::Store;
+use super::reducer::Store;
 use std::sync::Arc;
 use tokio::sync::watch;
 

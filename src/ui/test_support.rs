@@ -4,7 +4,8 @@
 use super::{render, RenderContext, ViewState};
 use crate::config::theme::Theme;
 use crate::store::{
-    BrokerEvent, Health, Signal, SignalSide, Store, StoreEvent, StrategyEvent, SubsystemEvent, SubsystemStatus,
+    BrokerEvent, DisconnectKind, Health, SessionEvent, Signal, SignalSide, Store, StoreEvent, StrategyEvent,
+    SubsystemEvent, SubsystemStatus,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use ratatui::buffer::Buffer;
@@ -211,7 +212,7 @@ pub fn live_with_data() -> Store {
         10,
         BrokerEvent::Notice { id: -1, code: 2158, text: "Sec-def data farm connection is OK:secdefnj".into() },
     );
-    store.strategies_configured = 1;
+    store.apply(t(0), StoreEvent::Session(SessionEvent::Configured { watchlist: vec![], strategies: 1 }));
     signal(&mut store, 30, "AAPL", SignalSide::Buy, "0.82", "fast SMA crossed above slow");
     signal(&mut store, 45, "SPY", SignalSide::Sell, "0.4", "fast SMA crossed below slow");
     subsystem(&mut store, 2, "broker", Health::Ok, "connected to 127.0.0.1:4710", &[], 12);
@@ -247,6 +248,7 @@ pub fn failed() -> Store {
         &mut store,
         3,
         BrokerEvent::Disconnected {
+            kind: DisconnectKind::Unreachable,
             reason: "connection refused by 127.0.0.1:4710".into(),
             next_try_at: None,
             attempt: 1,

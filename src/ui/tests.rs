@@ -6,7 +6,7 @@ use super::test_support::*;
 use super::*;
 use crate::config::keymap::{Action, KeyRowSpec, Keymap};
 use crate::config::theme::{embedded_theme_names, load_theme};
-use crate::store::{BrokerEvent, ConnectionState, SignalSide};
+use crate::store::{BrokerEvent, ConnectionState, DisconnectKind, SignalSide};
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -189,7 +189,12 @@ fn health_shows_each_session_state_in_words() {
                 broker(
                     s,
                     50,
-                    BrokerEvent::Disconnected { reason: "reset".into(), next_try_at: Some(t(65)), attempt: 4 },
+                    BrokerEvent::Disconnected {
+                        kind: DisconnectKind::Lost,
+                        reason: "reset".into(),
+                        next_try_at: Some(t(65)),
+                        attempt: 4,
+                    },
                 )
             }),
             "reconnecting (attempt 4), next try in 5s",
@@ -203,7 +208,12 @@ fn health_shows_each_session_state_in_words() {
                 broker(
                     s,
                     50,
-                    BrokerEvent::Disconnected { reason: "server too old".into(), next_try_at: None, attempt: 1 },
+                    BrokerEvent::Disconnected {
+                        kind: DisconnectKind::Handshake,
+                        reason: "server too old".into(),
+                        next_try_at: None,
+                        attempt: 1,
+                    },
                 )
             }),
             "down: server too old",
@@ -532,7 +542,16 @@ fn snapshot_help_overlay_and_zoom() {
 #[test]
 fn a_reconnecting_store_keeps_its_figures() {
     let mut store = live_with_data();
-    broker(&mut store, 55, BrokerEvent::Disconnected { reason: "reset".into(), next_try_at: Some(t(63)), attempt: 2 });
+    broker(
+        &mut store,
+        55,
+        BrokerEvent::Disconnected {
+            kind: DisconnectKind::Lost,
+            reason: "reset".into(),
+            next_try_at: Some(t(63)),
+            attempt: 2,
+        },
+    );
     assert!(matches!(store.connection.state, ConnectionState::Reconnecting { .. }));
     let text = text(&render_cockpit(&store, &ViewState::new(), &Theme::fallback(), 160, 48));
     assert!(text.contains("1,000,123.45"), "{text}");

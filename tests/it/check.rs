@@ -50,7 +50,7 @@ fn check_against_a_closed_port_fails_naming_the_broker_and_the_reason() {
     let port = closed_port().to_string();
     let output = sandbox.command().args(["check", "--port", &port]).stdin(Stdio::null()).output().expect("run");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(output.status.code(), Some(2), "unreachable has its own exit code: {stdout}");
     assert!(stdout.contains("check: FAILED: not connected: connection refused"), "{stdout}");
     let broker = stdout.lines().find(|l| l.starts_with("broker ")).expect("broker line");
     assert!(broker.contains("Failed"), "{broker}");
@@ -79,4 +79,47 @@ fn a_broken_config_file_is_named_with_line_and_column_and_the_rest_still_runs() 
     // Everything else still loaded and connected on the defaults.
     assert!(stdout.contains("Account DU1234567 (PAPER)"), "{stdout}");
     assert!(stdout.contains("subsystems not Ok: config"), "{stdout}");
+}
+
+#[test]
+fn check_json_reports_the_account_and_every_subsystem() {
+    let sandbox = Sandbox::new();
+    let output =
+        sandbox.command().args(["check", "--json", "--embedded-port", "0"]).stdin(Stdio::null()).output().expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["connection"]["state"], "live");
+    assert_eq!(report["connection"]["server_version"], 226);
+    let account = &report["accounts"]["DU1234567"];
+    assert_eq!(account["kind"], "PAPER");
+    let net: rust_decimal::Decimal =
+        account["figures"]["NetLiquidation"]["value"].as_str().expect("value").parse().expect("decimal");
+    assert!(net > rust_decimal::Decimal::ZERO);
+    assert!(!account["positions"].as_array().expect("positions").is_empty());
+    let subsystems = report["subsystems"].as_array().expect("subsystems");
+    assert!(subsystems.iter().all(|s| s["health"] == "Ok"), "{subsystems:#?}");
+    assert!(subsystems.iter().any(|s| s["name"] == "broker"));
+}
+
+#[test]
+fn a_server_that_closes_during_the_handshake_exits_3_with_json_naming_it() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port().to_string();
+    // Accept and close at once, like a socat front whose gateway is down.
+    let closer = std::thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            drop(stream);
+        }
+    });
+    let sandbox = Sandbox::new();
+    let output =
+        sandbox.command().args(["check", "--json", "--port", &port]).stdin(Stdio::null()).output().expect("run");
+    closer.join().expect("closer thread");
+    assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["connection"]["failure"], "Handshake");
+    let reason = report["connection"]["reason"].as_str().expect("reason");
+    assert!(reason.contains("closed the connection during the handshake"), "{reason}");
 }

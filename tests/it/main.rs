@@ -3,5 +3,6 @@
 
 mod broker;
 mod check;
+mod gateway;
 mod support;
 mod tmux;

@@ -2,7 +2,7 @@
 
 use super::account::{AccountFigure, AccountKind, AccountPnl, AccountState, NET_LIQ_HISTORY};
 use super::connection::{farm_of, ConnectionHealth, ConnectionState, FarmState, NoticeRecord, NOTICE_HISTORY};
-use super::event::{BrokerEvent, Effects, StoreEvent, StrategyEvent, SubsystemEvent};
+use super::event::{BrokerEvent, Effects, SessionEvent, StoreEvent, StrategyEvent, SubsystemEvent};
 use super::health::{Health, SubsystemStatus};
 use super::position::{PositionKey, PositionRow};
 use super::quote::Quote;
@@ -53,6 +53,11 @@ impl Store {
                 }
                 Effects::redraw()
             }
+            StoreEvent::Session(SessionEvent::Configured { watchlist, strategies }) => {
+                self.watchlist = watchlist;
+                self.strategies_configured = strategies;
+                Effects::redraw()
+            }
             StoreEvent::Subsystem(SubsystemEvent { id, status }) => {
                 let restarts = self.subsystems.get(&id).map_or(0, |s| s.restarts);
                 let status = SubsystemStatus { restarts: status.restarts.max(restarts), ..status };
@@ -96,7 +101,8 @@ impl Store {
                     connection.state = ConnectionState::Live;
                 }
             }
-            BrokerEvent::Disconnected { reason, next_try_at, attempt } => {
+            BrokerEvent::Disconnected { kind, reason, next_try_at, attempt } => {
+                connection.last_failure = Some(kind);
                 connection.state = match next_try_at {
                     Some(next_try_at) => ConnectionState::Reconnecting { attempt, next_try_at },
                     None => ConnectionState::Down { reason: reason.clone() },
@@ -295,7 +301,7 @@ fn parse_decimal(value: &str) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SignalSide;
+    use crate::store::{DisconnectKind, SignalSide};
     use chrono::TimeZone;
     use std::time::Duration;
 
@@ -416,6 +422,7 @@ mod tests {
             &mut store,
             1,
             BrokerEvent::Disconnected {
+                kind: DisconnectKind::Lost,
                 reason: "gateway closed the connection".into(),
                 next_try_at: Some(t(3)),
                 attempt: 1,
@@ -432,7 +439,12 @@ mod tests {
         broker(
             &mut store,
             1,
-            BrokerEvent::Disconnected { reason: "server version 200 is too old".into(), next_try_at: None, attempt: 1 },
+            BrokerEvent::Disconnected {
+                kind: DisconnectKind::Handshake,
+                reason: "server version 200 is too old".into(),
+                next_try_at: None,
+                attempt: 1,
+            },
         );
         assert_eq!(store.connection.state, ConnectionState::Down { reason: "server version 200 is too old".into() });
     }

@@ -1,0 +1,250 @@
+//! Each ibapi subscription becomes a stream of [`Feed`] items, merged into one `SelectAll`
+//! that the session loop polls: however many symbols are watched, the loop has one arm.
+
+use super::convert::decimal_from_f64;
+use crate::diagnostics::error_chain;
+use crate::store::{BrokerEvent, MarketDataKind, TickField};
+use chrono::{DateTime, Utc};
+use futures::stream::{BoxStream, SelectAll};
+use futures::StreamExt;
+use ibapi::accounts::{AccountSummaryResult, AccountUpdate, PnL, PnLSingle, PositionUpdate};
+use ibapi::contracts::tick_types::TickType;
+use ibapi::market_data::realtime::{Bar, TickTypes};
+use ibapi::market_data::MarketDataType;
+use ibapi::subscriptions::SubscriptionItem;
+
+/// What a subscription produced.
+#[derive(Debug)]
+pub enum Feed {
+    /// A fact for the store.
+    Event(BrokerEvent),
+    /// The subscription's first snapshot is complete (End markers).
+    Complete(FeedId),
+    /// The subscription failed on its own; the connection is fine.
+    Failed(FeedId, Vec<String>),
+    /// The connection is gone.
+    Lost(String),
+}
+
+/// Which subscription an item came from (and the diagnostics subsystem it reports to).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FeedId {
+    AccountSummary,
+    Positions,
+    Portfolio,
+    Pnl,
+    PnlSingle(i32),
+    MarketData(String),
+    Bars(String),
+}
+
+impl FeedId {
+    pub fn subsystem(&self) -> String {
+        match self {
+            FeedId::AccountSummary => "subscription:account_summary".into(),
+            FeedId::Positions => "subscription:positions".into(),
+            FeedId::Portfolio => "subscription:portfolio".into(),
+            FeedId::Pnl => "subscription:pnl".into(),
+            FeedId::PnlSingle(_) => "subscription:pnl_single".into(),
+            FeedId::MarketData(_) => "subscription:market_data".into(),
+            FeedId::Bars(_) => "subscription:bars".into(),
+        }
+    }
+}
+
+pub type Feeds = SelectAll<BoxStream<'static, Feed>>;
+
+type Item<T> = Result<SubscriptionItem<T>, ibapi::Error>;
+
+/// Wrap a subscription: data goes through `convert`; notices become notice events; the
+/// connection dropping becomes `Lost`; any other error fails this feed only, and ends it.
+pub fn feed<T, S, F>(id: FeedId, stream: S, convert: F) -> BoxStream<'static, Feed>
+where
+    T: Send + 'static,
+    S: futures::Stream<Item = Item<T>> + Send + Unpin + 'static,
+    F: FnMut(T) -> Vec<Feed> + Send + 'static,
+{
+    futures::stream::unfold(Some((stream, convert)), move |state| {
+        let id = id.clone();
+        async move {
+            let (mut stream, mut convert) = state?;
+            let item = stream.next().await?;
+            let (out, keep) = match item {
+                Ok(SubscriptionItem::Data(data)) => (convert(data), true),
+                Ok(SubscriptionItem::Notice(n)) => {
+                    let notice = BrokerEvent::Notice { id: n.request_id.unwrap_or(-1), code: n.code, text: n.message };
+                    (vec![Feed::Event(notice)], true)
+                }
+                Err(ibapi::Error::ConnectionReset | ibapi::Error::ConnectionFailed | ibapi::Error::Shutdown) => {
+                    (vec![Feed::Lost("the gateway closed the connection".into())], false)
+                }
+                Err(error) => (vec![Feed::Failed(id, error_chain(&error))], false),
+            };
+            Some((futures::stream::iter(out), keep.then_some((stream, convert))))
+        }
+    })
+    .flatten()
+    .boxed()
+}
+
+pub fn account_summary(data: AccountSummaryResult) -> Vec<Feed> {
+    match data {
+        AccountSummaryResult::Summary(s) => vec![Feed::Event(BrokerEvent::AccountValue {
+            account: s.account,
+            tag: s.tag,
+            value: s.value,
+            currency: s.currency,
+        })],
+        AccountSummaryResult::End => {
+            vec![Feed::Event(BrokerEvent::AccountSummaryEnd), Feed::Complete(FeedId::AccountSummary)]
+        }
+    }
+}
+
+pub fn positions(data: PositionUpdate) -> Vec<Feed> {
+    match data {
+        PositionUpdate::Position(p) => match decimal_from_f64(p.position) {
+            Some(quantity) => vec![Feed::Event(BrokerEvent::Position {
+                account: p.account,
+                con_id: p.contract.contract_id,
+                symbol: p.contract.symbol.0,
+                currency: p.contract.currency.0,
+                quantity,
+                average_cost: decimal_from_f64(p.average_cost),
+            })],
+            None => vec![Feed::Failed(FeedId::Positions, vec![format!("position without a quantity: {p:?}")])],
+        },
+        PositionUpdate::PositionEnd => vec![Feed::Event(BrokerEvent::PositionsEnd), Feed::Complete(FeedId::Positions)],
+    }
+}
+
+pub fn portfolio(account: String) -> impl FnMut(AccountUpdate) -> Vec<Feed> + Send + 'static {
+    move |data| match data {
+        AccountUpdate::PortfolioValue(p) => {
+            let Some(quantity) = decimal_from_f64(p.position) else { return Vec::new() };
+            vec![Feed::Event(BrokerEvent::Portfolio {
+                account: p.account.unwrap_or_else(|| account.clone()),
+                con_id: p.contract.contract_id,
+                symbol: p.contract.symbol.0,
+                currency: p.contract.currency.0,
+                quantity,
+                market_price: decimal_from_f64(p.market_price),
+                market_value: decimal_from_f64(p.market_value),
+                average_cost: decimal_from_f64(p.average_cost),
+                unrealized_pnl: decimal_from_f64(p.unrealized_pnl),
+                realized_pnl: decimal_from_f64(p.realized_pnl),
+            })]
+        }
+        AccountUpdate::End => vec![Feed::Complete(FeedId::Portfolio)],
+        // Account values here repeat the summary's figures; the summary owns them.
+        AccountUpdate::AccountValue(_) | AccountUpdate::UpdateTime(_) => vec![Feed::Event(BrokerEvent::Heartbeat)],
+    }
+}
+
+pub fn pnl(account: String) -> impl FnMut(PnL) -> Vec<Feed> + Send + 'static {
+    let mut first = true;
+    move |p| {
+        let mut out = vec![Feed::Event(BrokerEvent::Pnl {
+            account: account.clone(),
+            daily: decimal_from_f64(p.daily_pnl),
+            unrealized: p.unrealized_pnl.and_then(decimal_from_f64),
+            realized: p.realized_pnl.and_then(decimal_from_f64),
+        })];
+        if std::mem::take(&mut first) {
+            out.push(Feed::Complete(FeedId::Pnl));
+        }
+        out
+    }
+}
+
+pub fn pnl_single(account: String, con_id: i32) -> impl FnMut(PnLSingle) -> Vec<Feed> + Send + 'static {
+    move |p| {
+        vec![Feed::Event(BrokerEvent::PnlSingle {
+            account: account.clone(),
+            con_id,
+            daily: decimal_from_f64(p.daily_pnl),
+            unrealized: decimal_from_f64(p.unrealized_pnl),
+            realized: decimal_from_f64(p.realized_pnl),
+        })]
+    }
+}
+
+fn tick_field(tick: TickType) -> Option<TickField> {
+    Some(match tick {
+        TickType::Bid | TickType::DelayedBid => TickField::Bid,
+        TickType::Ask | TickType::DelayedAsk => TickField::Ask,
+        TickType::Last | TickType::DelayedLast => TickField::Last,
+        TickType::Close | TickType::DelayedClose => TickField::Close,
+        TickType::High | TickType::DelayedHigh => TickField::High,
+        TickType::Low | TickType::DelayedLow => TickField::Low,
+        TickType::Open | TickType::DelayedOpen => TickField::Open,
+        TickType::Volume | TickType::DelayedVolume => TickField::Volume,
+        TickType::BidSize | TickType::DelayedBidSize => TickField::BidSize,
+        TickType::AskSize | TickType::DelayedAskSize => TickField::AskSize,
+        TickType::LastSize | TickType::DelayedLastSize => TickField::LastSize,
+        _ => return None,
+    })
+}
+
+pub fn market_data(symbol: String) -> impl FnMut(TickTypes) -> Vec<Feed> + Send + 'static {
+    let mut first = true;
+    move |tick| {
+        let tick_event = |tick_type: TickType, value: f64| {
+            let field = tick_field(tick_type)?;
+            let value = decimal_from_f64(value)?;
+            // -1 is "no price" on some ticks.
+            if value.is_sign_negative() {
+                return None;
+            }
+            Some(Feed::Event(BrokerEvent::Tick { symbol: symbol.clone(), field, value }))
+        };
+        let mut out: Vec<Feed> = match tick {
+            TickTypes::Price(p) => tick_event(p.tick_type, p.price).into_iter().collect(),
+            TickTypes::Size(s) => tick_event(s.tick_type, s.size).into_iter().collect(),
+            TickTypes::PriceSize(ps) => tick_event(ps.price_tick_type, ps.price)
+                .into_iter()
+                .chain(tick_event(ps.size_tick_type, ps.size))
+                .collect(),
+            TickTypes::MarketDataType(kind) => {
+                let kind = match kind {
+                    MarketDataType::Realtime => Some(MarketDataKind::Live),
+                    MarketDataType::Frozen => Some(MarketDataKind::Frozen),
+                    MarketDataType::Delayed => Some(MarketDataKind::Delayed),
+                    MarketDataType::DelayedFrozen => Some(MarketDataKind::DelayedFrozen),
+                    _ => None,
+                };
+                kind.map(|kind| Feed::Event(BrokerEvent::MarketDataType { symbol: symbol.clone(), kind }))
+                    .into_iter()
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        if !out.is_empty() && std::mem::take(&mut first) {
+            out.push(Feed::Complete(FeedId::MarketData(symbol.clone())));
+        }
+        out
+    }
+}
+
+pub fn bars(symbol: String) -> impl FnMut(Bar) -> Vec<Feed> + Send + 'static {
+    move |bar| {
+        let values = (
+            decimal_from_f64(bar.open),
+            decimal_from_f64(bar.high),
+            decimal_from_f64(bar.low),
+            decimal_from_f64(bar.close),
+            decimal_from_f64(bar.volume),
+        );
+        let (Some(open), Some(high), Some(low), Some(close), volume) = values else { return Vec::new() };
+        let time = DateTime::<Utc>::from_timestamp(bar.date.unix_timestamp(), 0).unwrap_or_else(Utc::now);
+        vec![Feed::Event(BrokerEvent::Bar {
+            symbol: symbol.clone(),
+            time,
+            open,
+            high,
+            low,
+            close,
+            volume: volume.unwrap_or_default(),
+        })]
+    }
+}

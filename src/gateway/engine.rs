@@ -1,0 +1,710 @@
+//! The paper broker: one owner of accounts, orders, executions and the market. Sessions call
+//! into it under a mutex; it delivers order events to the owning client's session.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+
+use super::account::{commission, Account, Metrics};
+use super::clock;
+use super::market::Market;
+use super::orders::{validate, OrderKind, Reject, Side, SimOrder, Status, Ticket, Tif};
+use super::persist;
+use super::report;
+use super::universe::{AccountBook, Instrument, Universe};
+use super::wire::codec::Outbound;
+use super::wire::messages as m;
+
+/// What the engine asks a session to do.
+#[derive(Debug, Clone)]
+pub enum SessionEvent {
+    Send(Outbound),
+    SendLater(Duration, Outbound),
+    Close,
+}
+
+pub type Sink = mpsc::UnboundedSender<SessionEvent>;
+
+/// One execution of the day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecRecord {
+    pub exec_id: String,
+    pub order_id: i32,
+    pub client_id: i32,
+    pub perm_id: i64,
+    pub account: String,
+    pub con_id: i32,
+    pub side: Side,
+    pub shares: Decimal,
+    pub price: Decimal,
+    pub cum_qty: Decimal,
+    pub avg_price: Decimal,
+    pub time_ms: i64,
+    pub commission: Decimal,
+    pub realized: Option<Decimal>,
+    pub order_ref: String,
+}
+
+/// One-shot order faults armed by the control interface.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFaults {
+    pub swallow_next: bool,
+    pub duplicate_next_execution: bool,
+    pub reorder_next_statuses: bool,
+    pub late_next_commission: Option<Duration>,
+}
+
+/// Counters that must survive a restart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counters {
+    pub next_order_id: i32,
+    pub next_perm_id: i64,
+    pub next_exec: u64,
+}
+
+pub struct Engine {
+    pub universe: Universe,
+    pub market: Market,
+    accounts: BTreeMap<String, Account>,
+    account_ids: Vec<String>,
+    orders: BTreeMap<(i32, i32), SimOrder>,
+    executions: Vec<ExecRecord>,
+    counters: Counters,
+    total_value_limit: Decimal,
+    sinks: HashMap<i32, (u64, Sink)>,
+    state_file: Option<PathBuf>,
+    pub faults: OrderFaults,
+    exec_prefix: String,
+}
+
+/// The result of a state-changing call: whether account figures changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changed {
+    pub account: bool,
+}
+
+impl Engine {
+    pub fn new(
+        universe: Universe,
+        book: &AccountBook,
+        account_ids: &[String],
+        seed: u64,
+        start_ms: i64,
+        state_file: Option<PathBuf>,
+        total_value_limit: Option<Decimal>,
+    ) -> Result<Self, super::GatewayError> {
+        let market = Market::new(&universe, seed, start_ms);
+        let mut accounts = BTreeMap::new();
+        for id in account_ids {
+            let seed = book.seed_for(id);
+            let mut positions = Vec::new();
+            for (symbol, qty, avg) in &seed.positions {
+                let inst = universe.index_of_symbol(symbol).and_then(|i| universe.get(i)).ok_or_else(|| {
+                    super::GatewayError::BadAsset {
+                        file: "account.toml".into(),
+                        what: format!("account {id}: position in unknown symbol {symbol}"),
+                    }
+                })?;
+                positions.push((inst.con_id, *qty, *avg, inst.close));
+            }
+            accounts.insert(id.clone(), Account::new(id, &seed.account_type, seed.cash, &positions));
+        }
+        let mut engine = Self {
+            universe,
+            market,
+            accounts,
+            account_ids: account_ids.to_vec(),
+            orders: BTreeMap::new(),
+            executions: Vec::new(),
+            counters: Counters { next_order_id: 1, next_perm_id: 1_105_463_041, next_exec: 1 },
+            total_value_limit: total_value_limit.unwrap_or(book.total_value_limit),
+            sinks: HashMap::new(),
+            state_file,
+            faults: OrderFaults::default(),
+            exec_prefix: format!("0000{:04x}", seed & 0xffff),
+        };
+        if let Some(path) = engine.state_file.clone() {
+            if let Some(saved) = persist::load(&path)? {
+                engine.restore(saved, start_ms);
+            }
+        }
+        Ok(engine)
+    }
+
+    fn restore(&mut self, saved: persist::SavedState, now_ms: i64) {
+        let today = clock::eastern_date(now_ms);
+        for acct in saved.accounts {
+            if self.account_ids.contains(&acct.id) {
+                self.accounts.insert(acct.id.clone(), acct);
+            }
+        }
+        for o in saved.open_orders {
+            self.orders.insert((o.client_id, o.order_id), o);
+        }
+        self.executions = saved.executions.into_iter().filter(|e| clock::eastern_date(e.time_ms) == today).collect();
+        self.counters = saved.counters;
+    }
+
+    fn save(&self) {
+        let Some(path) = &self.state_file else { return };
+        let state = persist::SavedState {
+            accounts: self.accounts.values().cloned().collect(),
+            open_orders: self.orders.values().filter(|o| o.status.is_working()).cloned().collect(),
+            executions: self.executions.clone(),
+            counters: self.counters.clone(),
+        };
+        if let Err(e) = persist::save(path, &state) {
+            tracing::error!(error = %e, "gateway: could not save state");
+        }
+    }
+
+    // ----- sessions -------------------------------------------------------------------------
+
+    /// Registers a client id; false if it is in use (error 326).
+    pub fn register(&mut self, client_id: i32, conn_id: u64, sink: Sink) -> bool {
+        if let Some((_, existing)) = self.sinks.get(&client_id) {
+            if !existing.is_closed() {
+                return false;
+            }
+        }
+        self.sinks.insert(client_id, (conn_id, sink));
+        true
+    }
+
+    pub fn unregister(&mut self, client_id: i32, conn_id: u64) {
+        if self.sinks.get(&client_id).map(|(c, _)| *c) == Some(conn_id) {
+            self.sinks.remove(&client_id);
+        }
+    }
+
+    /// Sends `Close` to every session.
+    pub fn close_all(&mut self) {
+        for (_, sink) in self.sinks.values() {
+            let _ = sink.send(SessionEvent::Close);
+        }
+        self.sinks.clear();
+    }
+
+    pub fn client_ids(&self) -> Vec<i32> {
+        let mut ids: Vec<i32> = self.sinks.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    pub fn broadcast(&self, out: Outbound) {
+        for (_, sink) in self.sinks.values() {
+            let _ = sink.send(SessionEvent::Send(out.clone()));
+        }
+    }
+
+    fn deliver(&self, client_id: i32, out: Outbound) {
+        if let Some((_, sink)) = self.sinks.get(&client_id) {
+            let _ = sink.send(SessionEvent::Send(out));
+        }
+    }
+
+    fn deliver_later(&self, client_id: i32, delay: Duration, out: Outbound) {
+        if let Some((_, sink)) = self.sinks.get(&client_id) {
+            let _ = sink.send(SessionEvent::SendLater(delay, out));
+        }
+    }
+
+    pub fn send_to(&self, client_id: i32, out: Outbound) {
+        self.deliver(client_id, out);
+    }
+
+    // ----- ids and accounts -----------------------------------------------------------------
+
+    pub fn next_valid_id(&self) -> i32 {
+        self.counters.next_order_id
+    }
+
+    pub fn bump_next_valid_id(&mut self, by: i32) {
+        self.counters.next_order_id = self.counters.next_order_id.saturating_add(by);
+        self.save();
+    }
+
+    pub fn account_ids(&self) -> &[String] {
+        &self.account_ids
+    }
+
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.get(id)
+    }
+
+    pub fn accounts(&self) -> impl Iterator<Item = &Account> {
+        self.account_ids.iter().filter_map(|id| self.accounts.get(id))
+    }
+
+    pub fn mark_con_id(&self, con_id: i32) -> Decimal {
+        self.universe.index_of_con_id(con_id).map(|i| self.market.mark(i)).unwrap_or(Decimal::ZERO)
+    }
+
+    pub fn metrics(&self, account: &Account) -> Metrics {
+        account.metrics(&|c| self.mark_con_id(c))
+    }
+
+    pub fn instrument_by_con_id(&self, con_id: i32) -> Option<&Instrument> {
+        self.universe.index_of_con_id(con_id).and_then(|i| self.universe.get(i))
+    }
+
+    /// The instrument a request's contract names: by con id, else by symbol (stocks in USD).
+    pub fn resolve(&self, c: &m::Contract) -> Option<usize> {
+        if let Some(con_id) = c.con_id.filter(|&id| id > 0) {
+            return self.universe.index_of_con_id(con_id);
+        }
+        let symbol = c.symbol.as_deref().unwrap_or("");
+        let idx = self.universe.index_of_symbol(symbol)?;
+        let inst = self.universe.get(idx)?;
+        let sec_ok =
+            c.sec_type.as_deref().map(|s| s.is_empty() || s.eq_ignore_ascii_case(&inst.sec_type)).unwrap_or(true);
+        let ccy_ok =
+            c.currency.as_deref().map(|s| s.is_empty() || s.eq_ignore_ascii_case(&inst.currency)).unwrap_or(true);
+        (sec_ok && ccy_ok).then_some(idx)
+    }
+
+    // ----- orders ---------------------------------------------------------------------------
+
+    pub fn orders(&self) -> impl Iterator<Item = &SimOrder> {
+        self.orders.values()
+    }
+
+    pub fn executions(&self) -> &[ExecRecord] {
+        &self.executions
+    }
+
+    fn reject(&self, client_id: i32, order_id: i32, r: Reject) {
+        self.deliver(client_id, report::error(order_id, r.code, &r.text));
+    }
+
+    /// PlaceOrder: validate, answer what-if, or accept and try to fill at once.
+    pub fn place_order(&mut self, client_id: i32, req: m::PlaceOrderRequest) -> Changed {
+        let order_id = req.order_id.unwrap_or(0);
+        if std::mem::take(&mut self.faults.swallow_next) {
+            tracing::info!(client_id, order_id, "gateway fault: swallowing PlaceOrder");
+            return Changed::default();
+        }
+        let contract = req.contract.unwrap_or_default();
+        let wire = req.order.unwrap_or_default();
+        let Some(index) = self.resolve(&contract) else {
+            self.reject(
+                client_id,
+                order_id,
+                Reject { code: 200, text: "No security definition has been found for the request".into() },
+            );
+            return Changed::default();
+        };
+        let Some(inst) = self.universe.get(index).cloned() else {
+            return Changed::default();
+        };
+        let account_id = wire.account.clone().filter(|a| !a.is_empty()).unwrap_or_else(|| self.account_ids[0].clone());
+        if !self.accounts.contains_key(&account_id) {
+            self.reject(
+                client_id,
+                order_id,
+                Reject {
+                    code: 321,
+                    text: format!("Error validating request.-'bN' : cause - Invalid account code '{account_id}'."),
+                },
+            );
+            return Changed::default();
+        }
+        let ticket = Ticket {
+            action: wire.action.clone().unwrap_or_default(),
+            quantity: wire.total_quantity.clone().unwrap_or_default(),
+            order_type: wire.order_type.clone().unwrap_or_default(),
+            limit: wire.lmt_price,
+            aux: wire.aux_price,
+            tif: wire.tif.clone().unwrap_or_default(),
+        };
+        let valid = match validate(&ticket, inst.min_tick) {
+            Ok(v) => v,
+            Err(r) => {
+                self.reject(client_id, order_id, r);
+                return Changed::default();
+            }
+        };
+        // Modify of a working order with the same id.
+        if let Some(existing) = self.orders.get(&(client_id, order_id)) {
+            if !existing.status.is_working() || existing.con_id != inst.con_id {
+                self.reject(client_id, order_id, Reject { code: 103, text: "Duplicate order id".into() });
+                return Changed::default();
+            }
+        } else if order_id < 1 || self.executions.iter().any(|e| e.client_id == client_id && e.order_id == order_id) {
+            self.reject(client_id, order_id, Reject { code: 103, text: "Duplicate order id".into() });
+            return Changed::default();
+        }
+        let quote = self.market.quote(index).cloned();
+        let reference = quote
+            .as_ref()
+            .map(|q| match valid.side {
+                Side::Buy => q.ask,
+                Side::Sell => q.bid,
+            })
+            .unwrap_or(inst.close);
+        let est_price = match valid.kind {
+            OrderKind::Limit { limit } | OrderKind::StopLimit { limit, .. } => limit.max(reference),
+            OrderKind::Stop { stop } => stop.max(reference),
+            OrderKind::Market => reference,
+        };
+        let value = (est_price * valid.quantity).round_dp(0);
+        if value > self.total_value_limit {
+            self.reject(
+                client_id,
+                order_id,
+                Reject {
+                    code: 451,
+                    text: format!(
+                        "The following order \"ID:{order_id}\" value estimate of {} USD exceeds the Total Value Limit of {} USD. Restriction is specified in Precautionary Settings of Global Configuration/Presets.",
+                        group_thousands(value),
+                        group_thousands(self.total_value_limit.round_dp(0))
+                    ),
+                },
+            );
+            return Changed::default();
+        }
+        // Margin check on the position after a complete fill at the estimated price.
+        let Some(account) = self.accounts.get(&account_id) else {
+            return Changed::default();
+        };
+        let before = self.metrics(account);
+        let est_commission = commission(valid.quantity, est_price);
+        let mut after_account = account.clone();
+        after_account.apply_fill(inst.con_id, valid.side.sign() * valid.quantity, est_price, est_commission);
+        let con = inst.con_id;
+        let after = after_account.metrics(&|c| {
+            if c == con {
+                est_price
+            } else {
+                self.mark_con_id(c)
+            }
+        });
+        let increases_exposure = after.gross_position_value > before.gross_position_value;
+        if wire.what_if == Some(true) {
+            let state = report::what_if_state(&before, &after, est_commission);
+            let mut o = self.build_order(client_id, order_id, &account_id, &inst, &valid, &wire);
+            o.status = Status::PreSubmitted;
+            self.deliver(client_id, report::open_order(&o, &inst, state));
+            return Changed::default();
+        }
+        if increases_exposure && after.equity_with_loan < after.init_margin {
+            self.reject(
+                client_id,
+                order_id,
+                Reject {
+                    code: 201,
+                    text: format!(
+                        "Order rejected - reason:YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH LOAN VALUE [{} USD] MUST EXCEED THE INITIAL MARGIN [{} USD]",
+                        after.equity_with_loan.round_dp(2),
+                        after.init_margin.round_dp(2)
+                    ),
+                },
+            );
+            return Changed::default();
+        }
+        let order = match self.orders.get(&(client_id, order_id)).cloned() {
+            Some(mut existing) => {
+                existing.quantity = valid.quantity.max(existing.filled);
+                existing.kind = valid.kind;
+                existing.tif = valid.tif;
+                existing
+            }
+            None => {
+                let o = self.build_order(client_id, order_id, &account_id, &inst, &valid, &wire);
+                self.counters.next_perm_id += 1;
+                self.counters.next_order_id = self.counters.next_order_id.max(order_id + 1);
+                o
+            }
+        };
+        let mut order = order;
+        order.status = order.working_status();
+        self.deliver(client_id, report::open_order(&order, &inst, report::plain_state(order.status.as_str())));
+        let reorder = std::mem::take(&mut self.faults.reorder_next_statuses);
+        let submitted = report::order_status(&order);
+        if !reorder {
+            self.deliver(client_id, submitted.clone());
+        }
+        self.orders.insert((client_id, order_id), order);
+        let mut changed = self.try_fill(client_id, order_id, index);
+        if let Some(o) = self.orders.get_mut(&(client_id, order_id)) {
+            if o.tif == Tif::Ioc && o.status.is_working() {
+                o.status = Status::Cancelled;
+                o.completed_time = Some(clock::eastern_timestamp(clock::now_ms()));
+                o.completed_status = Some("Cancelled".into());
+                let status = report::order_status(o);
+                self.deliver(client_id, status);
+                self.deliver(
+                    client_id,
+                    report::error(order_id, 202, "Order Canceled - reason:IOC order not filled immediately"),
+                );
+            }
+        }
+        if reorder {
+            // Out of order: the stale Submitted arrives after the final status.
+            self.deliver(client_id, submitted);
+        }
+        changed.account |= true;
+        self.save();
+        changed
+    }
+
+    fn build_order(
+        &mut self,
+        client_id: i32,
+        order_id: i32,
+        account: &str,
+        inst: &Instrument,
+        v: &super::orders::ValidTicket,
+        wire: &m::Order,
+    ) -> SimOrder {
+        SimOrder {
+            client_id,
+            order_id,
+            perm_id: self.counters.next_perm_id,
+            account: account.to_string(),
+            con_id: inst.con_id,
+            action: wire.action.clone().unwrap_or_else(|| "BUY".into()).to_ascii_uppercase(),
+            side: v.side,
+            quantity: v.quantity,
+            kind: v.kind,
+            tif: v.tif,
+            order_ref: wire.order_ref.clone().unwrap_or_default(),
+            filled: Decimal::ZERO,
+            avg_fill_price: Decimal::ZERO,
+            last_fill_price: Decimal::ZERO,
+            status: Status::Submitted,
+            triggered: false,
+            completed_time: None,
+            completed_status: None,
+        }
+    }
+
+    /// Fills order (client_id, order_id) completely if the market allows it now.
+    fn try_fill(&mut self, client_id: i32, order_id: i32, index: usize) -> Changed {
+        let Some(quote) = self.market.quote(index).cloned() else {
+            return Changed::default();
+        };
+        let Some(order) = self.orders.get_mut(&(client_id, order_id)) else {
+            return Changed::default();
+        };
+        let was_triggered = order.triggered;
+        let Some(price) = order.fill_price(&quote) else {
+            if order.triggered && !was_triggered {
+                // A stop limit that triggered but cannot fill yet is now working.
+                order.status = Status::Submitted;
+                let s = report::order_status(order);
+                self.deliver(client_id, s);
+            }
+            return Changed::default();
+        };
+        let qty = order.remaining();
+        let fee = commission(qty, price);
+        let side = order.side;
+        let account_id = order.account.clone();
+        let con_id = order.con_id;
+        order.avg_fill_price = if order.filled.is_zero() {
+            price
+        } else {
+            (order.avg_fill_price * order.filled + price * qty) / (order.filled + qty)
+        };
+        order.filled += qty;
+        order.last_fill_price = price;
+        order.status = Status::Filled;
+        let now = clock::now_ms();
+        order.completed_time = Some(clock::eastern_timestamp(now));
+        order.completed_status = Some("Filled".into());
+        let order = order.clone();
+        let realized = self
+            .accounts
+            .get_mut(&account_id)
+            .map(|a| {
+                let had = a.quantity(con_id);
+                let r = a.apply_fill(con_id, side.sign() * qty, price, fee);
+                // Realized P&L is reported only when the fill reduces a position.
+                (had.is_sign_negative() != (side == Side::Sell) && !had.is_zero()).then_some(r)
+            })
+            .unwrap_or(None);
+        self.market.record_trade(index, price, qty);
+        let exec_id = format!("{}.{:08x}.01.01", self.exec_prefix, self.counters.next_exec);
+        self.counters.next_exec += 1;
+        let rec = ExecRecord {
+            exec_id,
+            order_id,
+            client_id,
+            perm_id: order.perm_id,
+            account: account_id,
+            con_id,
+            side,
+            shares: qty,
+            price,
+            cum_qty: order.filled,
+            avg_price: order.avg_fill_price,
+            time_ms: now,
+            commission: fee,
+            realized,
+            order_ref: order.order_ref.clone(),
+        };
+        self.executions.push(rec.clone());
+        if let Some(inst) = self.instrument_by_con_id(con_id).cloned() {
+            let exec = report::execution(&rec, &inst, -1);
+            let comm = report::commission_report(&rec);
+            self.deliver(client_id, exec.clone());
+            if std::mem::take(&mut self.faults.duplicate_next_execution) {
+                self.deliver(client_id, exec);
+            }
+            match self.faults.late_next_commission.take() {
+                Some(delay) => self.deliver_later(client_id, delay, comm),
+                None => self.deliver(client_id, comm),
+            }
+            self.deliver(client_id, report::open_order(&order, &inst, report::plain_state("Filled")));
+            self.deliver(client_id, report::order_status(&order));
+        }
+        Changed { account: true }
+    }
+
+    /// Advances the market one step and fills resting orders the move made marketable.
+    pub fn step_market(&mut self) -> Changed {
+        self.market.step();
+        let working: Vec<(i32, i32, i32)> = self
+            .orders
+            .values()
+            .filter(|o| o.status.is_working())
+            .map(|o| (o.client_id, o.order_id, o.con_id))
+            .collect();
+        let mut changed = Changed::default();
+        for (client_id, order_id, con_id) in working {
+            if let Some(index) = self.universe.index_of_con_id(con_id) {
+                changed.account |= self.try_fill(client_id, order_id, index).account;
+            }
+        }
+        if changed.account {
+            self.save();
+        }
+        changed
+    }
+
+    /// CancelOrder from `client_id`: OrderStatus Cancelled then notice 202; unknown or done
+    /// orders get 10147 / 10148 like IB.
+    pub fn cancel_order(&mut self, client_id: i32, order_id: i32) -> Changed {
+        match self.orders.get_mut(&(client_id, order_id)) {
+            None => {
+                self.deliver(
+                    client_id,
+                    report::error(
+                        order_id,
+                        10147,
+                        &format!("OrderId {order_id} that needs to be cancelled is not found."),
+                    ),
+                );
+                Changed::default()
+            }
+            Some(o) if !o.status.is_working() => {
+                let text = format!(
+                    "OrderId {order_id} that needs to be cancelled cannot be cancelled, state: {}.",
+                    o.status.as_str()
+                );
+                self.deliver(client_id, report::error(order_id, 10148, &text));
+                Changed::default()
+            }
+            Some(o) => {
+                o.status = Status::Cancelled;
+                o.completed_time = Some(clock::eastern_timestamp(clock::now_ms()));
+                o.completed_status = Some("Cancelled by Trader".into());
+                let status = report::order_status(o);
+                self.deliver(client_id, status);
+                self.deliver(client_id, report::error(order_id, 202, "Order Canceled - reason:"));
+                self.save();
+                Changed { account: false }
+            }
+        }
+    }
+
+    /// reqGlobalCancel: cancels every working order, whoever placed it.
+    pub fn global_cancel(&mut self) -> Changed {
+        let keys: Vec<(i32, i32)> =
+            self.orders.values().filter(|o| o.status.is_working()).map(|o| (o.client_id, o.order_id)).collect();
+        for (client_id, order_id) in keys {
+            self.cancel_order(client_id, order_id);
+        }
+        Changed::default()
+    }
+
+    // ----- reports --------------------------------------------------------------------------
+
+    /// OpenOrder + OrderStatus for working orders of `client_id` (or of everyone).
+    pub fn open_order_reports(&self, client_id: Option<i32>) -> Vec<Outbound> {
+        let mut out = Vec::new();
+        for o in self.orders.values().filter(|o| o.status.is_working() && client_id.is_none_or(|c| c == o.client_id)) {
+            if let Some(inst) = self.instrument_by_con_id(o.con_id) {
+                out.push(report::open_order(o, inst, report::plain_state(o.status.as_str())));
+                out.push(report::order_status(o));
+            }
+        }
+        out
+    }
+
+    pub fn completed_order_reports(&self) -> Vec<Outbound> {
+        self.orders
+            .values()
+            .filter(|o| !o.status.is_working())
+            .filter_map(|o| self.instrument_by_con_id(o.con_id).map(|inst| report::completed_order(o, inst)))
+            .collect()
+    }
+
+    /// reqExecutions: today's executions matching `filter`. Like IB, a client sees the
+    /// executions of its own orders; client 0 (the master client) sees all.
+    pub fn execution_reports(
+        &self,
+        requester: i32,
+        req_id: i32,
+        filter: &m::ExecutionFilter,
+    ) -> Vec<Outbound> {
+        let mut out = Vec::new();
+        for e in self
+            .executions
+            .iter()
+            .filter(|e| requester == 0 || e.client_id == requester)
+        {
+            let Some(inst) = self.instrument_by_con_id(e.con_id) else {
+                continue;
+            };
+            if !report::execution_matches(e, inst, filter) {
+                continue;
+            }
+            out.push(report::execution(e, inst, req_id));
+            out.push(report::commission_report(e));
+        }
+        out
+    }
+
+    pub fn total_value_limit(&self) -> Decimal {
+        self.total_value_limit
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+}
+
+/// 154990 -> "154,990".
+pub fn group_thousands(v: Decimal) -> String {
+    let n = v.trunc().to_i128().unwrap_or(0);
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}

@@ -1,0 +1,101 @@
+//! The dialect-neutral view of traffic: decoded requests in, messages out. One codec per
+//! connection turns them into bytes (only the protobuf codec exists today; a text codec for
+//! classic clients plugs in behind the same trait).
+
+use super::messages as m;
+
+/// A request decoded from a client frame. Variants mirror the wire messages, so their sizes
+/// differ; requests are handled one at a time, never stored in bulk.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Request {
+    StartApi(m::StartApiRequest),
+    Ids(m::IdsRequest),
+    ManagedAccounts,
+    CurrentTime,
+    AccountSummary(m::AccountSummaryRequest),
+    CancelAccountSummary(i32),
+    AccountUpdates(m::AccountDataRequest),
+    Positions,
+    CancelPositions,
+    PnL(m::PnLRequest),
+    CancelPnL(i32),
+    PnLSingle(m::PnLSingleRequest),
+    CancelPnLSingle(i32),
+    MarketData(m::MarketDataRequest),
+    CancelMarketData(i32),
+    MarketDataType(i32),
+    RealTimeBars(m::RealTimeBarsRequest),
+    CancelRealTimeBars(i32),
+    TickByTick(m::TickByTickRequest),
+    CancelTickByTick(i32),
+    ContractData(m::ContractDataRequest),
+    PlaceOrder(m::PlaceOrderRequest),
+    CancelOrder(m::CancelOrderRequest),
+    GlobalCancel,
+    OpenOrders,
+    AllOpenOrders,
+    AutoOpenOrders(bool),
+    CompletedOrders(bool),
+    Executions(m::ExecutionRequest),
+    /// A request type the gateway does not serve; `req_id` if the body had one at tag 1.
+    Unsupported {
+        msg_id: i32,
+        req_id: Option<i32>,
+    },
+}
+
+/// A message for the client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outbound {
+    Error(m::ErrorMessage),
+    NextValidId(m::NextValidId),
+    ManagedAccounts(m::ManagedAccounts),
+    CurrentTime(m::CurrentTime),
+    AccountSummary(m::AccountSummary),
+    AccountSummaryEnd(m::EndByReqId),
+    Position(m::Position),
+    PositionEnd,
+    AccountValue(m::AccountValue),
+    PortfolioValue(m::PortfolioValue),
+    AccountUpdateTime(m::AccountUpdateTime),
+    AccountDownloadEnd(m::AccountDataEnd),
+    PnL(m::PnL),
+    PnLSingle(m::PnLSingle),
+    TickPrice(m::TickPrice),
+    TickSize(m::TickSize),
+    TickString(m::TickString),
+    TickGeneric(m::TickGeneric),
+    MarketDataType(m::MarketDataType),
+    TickReqParams(m::TickReqParams),
+    TickSnapshotEnd(m::EndByReqId),
+    RealTimeBar(m::RealTimeBarTick),
+    TickByTick(m::TickByTickData),
+    ContractData(m::ContractData),
+    ContractDataEnd(m::EndByReqId),
+    OpenOrder(m::OpenOrder),
+    OpenOrderEnd,
+    OrderStatus(m::OrderStatus),
+    CompletedOrder(m::CompletedOrder),
+    CompletedOrdersEnd,
+    ExecutionDetails(m::ExecutionDetails),
+    ExecutionDetailsEnd(m::EndByReqId),
+    CommissionReport(m::CommissionAndFeesReport),
+}
+
+/// Why a frame could not be decoded into a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("frame of {0} bytes is too short for a message id")]
+    NoMessageId(usize),
+    #[error("message id {0} is not a protobuf message id (must be above 200)")]
+    NotProtobuf(i32),
+    #[error("message {msg_id}: protobuf decode failed: {what}")]
+    Protobuf { msg_id: i32, what: String },
+}
+
+/// Turns frame bodies into requests and messages into frame bodies, for one dialect.
+pub trait Codec: Send + Sync {
+    fn decode(&self, body: &[u8]) -> Result<Request, DecodeError>;
+    fn encode(&self, msg: &Outbound) -> Vec<u8>;
+}

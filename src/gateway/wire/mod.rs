@@ -1,0 +1,8 @@
+//! The TWS API wire: framing, the handshake, the protobuf messages and the per-connection codec.
+
+pub mod codec;
+pub mod frame;
+pub mod handshake;
+pub mod ids;
+pub mod messages;
+pub mod proto;
