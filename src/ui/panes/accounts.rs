@@ -81,18 +81,16 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let block = pane_block(PaneId::Accounts, extra, bottom, ctx);
     let inner = block.inner(area);
     block.render(area, buf);
-    let rows = SUMMARY_TAGS
-        .iter()
-        .map(|tag| {
-            let (value, currency, at) = value_text(account, tag);
-            let value_style = if value == MISSING { theme.roles.muted } else { theme.roles.text };
-            vec![
-                (label(tag).to_string(), theme.roles.text),
-                (value, value_style),
-                (currency.unwrap_or_default(), theme.roles.muted),
-                (at.map(|at| format::age(ctx.now, at)).unwrap_or_default(), theme.roles.muted),
-            ]
-        })
-        .collect();
-    render_table(inner, buf, &COLUMNS, rows, ctx)
+    let row = |index: usize| {
+        let tag = SUMMARY_TAGS[index];
+        let (value, currency, at) = value_text(account, tag);
+        let value_style = if value == MISSING { theme.roles.muted } else { theme.roles.text };
+        vec![
+            (label(tag).to_string(), theme.roles.text),
+            (value, value_style),
+            (currency.unwrap_or_default(), theme.roles.muted),
+            (at.map(|at| format::age(ctx.now, at)).unwrap_or_default(), theme.roles.muted),
+        ]
+    };
+    render_table(inner, buf, &COLUMNS, SUMMARY_TAGS.len(), row, ctx)
 }

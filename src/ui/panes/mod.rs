@@ -135,23 +135,31 @@ fn cell_text<'a>(text: String, style: Style, right: bool) -> Line<'a> {
     }
 }
 
-/// A table of `rows` (each a list of cells, one per column) with the chosen columns, the
-/// header in `header` and the selection (when focused) in `selection`. The last column
-/// takes what is left.
+/// A table of `count` rows, of which only those on screen are built (`row(i)` gives row `i`'s
+/// cells, one per column), with the chosen columns, the header in `header` and the selection
+/// (when focused) in `selection`. The last column takes what is left.
 fn render_table(
     inner: Rect,
     buf: &mut Buffer,
     columns: &[Column],
-    rows: Vec<Vec<(String, Style)>>,
+    count: usize,
+    row: impl Fn(usize) -> Vec<(String, Style)>,
     ctx: &PaneCtx,
 ) -> Drawn {
     let shown = columns_that_fit(columns, inner.width);
     let theme = ctx.theme;
     let header =
         Row::new(shown.iter().map(|&i| cell_text(columns[i].header.to_string(), theme.roles.header, columns[i].right)));
-    let count = rows.len();
-    let rows = rows.into_iter().map(|cells| {
-        let mut cells: Vec<Option<(String, Style)>> = cells.into_iter().map(Some).collect();
+    let page = usize::from(inner.height.saturating_sub(1)).max(1);
+    let selected = ctx.view.selected.min(count.saturating_sub(1));
+    // Keep the selection in view, moving the window as little as possible; never leave blank
+    // rows at the bottom while there are rows above.
+    let offset =
+        ctx.view.offset().min(selected).max((selected + 1).saturating_sub(page)).min(count.saturating_sub(page));
+    ctx.view.offset.set(offset);
+    let visible = offset..count.min(offset + page);
+    let rows = visible.map(|index| {
+        let mut cells: Vec<Option<(String, Style)>> = row(index).into_iter().map(Some).collect();
         Row::new(shown.iter().map(|&i| {
             let (text, style) = cells.get_mut(i).and_then(Option::take).unwrap_or_default();
             cell_text(text, style, columns[i].right)
@@ -168,18 +176,15 @@ fn render_table(
             }
         })
         .collect();
-    let page = usize::from(inner.height.saturating_sub(1)).max(1);
-    let table = Table::new(rows, widths).header(header).column_spacing(1).style(theme.roles.text);
-    let selected = ctx.view.selected.min(count.saturating_sub(1));
-    let mut state = TableState::default().with_offset(ctx.view.offset());
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .style(theme.roles.text)
+        .row_highlight_style(theme.roles.selection);
+    let mut state = TableState::default();
     if ctx.focused && count > 0 {
-        state = state.with_selected(Some(selected));
-    } else {
-        // Keep the selection's row in view even when the pane is not focused.
-        let offset = ctx.view.offset().min(selected).max(selected.saturating_sub(page - 1));
-        state = state.with_offset(offset.min(count.saturating_sub(page)));
+        state = state.with_selected(Some(selected - offset));
     }
-    StatefulWidget::render(table.row_highlight_style(theme.roles.selection), inner, buf, &mut state);
-    ctx.view.offset.set(state.offset());
+    StatefulWidget::render(table, inner, buf, &mut state);
     Drawn { rows: count, page }
 }

@@ -81,20 +81,18 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         Some(v) => (f(v), theme.roles.text),
         None => (MISSING.to_string(), theme.roles.muted),
     };
-    let cells = rows
-        .iter()
-        .map(|row| {
-            vec![
-                (row.symbol.clone(), theme.roles.text),
-                (format::quantity(row.quantity), theme.roles.text),
-                money_cell(row.average_cost, format::price),
-                money_cell(row.market_price, format::price),
-                money_cell(row.market_value, format::money),
-                pnl_cell(row.unrealized_pnl),
-                pnl_cell(row.daily_pnl),
-                (row.currency.clone(), theme.roles.muted),
-            ]
-        })
-        .collect();
-    render_table(inner, buf, &COLUMNS, cells, ctx)
+    let cells = |index: usize| {
+        let row = rows[index];
+        vec![
+            (row.symbol.clone(), theme.roles.text),
+            (format::quantity(row.quantity), theme.roles.text),
+            money_cell(row.average_cost, format::price),
+            money_cell(row.market_price, format::price),
+            money_cell(row.market_value, format::money),
+            pnl_cell(row.unrealized_pnl),
+            pnl_cell(row.daily_pnl),
+            (row.currency.clone(), theme.roles.muted),
+        ]
+    };
+    render_table(inner, buf, &COLUMNS, rows.len(), cells, ctx)
 }

@@ -44,26 +44,24 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         }
         return Drawn { rows: 0, page: usize::from(inner.height) };
     }
-    let rows = store
-        .signals
-        .iter()
-        .rev()
-        .map(|signal| {
-            let side_style = match signal.side {
-                SignalSide::Buy => theme.roles.gain,
-                SignalSide::Sell => theme.roles.loss,
-                SignalSide::Flat => theme.roles.text,
-            };
-            let strength = signal.strength.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-            vec![
-                (signal.at.format("%H:%M:%S").to_string(), theme.roles.muted),
-                (signal.symbol.clone(), theme.roles.text),
-                (signal.strategy.clone(), theme.roles.text),
-                (signal.side.label().to_string(), side_style),
-                (format!("{strength:.2}"), theme.roles.text),
-                (signal.reason.clone(), theme.roles.muted),
-            ]
-        })
-        .collect();
-    render_table(inner, buf, &COLUMNS, rows, ctx)
+    let count = store.signals.len();
+    let row = |index: usize| {
+        // Newest first.
+        let Some(signal) = store.signals.get(count - 1 - index) else { return Vec::new() };
+        let side_style = match signal.side {
+            SignalSide::Buy => theme.roles.gain,
+            SignalSide::Sell => theme.roles.loss,
+            SignalSide::Flat => theme.roles.text,
+        };
+        let strength = signal.strength.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        vec![
+            (signal.at.format("%H:%M:%S").to_string(), theme.roles.muted),
+            (signal.symbol.clone(), theme.roles.text),
+            (signal.strategy.clone(), theme.roles.text),
+            (signal.side.label().to_string(), side_style),
+            (format!("{strength:.2}"), theme.roles.text),
+            (signal.reason.clone(), theme.roles.muted),
+        ]
+    };
+    render_table(inner, buf, &COLUMNS, count, row, ctx)
 }
