@@ -228,6 +228,15 @@ fn health_shows_each_session_state_in_words() {
 }
 
 #[test]
+fn health_says_what_kind_of_failure_ended_the_connection_while_not_connected() {
+    let text = text(&render_pane(&failed(), PaneId::Health, &Theme::fallback(), 90, 12));
+    assert!(line_with(&text, "Session").contains("down: connection refused by 127.0.0.1:4710"), "{text}");
+    assert!(line_with(&text, "Failure").contains("unreachable: nothing listens there"), "{text}");
+    let live = super::test_support::text(&render_pane(&live_with_data(), PaneId::Health, &Theme::fallback(), 90, 20));
+    assert!(!live.contains("Failure"), "no failure line while live:\n{live}");
+}
+
+#[test]
 fn health_lists_gateway_farms_and_notices_with_codes() {
     let text = text(&render_pane(&live_with_data(), PaneId::Health, &Theme::fallback(), 90, 30));
     assert!(line_with(&text, "Gateway").contains("127.0.0.1:4710 (embedded (hosted here))"), "{text}");

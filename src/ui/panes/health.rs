@@ -3,7 +3,7 @@
 
 use super::{pane_block, PaneCtx};
 use crate::config::theme::Theme;
-use crate::store::{ConnectionState, Store};
+use crate::store::{ConnectionState, DisconnectKind, Store};
 use crate::ui::format::{self, MISSING};
 use crate::ui::view_state::{Drawn, PaneId};
 use chrono::{DateTime, Utc};
@@ -35,6 +35,15 @@ pub fn state_text(state: &ConnectionState, now: DateTime<Utc>, theme: &Theme) ->
             (format!("reconnecting (attempt {attempt}), next try in {wait}s"), roles.health_degraded)
         }
         ConnectionState::Down { reason } => (format!("down: {reason}"), roles.health_failed),
+    }
+}
+
+/// What kind of failure ended the last attempt or connection, in words.
+pub fn failure_text(kind: DisconnectKind) -> &'static str {
+    match kind {
+        DisconnectKind::Unreachable => "unreachable: nothing listens there, or the network is in the way",
+        DisconnectKind::Handshake => "handshake: the gateway answered but the API handshake did not finish",
+        DisconnectKind::Lost => "lost: a working connection went away",
     }
 }
 
@@ -71,6 +80,11 @@ fn lines(store: &Store, now: DateTime<Utc>, theme: &Theme, width: usize) -> Vec<
     // The session state first: in a small pane it is what must show.
     let (state, state_style) = state_text(&c.state, now, theme);
     field(&mut out, "Session", &state, state_style, width, theme);
+    if let (ConnectionState::Down { .. } | ConnectionState::Reconnecting { .. }, Some(kind)) =
+        (&c.state, c.last_failure)
+    {
+        field(&mut out, "Failure", failure_text(kind), state_style, width, theme);
+    }
     let address = if c.address.is_empty() { MISSING } else { c.address.as_str() };
     let origin = if c.gateway_origin.is_empty() { String::new() } else { format!(" ({})", c.gateway_origin) };
     field(&mut out, "Gateway", &format!("{address}{origin}"), roles.text, width, theme);
