@@ -196,6 +196,20 @@ mod tests {
         assert_eq!(wrap("", 12), vec![""]);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn money_reads_back_as_the_rounded_value(units in -10_000_000_000_000i64..10_000_000_000_000i64, scale in 0u32..6) {
+            let value = Decimal::new(units, scale);
+            let text = money(value);
+            let back = Decimal::from_str(&text.replace(',', "")).expect("parses back");
+            proptest::prop_assert_eq!(back, value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
+            let int_part = text.trim_start_matches('-').split('.').next().unwrap_or_default();
+            for (i, group) in int_part.split(',').enumerate() {
+                proptest::prop_assert!(if i == 0 { (1..=3).contains(&group.len()) } else { group.len() == 3 }, "{}", text);
+            }
+        }
+    }
+
     #[test]
     fn truncation_marks_the_cut() {
         assert_eq!(truncate("reconnecting", 5), "reco…");

@@ -1,6 +1,7 @@
 //! Pane tests: exact buffer assertions for small widgets, behaviour of input, and insta
 //! snapshots of every pane and of the whole cockpit (fixed clock, scripted stores).
 
+use super::help;
 use super::panes::{self, PaneCtx};
 use super::test_support::*;
 use super::*;
@@ -315,6 +316,10 @@ fn layout_never_panics_from_0x0_to_300x100() {
         (300, 1),
         (1, 100),
     ];
+    let sweep = (0..=300u16).step_by(13).flat_map(|w| (0..=100u16).step_by(7).map(move |h| (w, h)));
+    for (w, h) in sweep {
+        let _ = render_cockpit(&stores[1], &ViewState::new(), &Theme::fallback(), w, h);
+    }
     for store in &stores {
         for (w, h) in sizes {
             for (zoomed, help_open) in [(false, false), (true, false), (false, true)] {
@@ -565,4 +570,57 @@ fn a_reconnecting_store_keeps_its_figures() {
     let text = text(&render_cockpit(&store, &ViewState::new(), &Theme::fallback(), 160, 48));
     assert!(text.contains("1,000,123.45"), "{text}");
     assert!(text.lines().last().is_some_and(|l| l.contains("reconnecting #2 in 3s")), "{text}");
+}
+
+fn long_keymap() -> Keymap {
+    let extra: Vec<KeyRowSpec> = (1..=12)
+        .map(|n| KeyRowSpec { on: format!("f{n}"), run: "top".into(), desc: Some(format!("Extra binding number {n}")) })
+        .collect();
+    Keymap::default_keymap().overlay(&extra).expect("valid")
+}
+
+#[test]
+fn a_help_longer_than_the_screen_scrolls_with_keys_and_wheel_and_a_click_closes_it() {
+    let store = live_with_data();
+    let mut view = ViewState::with_keymap(long_keymap());
+    assert_eq!(handle_action(&mut view, Action::ToggleHelp, &store), ActionOutcome::Consumed);
+    let first = text(&render_cockpit(&store, &view, &Theme::fallback(), 80, 24));
+    assert!(first.contains("Quit robo-tui") && !first.contains("Extra binding number 12"), "{first}");
+    assert_eq!(handle_action(&mut view, Action::Bottom, &store), ActionOutcome::Consumed);
+    let last = text(&render_cockpit(&store, &view, &Theme::fallback(), 80, 24));
+    assert!(last.contains("Extra binding number 12") && !last.contains("Quit robo-tui"), "{last}");
+    assert_eq!(handle_action(&mut view, Action::Down, &store), ActionOutcome::Ignored, "already at the end");
+    assert!(handle_mouse(&mut view, mouse(MouseEventKind::ScrollUp, 40, 12)));
+    assert_eq!(view.help_scroll, help::line_count(view.keymap()) - view.help_page() - 3);
+    assert!(handle_mouse(&mut view, mouse(MouseEventKind::Down(MouseButton::Left), 40, 12)));
+    assert!(!view.help_open);
+    assert_eq!(view.focus, PaneId::Accounts, "the click that closes the help focuses nothing");
+}
+
+#[test]
+fn the_status_bar_shows_the_keys_of_the_active_keymap() {
+    let keymap = Keymap::default_keymap()
+        .overlay(&[
+            KeyRowSpec { on: "?".into(), run: "none".into(), desc: None },
+            KeyRowSpec { on: "f1".into(), run: "toggle_help".into(), desc: Some("Help".into()) },
+        ])
+        .expect("valid");
+    let view = ViewState::with_keymap(keymap);
+    let text = text(&render_cockpit(&live_with_data(), &view, &Theme::fallback(), 120, 30));
+    assert!(text.lines().last().is_some_and(|l| l.ends_with("f1 help  q quit")), "{text}");
+}
+
+#[test]
+fn draw_renders_through_a_terminal_frame() {
+    let backend = ratatui::backend::TestBackend::new(80, 24);
+    let mut terminal = ratatui::Terminal::new(backend).expect("test terminal");
+    let store = live_with_data();
+    let view = ViewState::new();
+    let theme = Theme::fallback();
+    let tail = log_tail();
+    let ctx = RenderContext { now: now(), theme: &theme, log_tail: &tail };
+    terminal.draw(|frame| draw(frame, &store, &view, &ctx)).expect("draws");
+    let expected = render_cockpit(&store, &ViewState::new(), &theme, 80, 24);
+    assert_eq!(text(terminal.backend().buffer()), text(&expected));
+    assert!(view.last_rect(PaneId::Accounts).is_some(), "draw remembers the layout for the mouse");
 }
