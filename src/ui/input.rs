@@ -102,13 +102,21 @@ pub fn handle_mouse(view: &mut ViewState, mouse: MouseEvent) -> bool {
                 view.help_open = false;
                 return true;
             }
-            match view.pane_at(mouse.column, mouse.row) {
-                Some(pane) if pane != view.focus => {
-                    view.focus = pane;
-                    true
-                }
-                _ => false,
+            let Some(pane) = view.pane_at(mouse.column, mouse.row) else { return false };
+            let changed = pane != view.focus;
+            view.focus = pane;
+            // A click on a row of a table selects it (tables have a border and a header line).
+            let (Some(rect), Some(drawn)) = (view.last_rect(pane), view.last_drawn(pane)) else { return changed };
+            if pane == PaneId::Health {
+                return changed;
             }
+            let Some(line) = usize::from(mouse.row).checked_sub(usize::from(rect.y) + 2) else { return changed };
+            let row = view.pane(pane).offset() + line;
+            if line < drawn.page && row < drawn.rows && row != view.pane(pane).selected {
+                view.pane_mut(pane).selected = row;
+                return true;
+            }
+            changed
         }
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
             let down = matches!(mouse.kind, MouseEventKind::ScrollDown);

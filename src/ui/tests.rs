@@ -74,7 +74,8 @@ fn accounts_show_dashes_until_a_value_arrives_then_the_grouped_value_currency_an
     let text = super::test_support::text(&render_pane(&store, PaneId::Accounts, &Theme::fallback(), 44, 15));
     assert_eq!(line_with(&text, "Total Cash"), "│Total Cash          -1,234.50 USD      10s│");
     assert!(line_with(&text, "Cushion").contains("93.46%"), "{text}");
-    assert!(line_with(&text, "Day Trades").contains(" 3 USD"), "{text}");
+    assert_eq!(line_with(&text, "Day Trades"), "│Day Trades                  3          10s│", "a count, no currency");
+    assert!(!line_with(&text, "Cushion").contains("USD"), "a ratio, no currency");
     assert!(line_with(&text, "Accounts").contains("DU1234567"));
 }
 
@@ -481,6 +482,14 @@ fn a_click_focuses_the_pane_under_it_and_the_wheel_scrolls_it() {
     assert!(!handle_mouse(&mut view, mouse(MouseEventKind::ScrollDown, positions.x + 3, positions.y + 2)));
     assert!(handle_mouse(&mut view, mouse(MouseEventKind::ScrollUp, positions.x + 3, positions.y + 2)));
     assert_eq!(view.pane(PaneId::Positions).selected, 0);
+    // A click on a row selects it: the border and the header come first.
+    assert!(handle_mouse(&mut view, mouse(MouseEventKind::Down(MouseButton::Left), positions.x + 3, positions.y + 4)));
+    assert_eq!(view.pane(PaneId::Positions).selected, 2);
+    let text = text(&render_cockpit(&store, &view, &Theme::fallback(), 160, 48));
+    assert_eq!(text.lines().nth(usize::from(positions.y) + 4).map(|l| l.contains("SPY")), Some(true));
+    // A click below the last row changes nothing.
+    assert!(!handle_mouse(&mut view, mouse(MouseEventKind::Down(MouseButton::Left), positions.x + 3, positions.y + 9)));
+    assert_eq!(view.pane(PaneId::Positions).selected, 2);
     // The status bar is no pane.
     assert!(!handle_mouse(&mut view, mouse(MouseEventKind::Down(MouseButton::Left), 5, 47)));
     assert_eq!(view.focus, PaneId::Positions);

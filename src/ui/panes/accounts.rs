@@ -54,7 +54,12 @@ fn value_text(account: Option<&AccountState>, tag: &str) -> FigureText {
         (None, _) if figure.text.trim().is_empty() => MISSING.to_string(),
         (None, _) => figure.text.clone(),
     };
-    (text, Some(figure.currency.clone()), Some(figure.at))
+    // Cushion and day trades are not amounts: no currency beside them.
+    let currency = match tag {
+        "Cushion" | "DayTradesRemaining" => String::new(),
+        _ => figure.currency.clone(),
+    };
+    (text, Some(currency), Some(figure.at))
 }
 
 pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
@@ -62,7 +67,12 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let theme = ctx.theme;
     let primary = store.primary_account();
     let account = primary.and_then(|id| store.accounts.get(id));
-    let extra = primary.unwrap_or("waiting for an account");
+    let others = store.connection.managed_accounts.len().saturating_sub(1);
+    let extra = match primary {
+        Some(id) if others > 0 => format!("{id} (+{others} more)"),
+        Some(id) => id.to_string(),
+        None => "waiting for an account".to_string(),
+    };
     let bottom = account.and_then(|a| a.pnl.as_ref()).map(|pnl| {
         let part = |name: &'static str, value: Option<rust_decimal::Decimal>| {
             let style = value.map_or(theme.roles.muted, |v| theme.pnl(v));
@@ -78,7 +88,7 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         spans.push(Span::raw(" "));
         Line::from(spans)
     });
-    let block = pane_block(PaneId::Accounts, extra, bottom, ctx);
+    let block = pane_block(PaneId::Accounts, &extra, bottom, ctx);
     let inner = block.inner(area);
     block.render(area, buf);
     let row = |index: usize| {

@@ -17,7 +17,7 @@ const COLUMNS: [Column; 6] = [
     Column { header: "Symbol", width: 7, priority: 1, right: false },
     Column { header: "Strategy", width: 10, priority: 4, right: false },
     Column { header: "Side", width: 4, priority: 2, right: false },
-    Column { header: "Str", width: 5, priority: 3, right: true },
+    Column { header: "Strength", width: 8, priority: 3, right: true },
     Column { header: "Reason", width: 10, priority: 5, right: false },
 ];
 
