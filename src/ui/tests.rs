@@ -528,6 +528,11 @@ fn snapshot_cockpit_with_styles_in_every_theme() {
         let buf = render_cockpit(&live_with_data(), &view, &theme(name), 80, 24);
         insta::assert_snapshot!(snapshot_name(&["cockpit_styles", name]), text_with_styles(&buf));
     }
+    // The wide layout in a second theme, failed, with the diagnostics pane focused.
+    let mut view = ViewState::new();
+    view.focus = PaneId::Diagnostics;
+    let buf = render_cockpit(&failed(), &view, &theme("light"), 160, 48);
+    insta::assert_snapshot!("cockpit_styles_light_failed_160x48", text_with_styles(&buf));
 }
 
 #[test]

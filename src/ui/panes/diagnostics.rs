@@ -16,7 +16,7 @@ const STATE: usize = 9;
 const LOAD: usize = 9;
 const RESTARTS: usize = 4;
 /// Below this width the load time and restart columns are left out.
-const FULL_WIDTH: usize = 56;
+const FULL_WIDTH: usize = 48;
 
 fn header(width: usize, theme: &Theme) -> Line<'static> {
     let text = if width >= FULL_WIDTH {
