@@ -81,7 +81,9 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
                 Span::styled(format::or_missing(value, format::signed_money), style),
             ]
         };
-        let mut spans = vec![Span::styled(" P&L", theme.roles.muted)];
+        // Name the figure's one source where there is room (ibkr-behaviour.md §2.2).
+        let label = if area.width >= 56 { " P&L (reqPnL)" } else { " P&L" };
+        let mut spans = vec![Span::styled(label, theme.roles.muted)];
         spans.extend(part("day", pnl.daily));
         spans.extend(part("unrl", pnl.unrealized));
         spans.extend(part("real", pnl.realized));

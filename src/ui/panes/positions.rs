@@ -63,7 +63,12 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
             Span::raw(" "),
         ])
     });
-    let extra = if rows.is_empty() { String::new() } else { format!("{}", rows.len()) };
+    // P&L has one owner, reqPnLSingle; say so where there is room (ibkr-behaviour.md §2.2).
+    let extra = match rows.len() {
+        0 => String::new(),
+        n if area.width >= 60 => format!("{n} · P&L from reqPnLSingle"),
+        n => n.to_string(),
+    };
     let block = pane_block(PaneId::Positions, &extra, bottom, ctx);
     let inner = block.inner(area);
     block.render(area, buf);
