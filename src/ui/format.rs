@@ -101,8 +101,16 @@ pub fn truncate(text: &str, width: usize) -> String {
     out
 }
 
-/// `text` broken into lines of at most `width` characters, at spaces where it can.
+/// `text` with control characters (newlines, tabs, escapes from a gateway message or a log
+/// line) turned into spaces, so it cannot break the layout or the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// `text` broken into lines of at most `width` characters, at spaces where it can. Control
+/// characters become spaces first.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let text = printable(text);
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -208,6 +216,12 @@ mod tests {
                 proptest::prop_assert!(if i == 0 { (1..=3).contains(&group.len()) } else { group.len() == 3 }, "{}", text);
             }
         }
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_screen() {
+        assert_eq!(printable("a\nb\tc\u{1b}[2J"), "a b c [2J");
+        assert_eq!(wrap("line one\nline two", 40), vec!["line one line two"]);
     }
 
     #[test]

@@ -638,3 +638,16 @@ fn draw_renders_through_a_terminal_frame() {
     assert_eq!(text(terminal.backend().buffer()), text(&expected));
     assert!(view.last_rect(PaneId::Accounts).is_some(), "draw remembers the layout for the mouse");
 }
+
+#[test]
+fn a_gateway_message_with_newlines_stays_on_its_lines() {
+    let mut store = live_with_data();
+    broker(
+        &mut store,
+        59,
+        BrokerEvent::Notice { id: 7, code: 10167, text: "Requested market data\nis not subscribed.\tDelayed".into() },
+    );
+    let buf = render_pane(&store, PaneId::Health, &Theme::fallback(), 90, 20);
+    assert!(line_with(&text(&buf), "10167").contains("Requested market data is not subscribed. Delayed"));
+    assert!(buf.content().iter().all(|c| !c.symbol().chars().any(char::is_control)));
+}

@@ -52,7 +52,7 @@ fn value_text(account: Option<&AccountState>, tag: &str) -> FigureText {
         (Some(value), "DayTradesRemaining") => format::quantity(value),
         (Some(value), _) => format::money(value),
         (None, _) if figure.text.trim().is_empty() => MISSING.to_string(),
-        (None, _) => figure.text.clone(),
+        (None, _) => format::printable(&figure.text),
     };
     // Cushion and day trades are not amounts: no currency beside them.
     let currency = match tag {

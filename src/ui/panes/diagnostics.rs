@@ -34,7 +34,7 @@ fn lines(store: &Store, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for (name, status) in &store.subsystems {
         let mut spans = vec![
-            Span::styled(format!("{:<NAME$}", format::truncate(name, NAME - 1)), roles.text),
+            Span::styled(format!("{:<NAME$}", format::truncate(&format::printable(name), NAME - 1)), roles.text),
             Span::styled(format!("{:<STATE$}", status.health.label()), theme.health(status.health)),
         ];
         if full {
@@ -43,7 +43,7 @@ fn lines(store: &Store, width: usize, theme: &Theme) -> Vec<Line<'static>> {
             spans.push(Span::styled(format!("{load:>LOAD$}"), roles.muted));
             spans.push(Span::styled(format!("{:>RESTARTS$} ", status.restarts), restarts_style));
         }
-        spans.push(Span::styled(status.detail.clone(), roles.text));
+        spans.push(Span::styled(format::printable(&status.detail), roles.text));
         out.push(Line::from(spans));
         if !matches!(status.health, Health::Degraded | Health::Failed) {
             continue;
@@ -112,7 +112,7 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
                     } else {
                         theme.roles.muted
                     };
-                    Line::from(Span::styled(line.as_str(), style))
+                    Line::from(Span::styled(format::printable(line), style))
                 })
                 .collect()
         };

@@ -89,7 +89,7 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let cells = |index: usize| {
         let row = rows[index];
         vec![
-            (row.symbol.clone(), theme.roles.text),
+            (format::printable(&row.symbol), theme.roles.text),
             (format::quantity(row.quantity), theme.roles.text),
             money_cell(row.average_cost, format::price),
             money_cell(row.market_price, format::price),

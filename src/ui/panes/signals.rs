@@ -2,6 +2,7 @@
 
 use super::{empty_state, pane_block, render_table, Column, PaneCtx};
 use crate::store::{SignalSide, Store};
+use crate::ui::format;
 use crate::ui::view_state::{Drawn, PaneId};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -56,11 +57,11 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         let strength = signal.strength.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
         vec![
             (signal.at.format("%H:%M:%S").to_string(), theme.roles.muted),
-            (signal.symbol.clone(), theme.roles.text),
-            (signal.strategy.clone(), theme.roles.text),
+            (format::printable(&signal.symbol), theme.roles.text),
+            (format::printable(&signal.strategy), theme.roles.text),
             (signal.side.label().to_string(), side_style),
             (format!("{strength:.2}"), theme.roles.text),
-            (signal.reason.clone(), theme.roles.muted),
+            (format::printable(&signal.reason), theme.roles.muted),
         ]
     };
     render_table(inner, buf, &COLUMNS, count, row, ctx)
