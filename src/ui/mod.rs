@@ -17,7 +17,7 @@ mod test_support;
 mod tests;
 
 pub use input::{handle_action, handle_mouse, ActionOutcome};
-pub use view_state::{PaneId, PaneView, ViewState};
+pub use view_state::{PaneId, PaneViewState, ViewState};
 
 use crate::config::theme::Theme;
 use crate::store::Store;

@@ -62,7 +62,7 @@ fn value_text(account: Option<&AccountState>, tag: &str) -> FigureText {
     (text, Some(currency), Some(figure.at))
 }
 
-pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let theme = ctx.theme;
     let primary = store.primary_account();
@@ -105,4 +105,16 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         ]
     };
     render_table(inner, buf, &COLUMNS, SUMMARY_TAGS.len(), row, ctx)
+}
+
+/// The accounts pane as a widget, built each frame from the pane context.
+pub struct AccountsPane<'a> {
+    pub ctx: &'a PaneCtx<'a>,
+}
+
+impl Widget for AccountsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let drawn = render(area, buf, self.ctx);
+        self.ctx.view.drawn.set(drawn);
+    }
 }

@@ -63,7 +63,7 @@ fn lines(store: &Store, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     out
 }
 
-pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let theme = ctx.theme;
     let failing = store.subsystems.values().filter(|s| matches!(s.health, Health::Degraded | Health::Failed)).count();
@@ -119,4 +119,16 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         Paragraph::new(lines).render(log_inner, buf);
     }
     drawn
+}
+
+/// The diagnostics pane as a widget, built each frame from the pane context.
+pub struct DiagnosticsPane<'a> {
+    pub ctx: &'a PaneCtx<'a>,
+}
+
+impl Widget for DiagnosticsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let drawn = render(area, buf, self.ctx);
+        self.ctx.view.drawn.set(drawn);
+    }
 }

@@ -156,7 +156,7 @@ fn lines(store: &Store, now: DateTime<Utc>, theme: &Theme, width: usize) -> Vec<
     out
 }
 
-pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let extra = store.connection.state.label();
     let block = pane_block(PaneId::Health, extra, None, ctx);
@@ -170,4 +170,16 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let scroll = u16::try_from(first).unwrap_or(u16::MAX);
     Paragraph::new(lines).style(ctx.theme.roles.text).scroll((scroll, 0)).render(inner, buf);
     Drawn { rows: scrollable, page }
+}
+
+/// The connection health pane as a widget, built each frame from the pane context.
+pub struct HealthPane<'a> {
+    pub ctx: &'a PaneCtx<'a>,
+}
+
+impl Widget for HealthPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let drawn = render(area, buf, self.ctx);
+        self.ctx.view.drawn.set(drawn);
+    }
 }

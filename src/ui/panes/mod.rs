@@ -6,7 +6,7 @@ pub mod health;
 mod positions;
 pub mod signals;
 
-use super::view_state::{Drawn, PaneId, PaneView};
+use super::view_state::{Drawn, PaneId, PaneViewState};
 use crate::config::theme::Theme;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -23,18 +23,25 @@ pub struct PaneCtx<'a> {
     pub now: DateTime<Utc>,
     pub log_tail: &'a [String],
     pub focused: bool,
-    pub view: &'a PaneView,
+    pub view: &'a PaneViewState,
 }
+
+pub use accounts::AccountsPane;
+pub use diagnostics::DiagnosticsPane;
+pub use health::HealthPane;
+pub use positions::PositionsPane;
+pub use signals::SignalsPane;
 
 /// Draw `pane` into `area`; returns how many rows it has and how many fit.
 pub fn render(pane: PaneId, area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     match pane {
-        PaneId::Accounts => accounts::render(area, buf, ctx),
-        PaneId::Positions => positions::render(area, buf, ctx),
-        PaneId::Health => health::render(area, buf, ctx),
-        PaneId::Signals => signals::render(area, buf, ctx),
-        PaneId::Diagnostics => diagnostics::render(area, buf, ctx),
+        PaneId::Accounts => AccountsPane { ctx }.render(area, buf),
+        PaneId::Positions => PositionsPane { ctx }.render(area, buf),
+        PaneId::Health => HealthPane { ctx }.render(area, buf),
+        PaneId::Signals => SignalsPane { ctx }.render(area, buf),
+        PaneId::Diagnostics => DiagnosticsPane { ctx }.render(area, buf),
     }
+    ctx.view.drawn.get()
 }
 
 /// How far the selection of `pane` can move: rows for tables, first lines for text panes.

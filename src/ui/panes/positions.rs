@@ -44,7 +44,7 @@ fn total(rows: &[&PositionRow], figure: impl Fn(&PositionRow) -> Option<Decimal>
     rows.iter().map(|r| figure(r)).sum()
 }
 
-pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let theme = ctx.theme;
     let rows = rows_of(store);
@@ -100,4 +100,16 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         ]
     };
     render_table(inner, buf, &COLUMNS, rows.len(), cells, ctx)
+}
+
+/// The positions pane as a widget, built each frame from the pane context.
+pub struct PositionsPane<'a> {
+    pub ctx: &'a PaneCtx<'a>,
+}
+
+impl Widget for PositionsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let drawn = render(area, buf, self.ctx);
+        self.ctx.view.drawn.set(drawn);
+    }
 }

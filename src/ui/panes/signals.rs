@@ -26,7 +26,7 @@ pub fn row_count(store: &Store) -> usize {
     store.signals.len()
 }
 
-pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let theme = ctx.theme;
     let extra = match store.strategies_configured {
@@ -65,4 +65,16 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         ]
     };
     render_table(inner, buf, &COLUMNS, count, row, ctx)
+}
+
+/// The signals pane as a widget, built each frame from the pane context.
+pub struct SignalsPane<'a> {
+    pub ctx: &'a PaneCtx<'a>,
+}
+
+impl Widget for SignalsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let drawn = render(area, buf, self.ctx);
+        self.ctx.view.drawn.set(drawn);
+    }
 }
