@@ -11,8 +11,8 @@ use ratatui::widgets::Widget;
 use rust_decimal::Decimal;
 
 const COLUMNS: [Column; 8] = [
-    Column { header: "Symbol", width: 8, priority: 0, right: false },
-    Column { header: "Qty", width: 9, priority: 1, right: true },
+    Column { header: "Symbol", width: 7, priority: 0, right: false },
+    Column { header: "Qty", width: 8, priority: 1, right: true },
     Column { header: "Avg Cost", width: 11, priority: 5, right: true },
     Column { header: "Price", width: 10, priority: 3, right: true },
     Column { header: "Mkt Value", width: 14, priority: 4, right: true },
