@@ -218,6 +218,7 @@ pub fn live_with_data() -> Store {
     subsystem(&mut store, 2, "broker", Health::Ok, "connected to 127.0.0.1:4710", &[], 12);
     subsystem(&mut store, 1, "gateway", Health::Ok, "hosted on 127.0.0.1:4710", &[], 35);
     subsystem(&mut store, 1, "theme", Health::Ok, "dark", &[], 1);
+    subsystem(&mut store, 5, "subscription:positions", Health::Ok, "streaming", &[], 3);
     broker(&mut store, 58, BrokerEvent::Heartbeat);
     store
 }

@@ -74,7 +74,11 @@ fn accounts_show_dashes_until_a_value_arrives_then_the_grouped_value_currency_an
     let text = super::test_support::text(&render_pane(&store, PaneId::Accounts, &Theme::fallback(), 47, 15));
     assert_eq!(line_with(&text, "TotalCashValue"), "│TotalCashValue           -1,234.50 USD    10s│");
     assert!(line_with(&text, "Cushion").contains("93.46%"), "{text}");
-    assert_eq!(line_with(&text, "DayTradesRemaining"), "│DayTradesRemaining               3        10s│", "a count, no currency");
+    assert_eq!(
+        line_with(&text, "DayTradesRemaining"),
+        "│DayTradesRemaining               3        10s│",
+        "a count, no currency"
+    );
     assert!(!line_with(&text, "Cushion").contains("USD"), "a ratio, no currency");
     assert!(line_with(&text, "Accounts").contains("DU1234567"));
 }

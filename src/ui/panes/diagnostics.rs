@@ -11,30 +11,52 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-const NAME: usize = 12;
+/// The name column: at least this wide, wider (up to a third of the pane) for longer names.
+const NAME_MIN: usize = 12;
 const STATE: usize = 9;
 const LOAD: usize = 9;
 const RESTARTS: usize = 4;
 /// Below this width the load time and restart columns are left out.
 const FULL_WIDTH: usize = 48;
 
-fn header(width: usize, theme: &Theme) -> Line<'static> {
+/// How wide the name column is: the longest name and a gap, within [NAME_MIN, width / 3].
+fn name_width(store: &Store, width: usize) -> usize {
+    let longest = store.subsystems.keys().map(|n| n.chars().count() + 1).max().unwrap_or(0);
+    longest.min(width / 3).max(NAME_MIN)
+}
+
+/// A subsystem's name in `width - 1` characters: `subscription:positions` becomes
+/// `sub:positions` before it is cut, so the part that tells subsystems apart stays.
+fn short_name(name: &str, width: usize) -> String {
+    let name = format::printable(name);
+    let room = width.saturating_sub(1);
+    if name.chars().count() <= room {
+        return name;
+    }
+    let shortened = match name.split_once(':') {
+        Some((kind, rest)) => format!("{}:{rest}", kind.chars().take(3).collect::<String>()),
+        None => name,
+    };
+    format::truncate(&shortened, room)
+}
+
+fn header(width: usize, name: usize, theme: &Theme) -> Line<'static> {
     let text = if width >= FULL_WIDTH {
-        format!("{:<NAME$}{:<STATE$}{:>LOAD$}{:>RESTARTS$} {}", "Subsystem", "State", "Load", "Rst", "Detail")
+        format!("{:<name$}{:<STATE$}{:>LOAD$}{:>RESTARTS$} {}", "Subsystem", "State", "Load", "Rst", "Detail")
     } else {
-        format!("{:<NAME$}{:<STATE$}{}", "Subsystem", "State", "Detail")
+        format!("{:<name$}{:<STATE$}{}", "Subsystem", "State", "Detail")
     };
     Line::from(Span::styled(text, theme.roles.header))
 }
 
 /// One line per subsystem, then its error chain (outermost first) when Degraded or Failed.
-fn lines(store: &Store, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+fn lines(store: &Store, width: usize, name_width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let roles = &theme.roles;
     let full = width >= FULL_WIDTH;
     let mut out = Vec::new();
     for (name, status) in &store.subsystems {
         let mut spans = vec![
-            Span::styled(format!("{:<NAME$}", format::truncate(&format::printable(name), NAME - 1)), roles.text),
+            Span::styled(format!("{:<name_width$}", short_name(name, name_width)), roles.text),
             Span::styled(format!("{:<STATE$}", status.health.label()), theme.health(status.health)),
         ];
         if full {
@@ -78,7 +100,8 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let inner = block.inner(area);
     block.render(area, buf);
     let width = usize::from(inner.width);
-    let lines = lines(store, width, theme);
+    let name_width = name_width(store, width);
+    let lines = lines(store, width, name_width, theme);
     // The table gets what it needs, up to all but 4 lines (the log's title and 3 lines) or two
     // thirds when the pane is short.
     let wanted = u16::try_from(lines.len() + 1).unwrap_or(u16::MAX).max(2);
@@ -88,7 +111,7 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         Paragraph::new("No subsystem has reported yet.").style(theme.roles.muted).render(table_area, buf);
         Drawn { rows: 0, page: usize::from(table_area.height) }
     } else {
-        render_list(table_area, buf, Some(header(width, theme)), lines, ctx)
+        render_list(table_area, buf, Some(header(width, name_width, theme)), lines, ctx)
     };
 
     if log_area.height > 0 {
@@ -112,7 +135,8 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
                     } else {
                         theme.roles.muted
                     };
-                    Line::from(Span::styled(format::printable(line), style))
+                    // The crate's own module paths say little in a narrow pane.
+                    Line::from(Span::styled(format::printable(&line.replace("robo_tui::", "")), style))
                 })
                 .collect()
         };
@@ -130,5 +154,18 @@ impl Widget for DiagnosticsPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let drawn = render(area, buf, self.ctx);
         self.ctx.view.drawn.set(drawn);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_name;
+
+    #[test]
+    fn long_names_keep_the_part_that_tells_them_apart() {
+        assert_eq!(short_name("broker", 12), "broker");
+        assert_eq!(short_name("subscription:positions", 14), "sub:positions");
+        assert_eq!(short_name("subscription:account_summary", 14), "sub:account_…");
+        assert_eq!(short_name("subscription:positions", 30), "subscription:positions");
     }
 }
