@@ -80,7 +80,10 @@ fn accounts_show_dashes_until_a_value_arrives_then_the_grouped_value_currency_an
         "a count, no currency"
     );
     assert!(!line_with(&text, "Cushion").contains("USD"), "a ratio, no currency");
-    assert!(line_with(&text, "Accounts").contains("DU1234567"));
+    assert!(line_with(&text, "Accounts").contains("DU1234567 · loading"), "{text}");
+    broker(&mut store, 51, BrokerEvent::AccountSummaryEnd);
+    let text = super::test_support::text(&render_pane(&store, PaneId::Accounts, &Theme::fallback(), 47, 15));
+    assert!(line_with(&text, "Accounts").contains("DU1234567 ─"), "{text}");
 }
 
 #[test]

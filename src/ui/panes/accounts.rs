@@ -50,11 +50,15 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let primary = store.primary_account();
     let account = primary.and_then(|id| store.accounts.get(id));
     let others = store.connection.managed_accounts.len().saturating_sub(1);
-    let extra = match primary {
+    let mut extra = match primary {
         Some(id) if others > 0 => format!("{id} (+{others} more)"),
         Some(id) => id.to_string(),
         None => "waiting for an account".to_string(),
     };
+    // Until the first summary batch ended, a `--` may still arrive; after it, it was not sent.
+    if account.is_some_and(|a| !a.summary_complete) {
+        extra.push_str(" · loading");
+    }
     let bottom = account.and_then(|a| a.pnl.as_ref()).map(|pnl| {
         let part = |name: &'static str, value: Option<rust_decimal::Decimal>| {
             let style = value.map_or(theme.roles.muted, |v| theme.pnl(v));
