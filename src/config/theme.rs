@@ -449,6 +449,24 @@ mod tests {
     }
 
     #[test]
+    fn a_valid_user_theme_fixture_loads_by_name_over_its_base() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/themes");
+        let ocean = load_theme("ocean", &dir, false).expect("valid fixture");
+        let light = load_theme("light", Path::new("/nonexistent"), false).expect("light");
+        assert_eq!(ocean.name, "ocean");
+        assert_eq!(
+            ocean.roles.title_focused,
+            Style::default().fg(Color::White).bg(Color::Rgb(0, 0x5f, 0x87)).add_modifier(Modifier::BOLD)
+        );
+        assert_eq!(ocean.roles.border_focused, Style::default().fg(Color::Indexed(24)));
+        assert_eq!(ocean.roles.gain, Style::default().fg(Color::LightBlue).add_modifier(Modifier::ITALIC));
+        assert_eq!(ocean.roles.loss, light.roles.loss, "roles it does not set come from light");
+        // An invalid file in the same folder names its real path.
+        let error = load_theme("bad_colour", &dir, false).expect_err("invalid fixture");
+        assert!(error.to_string().starts_with(&format!("{}:4:15:", dir.join("bad_colour.toml").display())), "{error}");
+    }
+
+    #[test]
     fn an_unknown_theme_names_what_exists() {
         let error = load_theme("neon", Path::new("/nonexistent"), false).expect_err("no such theme");
         let text = error.to_string();
