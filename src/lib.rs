@@ -9,5 +9,6 @@ pub mod broker;
 pub mod config;
 pub mod diagnostics;
 pub mod gateway;
+pub mod orders;
 pub mod store;
 pub mod ui;

@@ -107,9 +107,9 @@ fn main() -> Result<()> {
 
 async fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
-        None => run_cockpit(cli.connect.options(SessionKind::Trader, true)).await,
+        None => app::tui::run(cli.connect.options(SessionKind::Trader, true)).await,
         Some(Command::Run { connect }) => {
-            run_cockpit(connect.merged(&cli.connect).options(SessionKind::Trader, true)).await
+            app::tui::run(connect.merged(&cli.connect).options(SessionKind::Trader, true)).await
         }
         Some(Command::Check { connect, json }) => {
             let options = connect.merged(&cli.connect).options(SessionKind::Trader, false);
@@ -131,8 +131,4 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
-}
-
-async fn run_cockpit(_options: CoreOptions) -> Result<i32> {
-    Err(color_eyre::eyre::eyre!("the cockpit UI is not wired yet"))
 }

@@ -5,6 +5,6 @@ pub mod check;
 pub mod core;
 pub mod logging;
 pub mod terminal;
-// pub mod tui; (wired when the UI lands)
+pub mod tui;
 
 pub use self::core::{Core, CoreOptions};

@@ -46,7 +46,17 @@ pub async fn run(options: CoreOptions) -> Result<i32> {
             return Err(error).wrap_err("cannot take over the terminal (is this a terminal?)");
         }
     };
-    let result = event_loop(&mut core, &mut guard, &mut theme, &mut theme_name, &keymap, no_color, &theme_reporter, &ui_reporter).await;
+    let result = event_loop(
+        &mut core,
+        &mut guard,
+        &mut theme,
+        &mut theme_name,
+        &keymap,
+        no_color,
+        &theme_reporter,
+        &ui_reporter,
+    )
+    .await;
     guard.restore();
     core.shutdown().await;
     match result? {

@@ -658,18 +658,9 @@ impl Engine {
 
     /// reqExecutions: today's executions matching `filter`. Like IB, a client sees the
     /// executions of its own orders; client 0 (the master client) sees all.
-    pub fn execution_reports(
-        &self,
-        requester: i32,
-        req_id: i32,
-        filter: &m::ExecutionFilter,
-    ) -> Vec<Outbound> {
+    pub fn execution_reports(&self, requester: i32, req_id: i32, filter: &m::ExecutionFilter) -> Vec<Outbound> {
         let mut out = Vec::new();
-        for e in self
-            .executions
-            .iter()
-            .filter(|e| requester == 0 || e.client_id == requester)
-        {
+        for e in self.executions.iter().filter(|e| requester == 0 || e.client_id == requester) {
             let Some(inst) = self.instrument_by_con_id(e.con_id) else {
                 continue;
             };

@@ -134,9 +134,7 @@ impl SimOrder {
     /// Status of a working order before any fill: stops wait untriggered as PreSubmitted.
     pub fn working_status(&self) -> Status {
         match self.kind {
-            OrderKind::Stop { .. } | OrderKind::StopLimit { .. } if !self.triggered => {
-                Status::PreSubmitted
-            }
+            OrderKind::Stop { .. } | OrderKind::StopLimit { .. } if !self.triggered => Status::PreSubmitted,
             _ => Status::Submitted,
         }
     }
@@ -185,10 +183,7 @@ pub struct Reject {
 
 impl Reject {
     fn new(code: i32, text: impl Into<String>) -> Self {
-        Self {
-            code,
-            text: text.into(),
-        }
+        Self { code, text: text.into() }
     }
 }
 
@@ -228,10 +223,7 @@ fn check_price(p: Decimal, tick: Decimal, what: &str) -> Result<Decimal, Reject>
         ));
     }
     if !(p % tick).is_zero() {
-        return Err(Reject::new(
-            110,
-            "The price does not conform to the minimum price variation for this contract.",
-        ));
+        return Err(Reject::new(110, "The price does not conform to the minimum price variation for this contract."));
     }
     Ok(p)
 }
@@ -241,35 +233,16 @@ pub fn validate(t: &Ticket, tick: Decimal) -> Result<ValidTicket, Reject> {
     let side = match t.action.to_ascii_uppercase().as_str() {
         "BUY" => Side::Buy,
         "SELL" | "SSHORT" | "SLONG" => Side::Sell,
-        other => {
-            return Err(Reject::new(
-                201,
-                format!("Order rejected - reason:Invalid action '{other}'."),
-            ))
-        }
+        other => return Err(Reject::new(201, format!("Order rejected - reason:Invalid action '{other}'."))),
     };
-    let raw_qty = if t.quantity.trim().is_empty() {
-        "0"
-    } else {
-        t.quantity.trim()
-    };
-    let quantity = Decimal::from_str(raw_qty).map_err(|_| {
-        Reject::new(
-            201,
-            format!(
-                "Order rejected - reason:Invalid order quantity '{}'.",
-                t.quantity
-            ),
-        )
-    })?;
+    let raw_qty = if t.quantity.trim().is_empty() { "0" } else { t.quantity.trim() };
+    let quantity = Decimal::from_str(raw_qty)
+        .map_err(|_| Reject::new(201, format!("Order rejected - reason:Invalid order quantity '{}'.", t.quantity)))?;
     if quantity.is_zero() {
         return Err(Reject::new(434, "The order size cannot be zero."));
     }
     if quantity < Decimal::ZERO {
-        return Err(Reject::new(
-            201,
-            "Order rejected - reason:The order quantity must be positive.",
-        ));
+        return Err(Reject::new(201, "Order rejected - reason:The order quantity must be positive."));
     }
     if !quantity.fract().is_zero() {
         return Err(Reject::new(
@@ -281,40 +254,25 @@ pub fn validate(t: &Ticket, tick: Decimal) -> Result<ValidTicket, Reject> {
         "" | "DAY" => Tif::Day,
         "GTC" => Tif::Gtc,
         "IOC" => Tif::Ioc,
-        other => {
-            return Err(Reject::new(
-                201,
-                format!("Order rejected - reason:Invalid time in force '{other}'."),
-            ))
-        }
+        other => return Err(Reject::new(201, format!("Order rejected - reason:Invalid time in force '{other}'."))),
     };
     let missing = |what: &str| {
-        Reject::new(
-            201,
-            format!("Order rejected - reason:{what} price must be specified for this order type."),
-        )
+        Reject::new(201, format!("Order rejected - reason:{what} price must be specified for this order type."))
     };
     let kind = match t.order_type.to_ascii_uppercase().as_str() {
         "MKT" => OrderKind::Market,
         "LMT" => {
             let limit = price(t.limit).ok_or_else(|| missing("Limit"))?;
-            OrderKind::Limit {
-                limit: check_price(limit, tick, "limit")?,
-            }
+            OrderKind::Limit { limit: check_price(limit, tick, "limit")? }
         }
         "STP" => {
             let stop = price(t.aux).ok_or_else(|| missing("Stop"))?;
-            OrderKind::Stop {
-                stop: check_price(stop, tick, "stop")?,
-            }
+            OrderKind::Stop { stop: check_price(stop, tick, "stop")? }
         }
         "STP LMT" => {
             let stop = price(t.aux).ok_or_else(|| missing("Stop"))?;
             let limit = price(t.limit).ok_or_else(|| missing("Limit"))?;
-            OrderKind::StopLimit {
-                stop: check_price(stop, tick, "stop")?,
-                limit: check_price(limit, tick, "limit")?,
-            }
+            OrderKind::StopLimit { stop: check_price(stop, tick, "stop")?, limit: check_price(limit, tick, "limit")? }
         }
         other => {
             return Err(Reject::new(
@@ -323,34 +281,15 @@ pub fn validate(t: &Ticket, tick: Decimal) -> Result<ValidTicket, Reject> {
             ))
         }
     };
-    Ok(ValidTicket {
-        side,
-        quantity,
-        kind,
-        tif,
-    })
+    Ok(ValidTicket { side, quantity, kind, tif })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn ticket(
-        action: &str,
-        qty: &str,
-        ty: &str,
-        lmt: Option<f64>,
-        aux: Option<f64>,
-        tif: &str,
-    ) -> Ticket {
-        Ticket {
-            action: action.into(),
-            quantity: qty.into(),
-            order_type: ty.into(),
-            limit: lmt,
-            aux,
-            tif: tif.into(),
-        }
+    fn ticket(action: &str, qty: &str, ty: &str, lmt: Option<f64>, aux: Option<f64>, tif: &str) -> Ticket {
+        Ticket { action: action.into(), quantity: qty.into(), order_type: ty.into(), limit: lmt, aux, tif: tif.into() }
     }
 
     fn tick() -> Decimal {
@@ -360,46 +299,16 @@ mod tests {
     #[test]
     fn rejections_carry_ib_codes() {
         let code = |t: Ticket| validate(&t, tick()).err().map(|r| r.code);
-        assert_eq!(
-            code(ticket("BUY", "0", "MKT", None, None, "DAY")),
-            Some(434)
-        );
-        assert_eq!(
-            code(ticket("BUY", "-5", "MKT", None, None, "DAY")),
-            Some(201)
-        );
-        assert_eq!(
-            code(ticket("BUY", "1.5", "MKT", None, None, "DAY")),
-            Some(10243)
-        );
-        assert_eq!(
-            code(ticket("BUY", "10", "LMT", Some(100.005), None, "DAY")),
-            Some(110)
-        );
-        assert_eq!(
-            code(ticket("BUY", "10", "LMT", Some(-1.0), None, "DAY")),
-            Some(110)
-        );
-        assert_eq!(
-            code(ticket("BUY", "10", "LMT", None, None, "DAY")),
-            Some(201)
-        );
-        assert_eq!(
-            code(ticket("BUY", "10", "STP", None, None, "DAY")),
-            Some(201)
-        );
-        assert_eq!(
-            code(ticket("BUY", "10", "FOO", None, None, "DAY")),
-            Some(387)
-        );
-        assert_eq!(
-            code(ticket("BUY", "10", "MKT", None, None, "FOK")),
-            Some(201)
-        );
-        assert_eq!(
-            code(ticket("BUY", "10", "LMT", Some(150.12), None, "GTC")),
-            None
-        );
+        assert_eq!(code(ticket("BUY", "0", "MKT", None, None, "DAY")), Some(434));
+        assert_eq!(code(ticket("BUY", "-5", "MKT", None, None, "DAY")), Some(201));
+        assert_eq!(code(ticket("BUY", "1.5", "MKT", None, None, "DAY")), Some(10243));
+        assert_eq!(code(ticket("BUY", "10", "LMT", Some(100.005), None, "DAY")), Some(110));
+        assert_eq!(code(ticket("BUY", "10", "LMT", Some(-1.0), None, "DAY")), Some(110));
+        assert_eq!(code(ticket("BUY", "10", "LMT", None, None, "DAY")), Some(201));
+        assert_eq!(code(ticket("BUY", "10", "STP", None, None, "DAY")), Some(201));
+        assert_eq!(code(ticket("BUY", "10", "FOO", None, None, "DAY")), Some(387));
+        assert_eq!(code(ticket("BUY", "10", "MKT", None, None, "FOK")), Some(201));
+        assert_eq!(code(ticket("BUY", "10", "LMT", Some(150.12), None, "GTC")), None);
     }
 
     fn quote(bid: i64, ask: i64, last: i64) -> Quote {
@@ -448,59 +357,25 @@ mod tests {
     #[test]
     fn market_fills_at_touch_and_limits_only_when_marketable() {
         let q = quote(10000, 10002, 10001);
-        assert_eq!(
-            order(Side::Buy, OrderKind::Market).fill_price(&q),
-            Some(Decimal::new(10002, 2))
-        );
-        assert_eq!(
-            order(Side::Sell, OrderKind::Market).fill_price(&q),
-            Some(Decimal::new(10000, 2))
-        );
-        let lim = |c| OrderKind::Limit {
-            limit: Decimal::new(c, 2),
-        };
+        assert_eq!(order(Side::Buy, OrderKind::Market).fill_price(&q), Some(Decimal::new(10002, 2)));
+        assert_eq!(order(Side::Sell, OrderKind::Market).fill_price(&q), Some(Decimal::new(10000, 2)));
+        let lim = |c| OrderKind::Limit { limit: Decimal::new(c, 2) };
         assert_eq!(order(Side::Buy, lim(10001)).fill_price(&q), None);
-        assert_eq!(
-            order(Side::Buy, lim(10005)).fill_price(&q),
-            Some(Decimal::new(10002, 2))
-        );
+        assert_eq!(order(Side::Buy, lim(10005)).fill_price(&q), Some(Decimal::new(10002, 2)));
         assert_eq!(order(Side::Sell, lim(10001)).fill_price(&q), None);
-        assert_eq!(
-            order(Side::Sell, lim(9990)).fill_price(&q),
-            Some(Decimal::new(10000, 2))
-        );
+        assert_eq!(order(Side::Sell, lim(9990)).fill_price(&q), Some(Decimal::new(10000, 2)));
     }
 
     #[test]
     fn stops_trigger_on_last_price() {
-        let mut o = order(
-            Side::Buy,
-            OrderKind::Stop {
-                stop: Decimal::new(10010, 2),
-            },
-        );
+        let mut o = order(Side::Buy, OrderKind::Stop { stop: Decimal::new(10010, 2) });
         assert_eq!(o.fill_price(&quote(10000, 10002, 10001)), None);
         assert!(!o.triggered);
-        assert_eq!(
-            o.fill_price(&quote(10010, 10012, 10010)),
-            Some(Decimal::new(10012, 2))
-        );
-        let mut o = order(
-            Side::Sell,
-            OrderKind::StopLimit {
-                stop: Decimal::new(9990, 2),
-                limit: Decimal::new(9985, 2),
-            },
-        );
-        assert_eq!(
-            o.fill_price(&quote(9980, 9982, 9990)),
-            None,
-            "triggered but bid below limit"
-        );
+        assert_eq!(o.fill_price(&quote(10010, 10012, 10010)), Some(Decimal::new(10012, 2)));
+        let mut o =
+            order(Side::Sell, OrderKind::StopLimit { stop: Decimal::new(9990, 2), limit: Decimal::new(9985, 2) });
+        assert_eq!(o.fill_price(&quote(9980, 9982, 9990)), None, "triggered but bid below limit");
         assert!(o.triggered);
-        assert_eq!(
-            o.fill_price(&quote(9986, 9988, 9987)),
-            Some(Decimal::new(9986, 2))
-        );
+        assert_eq!(o.fill_price(&quote(9986, 9988, 9987)), Some(Decimal::new(9986, 2)));
     }
 }

@@ -50,18 +50,12 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, con
 async fn fill(rd: &mut OwnedReadHalf, dec: &mut FrameDecoder) -> Result<(), SessionError> {
     let n = rd.read_buf(dec.buffer_mut()).await?;
     if n == 0 {
-        return Err(SessionError::Io(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "peer closed",
-        )));
+        return Err(SessionError::Io(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "peer closed")));
     }
     Ok(())
 }
 
-async fn next_frame(
-    rd: &mut OwnedReadHalf,
-    dec: &mut FrameDecoder,
-) -> Result<Vec<u8>, SessionError> {
+async fn next_frame(rd: &mut OwnedReadHalf, dec: &mut FrameDecoder) -> Result<Vec<u8>, SessionError> {
     loop {
         if let Some(f) = dec.next_frame()? {
             return Ok(f);
@@ -77,12 +71,7 @@ async fn write_frame(wr: &mut OwnedWriteHalf, body: &[u8]) -> Result<(), Session
     Ok(())
 }
 
-async fn run(
-    shared: Arc<Shared>,
-    stream: TcpStream,
-    peer: SocketAddr,
-    conn_id: u64,
-) -> Result<(), SessionError> {
+async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: u64) -> Result<(), SessionError> {
     stream.set_nodelay(true)?;
     let faults = shared.faults.settings();
     let close_at = |step| faults.close_at == Some(step);
@@ -118,11 +107,7 @@ async fn run(
     if close_at(HandshakeStep::AfterVersion) {
         return Ok(());
     }
-    write_frame(
-        &mut wr,
-        &reply_body(server_version, &clock::eastern_timestamp(clock::now_ms())),
-    )
-    .await?;
+    write_frame(&mut wr, &reply_body(server_version, &clock::eastern_timestamp(clock::now_ms()))).await?;
     if close_at(HandshakeStep::AfterReply) {
         return Ok(());
     }
@@ -146,9 +131,7 @@ async fn run(
     };
     if !registered {
         tracing::info!(conn_id, client_id, "gateway: client id in use, sending 326");
-        shared.summary(format!(
-            "conn {conn_id}: client id {client_id} already in use -> 326, closed"
-        ));
+        shared.summary(format!("conn {conn_id}: client id {client_id} already in use -> 326, closed"));
         let e = report::error(
             -1,
             326,
@@ -158,26 +141,16 @@ async fn run(
         let _ = wr.shutdown().await;
         return Ok(());
     }
-    let _guard = Registration {
-        shared: shared.clone(),
-        client_id,
-        conn_id,
-    };
+    let _guard = Registration { shared: shared.clone(), client_id, conn_id };
     tracing::info!(conn_id, client_id, "gateway: client started API");
-    shared.summary(format!(
-        "conn {conn_id}: client id {client_id} connected (server version {server_version})"
-    ));
+    shared.summary(format!("conn {conn_id}: client id {client_id} connected (server version {server_version})"));
     let mut session = Session::new(shared.clone(), client_id, codec, tx);
-    session.push(&Outbound::NextValidId(m::NextValidId {
-        order_id: Some(next_id),
-    }));
+    session.push(&Outbound::NextValidId(m::NextValidId { order_id: Some(next_id) }));
     session.flush(&mut wr).await?;
     if close_at(HandshakeStep::AfterNextValidId) {
         return Ok(());
     }
-    session.push(&Outbound::ManagedAccounts(m::ManagedAccounts {
-        accounts_list: Some(accounts),
-    }));
+    session.push(&Outbound::ManagedAccounts(m::ManagedAccounts { accounts_list: Some(accounts) }));
     for code in [2104, 2106, 2158] {
         session.push(&report::error(-1, code, super::faults::notice_text(code)));
     }
@@ -207,9 +180,7 @@ async fn run(
     let result = session.main_loop(&mut wr, frx, rx).await;
     reader.abort();
     let _ = wr.shutdown().await;
-    shared.summary(format!(
-        "conn {conn_id}: client id {client_id} disconnected"
-    ));
+    shared.summary(format!("conn {conn_id}: client id {client_id} disconnected"));
     result
 }
 
@@ -222,9 +193,7 @@ struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.shared
-            .engine()
-            .unregister(self.client_id, self.conn_id);
+        self.shared.engine().unregister(self.client_id, self.conn_id);
     }
 }
 
@@ -392,20 +361,14 @@ impl Session {
     }
 
     /// Handles one request frame; false = close the connection.
-    fn on_frame(
-        &mut self,
-        body: &[u8],
-        faults: &tokio::sync::watch::Receiver<super::faults::FaultSettings>,
-    ) -> bool {
+    fn on_frame(&mut self, body: &[u8], faults: &tokio::sync::watch::Receiver<super::faults::FaultSettings>) -> bool {
         if faults.borrow().pacing {
             let (count, window) = self.shared.pace();
             if count > 50 {
                 self.push(&report::error(
                     -1,
                     100,
-                    &format!(
-                        "Max rate of messages per second has been exceeded:max=50 rec={count} (1)"
-                    ),
+                    &format!("Max rate of messages per second has been exceeded:max=50 rec={count} (1)"),
                 ));
                 self.shared.summary(format!(
                     "client {}: pacing violation ({count} msg/s) -> 100, disconnected",
@@ -430,11 +393,7 @@ impl Session {
             }
             Err(e) => {
                 tracing::warn!(client_id = self.client_id, error = %e, "gateway: undecodable request");
-                self.push(&report::error(
-                    -1,
-                    321,
-                    &format!("Error validating request.-'' : cause - {e}"),
-                ));
+                self.push(&report::error(-1, 321, &format!("Error validating request.-'' : cause - {e}")));
                 true
             }
         }
@@ -447,20 +406,14 @@ impl Session {
             Request::StartApi(_) => {}
             Request::Ids(_) => {
                 let id = shared.engine().next_valid_id();
-                self.push(&Outbound::NextValidId(m::NextValidId {
-                    order_id: Some(id),
-                }));
+                self.push(&Outbound::NextValidId(m::NextValidId { order_id: Some(id) }));
             }
             Request::ManagedAccounts => {
                 let list = shared.engine().account_ids().join(",");
-                self.push(&Outbound::ManagedAccounts(m::ManagedAccounts {
-                    accounts_list: Some(list),
-                }));
+                self.push(&Outbound::ManagedAccounts(m::ManagedAccounts { accounts_list: Some(list) }));
             }
             Request::CurrentTime => {
-                self.push(&Outbound::CurrentTime(m::CurrentTime {
-                    current_time: Some(clock::now_ms() / 1000),
-                }));
+                self.push(&Outbound::CurrentTime(m::CurrentTime { current_time: Some(clock::now_ms() / 1000) }));
             }
             Request::AccountSummary(r) => {
                 let req_id = r.req_id.unwrap_or(0);
@@ -477,25 +430,15 @@ impl Session {
                     if group.eq_ignore_ascii_case("All") {
                         eng.account_ids().to_vec()
                     } else {
-                        eng.account_ids()
-                            .iter()
-                            .filter(|a| **a == group)
-                            .cloned()
-                            .collect()
+                        eng.account_ids().iter().filter(|a| **a == group).cloned().collect()
                     }
                 };
-                let mut sub = SummarySub {
-                    tags,
-                    accounts,
-                    sent: HashMap::new(),
-                };
+                let mut sub = SummarySub { tags, accounts, sent: HashMap::new() };
                 let rows = summary_diff(&shared.engine(), &mut sub);
                 for (acct, tag, value, ccy) in rows {
                     self.push(&summary_msg(req_id, acct, tag, value, ccy));
                 }
-                self.push(&Outbound::AccountSummaryEnd(m::EndByReqId {
-                    req_id: Some(req_id),
-                }));
+                self.push(&Outbound::AccountSummaryEnd(m::EndByReqId { req_id: Some(req_id) }));
                 self.subs.summary.insert(req_id, sub);
             }
             Request::CancelAccountSummary(id) => {
@@ -523,24 +466,23 @@ impl Session {
                         Some(a) if eng.account(&a).is_some() => a,
                         Some(a) => {
                             drop(eng);
-                            self.push(&report::error(-1, 321, &format!("Error validating request.-'bB' : cause - Invalid account code '{a}'")));
+                            self.push(&report::error(
+                                -1,
+                                321,
+                                &format!("Error validating request.-'bB' : cause - Invalid account code '{a}'"),
+                            ));
                             return;
                         }
                         None => eng.account_ids()[0].clone(),
                     }
                 };
-                let mut sub = AccountUpdatesSub {
-                    account: account.clone(),
-                    values: HashMap::new(),
-                    portfolio: HashMap::new(),
-                };
+                let mut sub =
+                    AccountUpdatesSub { account: account.clone(), values: HashMap::new(), portfolio: HashMap::new() };
                 let msgs = account_updates_diff(&shared.engine(), &mut sub);
                 for o in msgs {
                     self.push(&o);
                 }
-                self.push(&Outbound::AccountDownloadEnd(m::AccountDataEnd {
-                    account_name: Some(account),
-                }));
+                self.push(&Outbound::AccountDownloadEnd(m::AccountDataEnd { account_name: Some(account) }));
                 self.subs.account_updates = Some(sub);
             }
             Request::PnL(r) => {
@@ -554,10 +496,7 @@ impl Session {
             }
             Request::PnLSingle(r) => {
                 let req_id = r.req_id.unwrap_or(0);
-                self.subs.pnl_single.insert(
-                    req_id,
-                    (r.account.unwrap_or_default(), r.con_id.unwrap_or(0), None),
-                );
+                self.subs.pnl_single.insert(req_id, (r.account.unwrap_or_default(), r.con_id.unwrap_or(0), None));
                 self.push_pnl();
             }
             Request::CancelPnLSingle(id) => {
@@ -576,18 +515,8 @@ impl Session {
                     Some(index) => {
                         let last_seq = eng.market.bar_seq();
                         drop(eng);
-                        let what = r
-                            .what_to_show
-                            .unwrap_or_else(|| "TRADES".into())
-                            .to_ascii_uppercase();
-                        self.subs.bars.insert(
-                            req_id,
-                            BarSub {
-                                index,
-                                what,
-                                last_seq,
-                            },
-                        );
+                        let what = r.what_to_show.unwrap_or_else(|| "TRADES".into()).to_ascii_uppercase();
+                        self.subs.bars.insert(req_id, BarSub { index, what, last_seq });
                     }
                     None => {
                         drop(eng);
@@ -609,30 +538,19 @@ impl Session {
                         self.push(&report::error(
                             req_id,
                             10187,
-                            &format!(
-                                "Failed to request tick-by-tick data: unknown tick type {other:?}"
-                            ),
+                            &format!("Failed to request tick-by-tick data: unknown tick type {other:?}"),
                         ));
                         return;
                     }
                 };
                 let contract = r.contract.unwrap_or_default();
                 let eng = shared.engine();
-                match eng
-                    .resolve(&contract)
-                    .and_then(|i| eng.market.quote(i).map(|q| (i, q.clone())))
-                {
+                match eng.resolve(&contract).and_then(|i| eng.market.quote(i).map(|q| (i, q.clone()))) {
                     Some((index, q)) => {
                         drop(eng);
                         self.subs.tbt.insert(
                             req_id,
-                            TbtSub {
-                                index,
-                                kind,
-                                trade_seq: q.trade_seq,
-                                quote_seq: q.quote_seq,
-                                mid: q.mid(),
-                            },
+                            TbtSub { index, kind, trade_seq: q.trade_seq, quote_seq: q.quote_seq, mid: q.mid() },
                         );
                     }
                     None => {
@@ -648,16 +566,12 @@ impl Session {
                 let req_id = r.req_id.unwrap_or(0);
                 let contract = r.contract.unwrap_or_default();
                 let eng = shared.engine();
-                let found = eng
-                    .resolve(&contract)
-                    .and_then(|i| eng.universe.get(i).cloned());
+                let found = eng.resolve(&contract).and_then(|i| eng.universe.get(i).cloned());
                 drop(eng);
                 match found {
                     Some(inst) => {
                         self.push(&report::contract_details(req_id, &inst));
-                        self.push(&Outbound::ContractDataEnd(m::EndByReqId {
-                            req_id: Some(req_id),
-                        }));
+                        self.push(&Outbound::ContractDataEnd(m::EndByReqId { req_id: Some(req_id) }));
                     }
                     None => self.push(&no_security(req_id)),
                 }
@@ -670,9 +584,7 @@ impl Session {
                 }
             }
             Request::CancelOrder(r) => {
-                shared
-                    .engine()
-                    .cancel_order(client_id, r.order_id.unwrap_or(0));
+                shared.engine().cancel_order(client_id, r.order_id.unwrap_or(0));
                 shared.account_changed();
             }
             Request::GlobalCancel => {
@@ -697,17 +609,12 @@ impl Session {
             }
             Request::Executions(r) => {
                 let req_id = r.req_id.unwrap_or(0);
-                let msgs = shared.engine().execution_reports(
-                    client_id,
-                    req_id,
-                    &r.execution_filter.unwrap_or_default(),
-                );
+                let msgs =
+                    shared.engine().execution_reports(client_id, req_id, &r.execution_filter.unwrap_or_default());
                 for o in msgs {
                     self.push(&o);
                 }
-                self.push(&Outbound::ExecutionDetailsEnd(m::EndByReqId {
-                    req_id: Some(req_id),
-                }));
+                self.push(&Outbound::ExecutionDetailsEnd(m::EndByReqId { req_id: Some(req_id) }));
             }
             Request::Unsupported { msg_id, req_id } => {
                 tracing::warn!(client_id, msg_id, "gateway: unsupported request type");
@@ -725,23 +632,16 @@ impl Session {
         let req_id = r.req_id.unwrap_or(0);
         let contract = r.contract.unwrap_or_default();
         let eng = self.shared.engine();
-        let Some((index, quote, tick)) = eng.resolve(&contract).and_then(|i| {
-            Some((
-                i,
-                eng.market.quote(i)?.clone(),
-                eng.universe.get(i)?.min_tick,
-            ))
-        }) else {
+        let Some((index, quote, tick)) =
+            eng.resolve(&contract).and_then(|i| Some((i, eng.market.quote(i)?.clone(), eng.universe.get(i)?.min_tick)))
+        else {
             drop(eng);
             self.push(&no_security(req_id));
             return;
         };
         drop(eng);
         let id = Some(req_id);
-        self.push(&Outbound::MarketDataType(m::MarketDataType {
-            req_id: id,
-            market_data_type: Some(1),
-        }));
+        self.push(&Outbound::MarketDataType(m::MarketDataType { req_id: id, market_data_type: Some(1) }));
         self.push(&Outbound::TickReqParams(m::TickReqParams {
             req_id: id,
             min_tick: Some(q(tick)),
@@ -754,9 +654,7 @@ impl Session {
         if r.snapshot == Some(true) || r.regulatory_snapshot == Some(true) {
             self.push(&Outbound::TickSnapshotEnd(m::EndByReqId { req_id: id }));
         } else {
-            self.subs
-                .market
-                .insert(req_id, MktSub { index, last: quote });
+            self.subs.market.insert(req_id, MktSub { index, last: quote });
         }
     }
 
@@ -803,10 +701,7 @@ impl Session {
                 TbtKind::Last | TbtKind::AllLast => {
                     if qt.trade_seq != sub.trade_seq {
                         sub.trade_seq = qt.trade_seq;
-                        let exchange = eng
-                            .universe
-                            .get(sub.index)
-                            .map(|i| i.primary_exchange.clone());
+                        let exchange = eng.universe.get(sub.index).map(|i| i.primary_exchange.clone());
                         out.push(Outbound::TickByTick(m::TickByTickData {
                             req_id: Some(req_id),
                             tick_type: Some(if sub.kind == TbtKind::Last { 1 } else { 2 }),
@@ -900,11 +795,7 @@ impl Session {
                 continue;
             };
             let mt = eng.metrics(a);
-            let now = (
-                mt.daily_pnl.round_dp(2),
-                mt.unrealized_pnl.round_dp(2),
-                mt.realized_pnl.round_dp(2),
-            );
+            let now = (mt.daily_pnl.round_dp(2), mt.unrealized_pnl.round_dp(2), mt.realized_pnl.round_dp(2));
             if *last != Some(now) {
                 *last = Some(now);
                 out.push(Outbound::PnL(m::PnL {
@@ -943,20 +834,10 @@ impl Session {
 }
 
 fn no_security(req_id: i32) -> Outbound {
-    report::error(
-        req_id,
-        200,
-        "No security definition has been found for the request",
-    )
+    report::error(req_id, 200, "No security definition has been found for the request")
 }
 
-fn summary_msg(
-    req_id: i32,
-    account: String,
-    tag: String,
-    value: String,
-    currency: String,
-) -> Outbound {
+fn summary_msg(req_id: i32, account: String, tag: String, value: String, currency: String) -> Outbound {
     Outbound::AccountSummary(m::AccountSummary {
         req_id: Some(req_id),
         account: Some(account),
@@ -984,11 +865,7 @@ fn summary_diff(eng: &Engine, sub: &mut SummarySub) -> Vec<(String, String, Stri
     out
 }
 
-fn positions_diff(
-    eng: &Engine,
-    sent: &mut HashMap<(String, i32), (Decimal, Decimal)>,
-    all: bool,
-) -> Vec<Outbound> {
+fn positions_diff(eng: &Engine, sent: &mut HashMap<(String, i32), (Decimal, Decimal)>, all: bool) -> Vec<Outbound> {
     let mut out = Vec::new();
     for a in eng.accounts() {
         for (&con_id, h) in &a.positions {
@@ -1051,11 +928,7 @@ fn tick_price(req_id: i32, tick_type: i32, price: Decimal, size: Option<Decimal>
 }
 
 fn tick_size(req_id: i32, tick_type: i32, size: Decimal) -> Outbound {
-    Outbound::TickSize(m::TickSize {
-        req_id: Some(req_id),
-        tick_type: Some(tick_type),
-        size: Some(q(size)),
-    })
+    Outbound::TickSize(m::TickSize { req_id: Some(req_id), tick_type: Some(tick_type), size: Some(q(size)) })
 }
 
 /// Everything a fresh market-data subscription gets.
@@ -1077,11 +950,7 @@ fn full_ticks(req_id: i32, qt: &Quote) -> Vec<Outbound> {
             tick_type: Some(45),
             value: Some((qt.last_time_ms / 1000).to_string()),
         }),
-        Outbound::TickGeneric(m::TickGeneric {
-            req_id: Some(req_id),
-            tick_type: Some(49),
-            value: Some(0.0),
-        }),
+        Outbound::TickGeneric(m::TickGeneric { req_id: Some(req_id), tick_type: Some(49), value: Some(0.0) }),
     ]
 }
 

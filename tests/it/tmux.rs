@@ -95,10 +95,10 @@ fn cockpit_shows_the_paper_account_and_quits_restoring_the_terminal() {
     let sandbox = Sandbox::new();
     let tmux = Tmux::start("cockpit", 120, 40, &cockpit_command(&sandbox, "--embedded-port 0"));
     let screen = tmux.wait_for("the account figures", Duration::from_secs(30), |s| {
-        s.contains("DU1234567") && s.contains("PAPER") && s.contains("NetLiquidation") && s.contains("live")
+        s.contains("DU1234567") && s.contains("PAPER") && s.contains("Net Liq") && s.contains("live")
     });
     // A NetLiquidation figure arrived: the line carries digits, not the `--` placeholder.
-    let net = screen.lines().find(|l| l.contains("NetLiquidation")).expect("NetLiquidation line");
+    let net = screen.lines().find(|l| l.contains("Net Liq")).expect("Net Liq line");
     assert!(net.chars().any(|c| c.is_ascii_digit()), "no figure yet: {net}\n{screen}");
     for pane in ["Accounts", "Positions", "Connection", "Signals", "Diagnostics"] {
         assert!(screen.contains(pane), "pane {pane} missing:\n{screen}");
@@ -107,5 +107,5 @@ fn cockpit_shows_the_paper_account_and_quits_restoring_the_terminal() {
     let screen = tmux.wait_for("the process to exit", Duration::from_secs(10), |s| s.contains("MODES"));
     assert!(screen.contains("EXIT=0"), "{screen}");
     assert!(screen.contains("icanon echo"), "terminal left in raw mode:\n{screen}");
-    assert!(!screen.contains("NetLiquidation"), "alternate screen not left:\n{screen}");
+    assert!(!screen.contains("Net Liq"), "alternate screen not left:\n{screen}");
 }

@@ -17,12 +17,7 @@ fn fast() -> GatewayConfig {
 
 async fn snapshot(client: &Client, symbol: &str) -> Vec<TickTypes> {
     let contract = Contract::stock(symbol).build();
-    let mut sub = within(
-        "snapshot",
-        client.market_data(&contract).snapshot().subscribe(),
-    )
-    .await
-    .expect("subscribes");
+    let mut sub = within("snapshot", client.market_data(&contract).snapshot().subscribe()).await.expect("subscribes");
     let mut ticks = Vec::new();
     loop {
         match within("tick", sub.next()).await {
@@ -49,38 +44,22 @@ async fn snapshot_has_type_params_quotes_stats_and_end() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
     let ticks = snapshot(&client, "AAPL").await;
-    assert!(
-        ticks
-            .iter()
-            .any(|t| matches!(t, TickTypes::MarketDataType(MarketDataType::Realtime))),
-        "{ticks:?}"
-    );
-    assert!(ticks
-        .iter()
-        .any(|t| matches!(t, TickTypes::RequestParameters(p) if (p.min_tick - 0.01).abs() < 1e-9)));
+    assert!(ticks.iter().any(|t| matches!(t, TickTypes::MarketDataType(MarketDataType::Realtime))), "{ticks:?}");
+    assert!(ticks.iter().any(|t| matches!(t, TickTypes::RequestParameters(p) if (p.min_tick - 0.01).abs() < 1e-9)));
     let bid = price_of(&ticks, TickType::Bid).expect("bid");
     let ask = price_of(&ticks, TickType::Ask).expect("ask");
     let last = price_of(&ticks, TickType::Last).expect("last");
     assert!(bid < ask, "bid {bid} ask {ask}");
     for p in [bid, ask, last] {
-        assert!(
-            ((p * 100.0).round() - p * 100.0).abs() < 1e-6,
-            "{p} off the tick grid"
-        );
+        assert!(((p * 100.0).round() - p * 100.0).abs() < 1e-6, "{p} off the tick grid");
     }
     assert_eq!(price_of(&ticks, TickType::Close), Some(231.45));
-    assert!(
-        price_of(&ticks, TickType::High).is_some() && price_of(&ticks, TickType::Low).is_some()
-    );
+    assert!(price_of(&ticks, TickType::High).is_some() && price_of(&ticks, TickType::Low).is_some());
+    assert!(ticks.iter().any(|t| matches!(t, TickTypes::Size(s) if s.tick_type == TickType::Volume)));
+    assert!(ticks.iter().any(|t| matches!(t, TickTypes::String(s) if s.tick_type == TickType::LastTimestamp)));
     assert!(ticks
         .iter()
-        .any(|t| matches!(t, TickTypes::Size(s) if s.tick_type == TickType::Volume)));
-    assert!(ticks
-        .iter()
-        .any(|t| matches!(t, TickTypes::String(s) if s.tick_type == TickType::LastTimestamp)));
-    assert!(ticks.iter().any(
-        |t| matches!(t, TickTypes::Generic(g) if g.tick_type == TickType::Halted && g.value == 0.0)
-    ));
+        .any(|t| matches!(t, TickTypes::Generic(g) if g.tick_type == TickType::Halted && g.value == 0.0)));
     gw.shutdown().await;
 }
 
@@ -89,9 +68,7 @@ async fn streaming_quotes_keep_bid_below_ask_and_move() {
     let gw = start_with(fast()).await;
     let client = connect(&gw, 1).await;
     let contract = Contract::stock("MSFT").build();
-    let mut sub = within("subscribe", client.market_data(&contract).subscribe())
-        .await
-        .expect("subscribes");
+    let mut sub = within("subscribe", client.market_data(&contract).subscribe()).await.expect("subscribes");
     let (mut bid, mut ask) = (None, None);
     let mut updates = 0;
     let mut distinct = std::collections::HashSet::new();
@@ -139,16 +116,8 @@ async fn speed_zero_freezes_the_market_and_seed_fixes_prices() {
     let s2 = snapshot(&a, "NVDA").await;
     let s3 = snapshot(&b, "NVDA").await;
     for ty in [TickType::Bid, TickType::Ask, TickType::Last] {
-        assert_eq!(
-            price_of(&s1, ty),
-            price_of(&s2, ty),
-            "{ty:?} moved while frozen"
-        );
-        assert_eq!(
-            price_of(&s1, ty),
-            price_of(&s3, ty),
-            "{ty:?} differs for the same seed"
-        );
+        assert_eq!(price_of(&s1, ty), price_of(&s2, ty), "{ty:?} moved while frozen");
+        assert_eq!(price_of(&s1, ty), price_of(&s3, ty), "{ty:?} differs for the same seed");
     }
     gw.shutdown().await;
     gw2.shutdown().await;
@@ -159,22 +128,15 @@ async fn unknown_symbol_is_error_200_for_data_and_details() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
     let contract = Contract::stock("ZZZZ").build();
-    let err = within("details", client.contract_details(&contract))
-        .await
-        .expect_err("unknown");
+    let err = within("details", client.contract_details(&contract)).await.expect_err("unknown");
     match err {
         ibapi::Error::Notice(n) => {
             assert_eq!(n.code, 200);
-            assert_eq!(
-                n.message,
-                "No security definition has been found for the request"
-            );
+            assert_eq!(n.message, "No security definition has been found for the request");
         }
         other => panic!("expected notice 200, got {other:?}"),
     }
-    let mut sub = within("mkt", client.market_data(&contract).subscribe())
-        .await
-        .expect("request sent");
+    let mut sub = within("mkt", client.market_data(&contract).subscribe()).await.expect("request sent");
     match within("error", sub.next()).await {
         Some(Err(ibapi::Error::Notice(n))) => assert_eq!(n.code, 200),
         other => panic!("expected error 200, got {other:?}"),
@@ -186,12 +148,7 @@ async fn unknown_symbol_is_error_200_for_data_and_details() {
 async fn contract_details_describe_the_stock() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
-    let details = within(
-        "details",
-        client.contract_details(&Contract::stock("AAPL").build()),
-    )
-    .await
-    .expect("details");
+    let details = within("details", client.contract_details(&Contract::stock("AAPL").build())).await.expect("details");
     assert_eq!(details.len(), 1);
     let d = &details[0];
     assert_eq!(d.contract.contract_id, 265598);
@@ -199,12 +156,7 @@ async fn contract_details_describe_the_stock() {
     assert_eq!(d.min_tick, 0.01);
     assert_eq!(d.long_name, "APPLE INC");
     assert!(d.order_types.iter().any(|t| t == "LMT"));
-    let spy = within(
-        "spy",
-        client.contract_details(&Contract::stock("SPY").build()),
-    )
-    .await
-    .expect("details");
+    let spy = within("spy", client.contract_details(&Contract::stock("SPY").build())).await.expect("details");
     assert_eq!(spy[0].stock_type, "ETF");
     gw.shutdown().await;
 }
@@ -214,15 +166,9 @@ async fn realtime_bars_every_five_seconds_of_simulated_time() {
     let gw = start_with(fast()).await;
     let client = connect(&gw, 1).await;
     let contract = Contract::stock("AAPL").build();
-    let mut sub = within(
-        "bars",
-        client
-            .realtime_bars(&contract)
-            .what_to_show(WhatToShow::Trades)
-            .subscribe(),
-    )
-    .await
-    .expect("bars");
+    let mut sub = within("bars", client.realtime_bars(&contract).what_to_show(WhatToShow::Trades).subscribe())
+        .await
+        .expect("bars");
     let mut bars = Vec::new();
     while bars.len() < 3 {
         match within("bar", sub.next()).await {
@@ -234,20 +180,11 @@ async fn realtime_bars_every_five_seconds_of_simulated_time() {
         assert_eq!((w[1].date - w[0].date).whole_seconds(), 5);
     }
     for b in &bars {
-        assert!(
-            b.low <= b.open && b.open <= b.high && b.low <= b.close && b.close <= b.high,
-            "{b:?}"
-        );
+        assert!(b.low <= b.open && b.open <= b.high && b.low <= b.close && b.close <= b.high, "{b:?}");
     }
-    let mut mid = within(
-        "mid bars",
-        client
-            .realtime_bars(&contract)
-            .what_to_show(WhatToShow::MidPoint)
-            .subscribe(),
-    )
-    .await
-    .expect("bars");
+    let mut mid = within("mid bars", client.realtime_bars(&contract).what_to_show(WhatToShow::MidPoint).subscribe())
+        .await
+        .expect("bars");
     match within("mid bar", mid.next()).await {
         Some(Ok(SubscriptionItem::Data(bar))) => assert!(bar.low <= bar.high),
         other => panic!("{other:?}"),
@@ -260,21 +197,10 @@ async fn tick_by_tick_last_all_last_bid_ask_and_midpoint() {
     let gw = start_with(fast()).await;
     let client = connect(&gw, 1).await;
     let contract = Contract::stock("AAPL").build();
-    let mut last = within("last", client.tick_by_tick(&contract, 0).last())
-        .await
-        .expect("last");
-    let mut all = within("all", client.tick_by_tick(&contract, 0).all_last())
-        .await
-        .expect("all last");
-    let mut ba = within(
-        "bidask",
-        client.tick_by_tick(&contract, 0).bid_ask(IgnoreSize::No),
-    )
-    .await
-    .expect("bid ask");
-    let mut mid = within("mid", client.tick_by_tick(&contract, 0).mid_point())
-        .await
-        .expect("midpoint");
+    let mut last = within("last", client.tick_by_tick(&contract, 0).last()).await.expect("last");
+    let mut all = within("all", client.tick_by_tick(&contract, 0).all_last()).await.expect("all last");
+    let mut ba = within("bidask", client.tick_by_tick(&contract, 0).bid_ask(IgnoreSize::No)).await.expect("bid ask");
+    let mut mid = within("mid", client.tick_by_tick(&contract, 0).mid_point()).await.expect("midpoint");
     for _ in 0..3 {
         match within("trade", last.next()).await {
             Some(Ok(SubscriptionItem::Data(t))) => {

@@ -34,16 +34,10 @@ pub async fn connect(h: &GatewayHandle, client_id: i32) -> Client {
 /// Connects with `client_id` once the gateway has released it after a disconnect.
 pub async fn reconnect(h: &GatewayHandle, client_id: i32) -> Client {
     for _ in 0..200 {
-        let fut = Client::builder()
-            .address(addr(h))
-            .client_id(client_id)
-            .max_reconnect_attempts(0)
-            .connect();
+        let fut = Client::builder().address(addr(h)).client_id(client_id).max_reconnect_attempts(0).connect();
         match tokio::time::timeout(T, fut).await {
             Ok(Ok(c)) => return c,
-            Ok(Err(ibapi::Error::ClientIdInUse { .. })) => {
-                tokio::time::sleep(Duration::from_millis(20)).await
-            }
+            Ok(Err(ibapi::Error::ClientIdInUse { .. })) => tokio::time::sleep(Duration::from_millis(20)).await,
             Ok(Err(e)) => panic!("reconnect failed: {e}"),
             Err(_) => panic!("reconnect hung"),
         }

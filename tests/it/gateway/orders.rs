@@ -1,9 +1,7 @@
 //! Orders: fill sequence, matching rules, cancels, rejections, what-if, open / completed
 //! orders, executions with filters, and what fills do to the account.
 
-use ibapi::orders::{
-    Action, CancelOrder, ExecutionSide, Executions, Order, OrderStatusKind, TimeInForce,
-};
+use ibapi::orders::{Action, CancelOrder, ExecutionSide, Executions, Order, OrderStatusKind, TimeInForce};
 use ibapi::prelude::*;
 use robo_tui::gateway::GatewayConfig;
 
@@ -27,14 +25,7 @@ pub enum Seen {
     Error(i32),
 }
 
-pub fn order(
-    action: Action,
-    qty: f64,
-    ty: &str,
-    lmt: Option<f64>,
-    aux: Option<f64>,
-    tif: TimeInForce,
-) -> Order {
+pub fn order(action: Action, qty: f64, ty: &str, lmt: Option<f64>, aux: Option<f64>, tif: TimeInForce) -> Order {
     Order {
         action,
         total_quantity: qty,
@@ -50,41 +41,31 @@ pub fn order(
 /// Places an order and records what comes back until a final status or an error.
 pub async fn place(client: &Client, id: i32, symbol: &str, o: &Order) -> Vec<Seen> {
     let contract = Contract::stock(symbol).build();
-    let mut sub = within("place", client.place_order(id, &contract, o))
-        .await
-        .expect("order sent");
+    let mut sub = within("place", client.place_order(id, &contract, o)).await.expect("order sent");
     let mut seen = Vec::new();
     loop {
         let item = within("order event", sub.next()).await;
         match item {
-            Some(Ok(SubscriptionItem::Data(PlaceOrder::OpenOrder(d)))) => {
-                seen.push(Seen::Open(d.order_state.status))
-            }
+            Some(Ok(SubscriptionItem::Data(PlaceOrder::OpenOrder(d)))) => seen.push(Seen::Open(d.order_state.status)),
             Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(s)))) => {
-                let done = matches!(
-                    s.status,
-                    OrderStatusKind::Filled | OrderStatusKind::Cancelled
-                );
+                let done = matches!(s.status, OrderStatusKind::Filled | OrderStatusKind::Cancelled);
                 seen.push(Seen::Status(s.status, s.filled, s.remaining));
                 if done {
                     // Give trailing frames (a late 202) a chance to arrive.
                     if let Ok(Some(Ok(SubscriptionItem::Notice(n)))) =
-                        tokio::time::timeout(std::time::Duration::from_millis(200), sub.next())
-                            .await
+                        tokio::time::timeout(std::time::Duration::from_millis(200), sub.next()).await
                     {
                         seen.push(Seen::Notice(n.code));
                     }
                     return seen;
                 }
             }
-            Some(Ok(SubscriptionItem::Data(PlaceOrder::ExecutionData(e)))) => {
-                seen.push(Seen::Exec(
-                    e.execution.execution_id.clone(),
-                    e.execution.side,
-                    e.execution.shares,
-                    e.execution.price,
-                ))
-            }
+            Some(Ok(SubscriptionItem::Data(PlaceOrder::ExecutionData(e)))) => seen.push(Seen::Exec(
+                e.execution.execution_id.clone(),
+                e.execution.side,
+                e.execution.shares,
+                e.execution.price,
+            )),
             Some(Ok(SubscriptionItem::Data(PlaceOrder::CommissionReport(c)))) => {
                 seen.push(Seen::Commission(c.execution_id.clone(), c.commission))
             }
@@ -111,13 +92,7 @@ async fn market_order_fills_in_ibs_message_order() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
     let id = client.next_order_id();
-    let seen = place(
-        &client,
-        id,
-        "AAPL",
-        &order(Action::Buy, 10.0, "MKT", None, None, TimeInForce::Day),
-    )
-    .await;
+    let seen = place(&client, id, "AAPL", &order(Action::Buy, 10.0, "MKT", None, None, TimeInForce::Day)).await;
     let labels: Vec<&str> = seen
         .iter()
         .map(|s| match s {
@@ -129,12 +104,7 @@ async fn market_order_fills_in_ibs_message_order() {
             _ => "other",
         })
         .collect();
-    let pos = |l: &str| {
-        labels
-            .iter()
-            .position(|x| *x == l)
-            .unwrap_or_else(|| panic!("{l} missing in {labels:?}"))
-    };
+    let pos = |l: &str| labels.iter().position(|x| *x == l).unwrap_or_else(|| panic!("{l} missing in {labels:?}"));
     assert!(pos("open") < pos("exec"));
     assert!(pos("submitted") < pos("exec"));
     assert!(pos("exec") < pos("commission"));
@@ -149,10 +119,7 @@ async fn market_order_fills_in_ibs_message_order() {
     assert_eq!(side, ExecutionSide::Bought);
     assert_eq!(shares, 10.0);
     assert!(price > 0.0);
-    assert!(
-        seen.contains(&Seen::Commission(exec_id, 1.0)),
-        "10 shares pay the USD 1.00 minimum: {seen:?}"
-    );
+    assert!(seen.contains(&Seen::Commission(exec_id, 1.0)), "10 shares pay the USD 1.00 minimum: {seen:?}");
     assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 10.0, 0.0)));
     gw.shutdown().await;
 }
@@ -161,21 +128,15 @@ async fn market_order_fills_in_ibs_message_order() {
 async fn sell_fill_is_sld_and_commission_scales_per_share() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
-    let seen = place(
-        &client,
-        client.next_order_id(),
-        "F",
-        &order(Action::Sell, 1000.0, "MKT", None, None, TimeInForce::Day),
-    )
-    .await;
+    let seen =
+        place(&client, client.next_order_id(), "F", &order(Action::Sell, 1000.0, "MKT", None, None, TimeInForce::Day))
+            .await;
     let commission = seen.iter().find_map(|s| match s {
         Seen::Commission(_, c) => Some(*c),
         _ => None,
     });
     assert_eq!(commission, Some(5.0), "1000 shares x USD 0.005: {seen:?}");
-    assert!(seen
-        .iter()
-        .any(|s| matches!(s, Seen::Exec(_, ExecutionSide::Sold, q, _) if *q == 1000.0)));
+    assert!(seen.iter().any(|s| matches!(s, Seen::Exec(_, ExecutionSide::Sold, q, _) if *q == 1000.0)));
     gw.shutdown().await;
 }
 
@@ -185,29 +146,16 @@ async fn resting_limit_then_cancel_gets_cancelled_and_202() {
     let client = connect(&gw, 1).await;
     let id = client.next_order_id();
     let contract = Contract::stock("AAPL").build();
-    let o = order(
-        Action::Buy,
-        5.0,
-        "LMT",
-        Some(100.00),
-        None,
-        TimeInForce::GoodTillCanceled,
-    );
-    let mut sub = within("place", client.place_order(id, &contract, &o))
-        .await
-        .expect("sent");
+    let o = order(Action::Buy, 5.0, "LMT", Some(100.00), None, TimeInForce::GoodTillCanceled);
+    let mut sub = within("place", client.place_order(id, &contract, &o)).await.expect("sent");
     loop {
-        if let Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(s)))) =
-            within("status", sub.next()).await
-        {
+        if let Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(s)))) = within("status", sub.next()).await {
             assert_eq!(s.status, OrderStatusKind::Submitted);
             assert_eq!((s.filled, s.remaining), (0.0, 5.0));
             break;
         }
     }
-    let mut cancel = within("cancel", client.cancel_order(id, ""))
-        .await
-        .expect("cancel sent");
+    let mut cancel = within("cancel", client.cancel_order(id, "")).await.expect("cancel sent");
     let mut got_status = false;
     let mut got_202 = false;
     while !(got_status && got_202) {
@@ -234,29 +182,17 @@ async fn marketable_limit_fills_at_once_and_resting_limit_fills_when_crossed() {
         &client,
         client.next_order_id(),
         "AAPL",
-        &order(
-            Action::Buy,
-            10.0,
-            "LMT",
-            Some(300.0),
-            None,
-            TimeInForce::Day,
-        ),
+        &order(Action::Buy, 10.0, "LMT", Some(300.0), None, TimeInForce::Day),
     )
     .await;
     let px = seen.iter().find_map(|s| match s {
         Seen::Exec(_, _, _, p) => Some(*p),
         _ => None,
     });
-    assert!(
-        px.is_some_and(|p| p < 300.0),
-        "fills at the touch, not the limit: {seen:?}"
-    );
+    assert!(px.is_some_and(|p| p < 300.0), "fills at the touch, not the limit: {seen:?}");
     // A buy limit at the current bid rests, then fills when the ask comes down to it.
     let contract = Contract::stock("AAPL").build();
-    let mut md = within("md", client.market_data(&contract).snapshot().subscribe())
-        .await
-        .expect("md");
+    let mut md = within("md", client.market_data(&contract).snapshot().subscribe()).await.expect("md");
     let mut bid = None;
     while let Some(Ok(SubscriptionItem::Data(t))) = within("tick", md.next()).await {
         if matches!(t, ibapi::market_data::realtime::TickTypes::SnapshotEnd) {
@@ -276,18 +212,12 @@ async fn marketable_limit_fills_at_once_and_resting_limit_fills_when_crossed() {
         &order(Action::Buy, 10.0, "LMT", Some(bid), None, TimeInForce::Day),
     )
     .await;
-    assert!(
-        seen.contains(&Seen::Status(OrderStatusKind::Filled, 10.0, 0.0)),
-        "{seen:?}"
-    );
+    assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 10.0, 0.0)), "{seen:?}");
     let fill = seen.iter().find_map(|s| match s {
         Seen::Exec(_, _, _, p) => Some(*p),
         _ => None,
     });
-    assert!(
-        fill.is_some_and(|p| p <= bid + 1e-9),
-        "never above the limit: {fill:?} vs {bid}"
-    );
+    assert!(fill.is_some_and(|p| p <= bid + 1e-9), "never above the limit: {fill:?} vs {bid}");
     gw.shutdown().await;
 }
 
@@ -303,22 +233,13 @@ async fn stop_orders_wait_presubmitted_then_trigger_on_last() {
         client.place_order(
             id,
             &contract,
-            &order(
-                Action::Sell,
-                5.0,
-                "STP",
-                None,
-                Some(150.0),
-                TimeInForce::GoodTillCanceled,
-            ),
+            &order(Action::Sell, 5.0, "STP", None, Some(150.0), TimeInForce::GoodTillCanceled),
         ),
     )
     .await
     .expect("sent");
     loop {
-        if let Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(s)))) =
-            within("status", sub.next()).await
-        {
+        if let Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(s)))) = within("status", sub.next()).await {
             assert_eq!(s.status, OrderStatusKind::PreSubmitted);
             break;
         }
@@ -331,29 +252,16 @@ async fn stop_orders_wait_presubmitted_then_trigger_on_last() {
         &order(Action::Buy, 5.0, "STP", None, Some(200.0), TimeInForce::Day),
     )
     .await;
-    assert!(
-        seen.contains(&Seen::Status(OrderStatusKind::Filled, 5.0, 0.0)),
-        "{seen:?}"
-    );
+    assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 5.0, 0.0)), "{seen:?}");
     // Stop limit: triggered, limit far above, fills.
     let seen = place(
         &client,
         client.next_order_id(),
         "AAPL",
-        &order(
-            Action::Buy,
-            5.0,
-            "STP LMT",
-            Some(400.0),
-            Some(200.0),
-            TimeInForce::Day,
-        ),
+        &order(Action::Buy, 5.0, "STP LMT", Some(400.0), Some(200.0), TimeInForce::Day),
     )
     .await;
-    assert!(
-        seen.contains(&Seen::Status(OrderStatusKind::Filled, 5.0, 0.0)),
-        "{seen:?}"
-    );
+    assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 5.0, 0.0)), "{seen:?}");
     gw.shutdown().await;
 }
 
@@ -365,21 +273,10 @@ async fn ioc_that_cannot_fill_is_cancelled() {
         &client,
         client.next_order_id(),
         "AAPL",
-        &order(
-            Action::Buy,
-            5.0,
-            "LMT",
-            Some(100.0),
-            None,
-            TimeInForce::ImmediateOrCancel,
-        ),
+        &order(Action::Buy, 5.0, "LMT", Some(100.0), None, TimeInForce::ImmediateOrCancel),
     )
     .await;
-    assert!(
-        seen.iter()
-            .any(|s| matches!(s, Seen::Status(OrderStatusKind::Cancelled, f, _) if *f == 0.0)),
-        "{seen:?}"
-    );
+    assert!(seen.iter().any(|s| matches!(s, Seen::Status(OrderStatusKind::Cancelled, f, _) if *f == 0.0)), "{seen:?}");
     assert!(!seen.iter().any(|s| matches!(s, Seen::Exec(..))));
     gw.shutdown().await;
 }
@@ -399,108 +296,17 @@ async fn rejections_carry_ib_codes_and_change_nothing() {
         let client = &client;
         async move { rejection(&place(client, id, symbol, &o).await) }
     };
-    assert_eq!(
-        reject(
-            order(
-                Action::Buy,
-                10.0,
-                "LMT",
-                Some(150.005),
-                None,
-                TimeInForce::Day
-            ),
-            "AAPL"
-        )
-        .await,
-        Some(110)
-    );
-    assert_eq!(
-        reject(
-            order(Action::Buy, 10.0, "LMT", Some(-1.0), None, TimeInForce::Day),
-            "AAPL"
-        )
-        .await,
-        Some(110)
-    );
-    assert_eq!(
-        reject(
-            order(
-                Action::Buy,
-                10.0,
-                "STP",
-                None,
-                Some(150.001),
-                TimeInForce::Day
-            ),
-            "AAPL"
-        )
-        .await,
-        Some(110)
-    );
-    assert_eq!(
-        reject(
-            order(Action::Buy, 0.0, "MKT", None, None, TimeInForce::Day),
-            "AAPL"
-        )
-        .await,
-        Some(434)
-    );
-    assert_eq!(
-        reject(
-            order(Action::Buy, 1.5, "MKT", None, None, TimeInForce::Day),
-            "AAPL"
-        )
-        .await,
-        Some(10243)
-    );
-    assert_eq!(
-        reject(
-            order(Action::Buy, 10.0, "LMT", None, None, TimeInForce::Day),
-            "AAPL"
-        )
-        .await,
-        Some(201)
-    );
-    assert_eq!(
-        reject(
-            order(Action::Buy, 10.0, "BOGUS", None, None, TimeInForce::Day),
-            "AAPL"
-        )
-        .await,
-        Some(387)
-    );
-    assert_eq!(
-        reject(
-            order(
-                Action::Buy,
-                10.0,
-                "MKT",
-                None,
-                None,
-                TimeInForce::FillOrKill
-            ),
-            "AAPL"
-        )
-        .await,
-        Some(201)
-    );
-    assert_eq!(
-        reject(
-            order(Action::Buy, 10.0, "MKT", None, None, TimeInForce::Day),
-            "ZZZZ"
-        )
-        .await,
-        Some(200)
-    );
+    assert_eq!(reject(order(Action::Buy, 10.0, "LMT", Some(150.005), None, TimeInForce::Day), "AAPL").await, Some(110));
+    assert_eq!(reject(order(Action::Buy, 10.0, "LMT", Some(-1.0), None, TimeInForce::Day), "AAPL").await, Some(110));
+    assert_eq!(reject(order(Action::Buy, 10.0, "STP", None, Some(150.001), TimeInForce::Day), "AAPL").await, Some(110));
+    assert_eq!(reject(order(Action::Buy, 0.0, "MKT", None, None, TimeInForce::Day), "AAPL").await, Some(434));
+    assert_eq!(reject(order(Action::Buy, 1.5, "MKT", None, None, TimeInForce::Day), "AAPL").await, Some(10243));
+    assert_eq!(reject(order(Action::Buy, 10.0, "LMT", None, None, TimeInForce::Day), "AAPL").await, Some(201));
+    assert_eq!(reject(order(Action::Buy, 10.0, "BOGUS", None, None, TimeInForce::Day), "AAPL").await, Some(387));
+    assert_eq!(reject(order(Action::Buy, 10.0, "MKT", None, None, TimeInForce::FillOrKill), "AAPL").await, Some(201));
+    assert_eq!(reject(order(Action::Buy, 10.0, "MKT", None, None, TimeInForce::Day), "ZZZZ").await, Some(200));
     // Above the precautionary total value limit (USD 1,000,000).
-    assert_eq!(
-        reject(
-            order(Action::Buy, 2000.0, "MKT", None, None, TimeInForce::Day),
-            "SPY"
-        )
-        .await,
-        Some(451)
-    );
+    assert_eq!(reject(order(Action::Buy, 2000.0, "MKT", None, None, TimeInForce::Day), "SPY").await, Some(451));
     // Buying power: DU7654321 has USD 100,000; 1,000 SPY needs ~USD 300,000 initial margin.
     let mut big = order(Action::Buy, 1000.0, "MKT", None, None, TimeInForce::Day);
     big.account = "DU7654321".into();
@@ -516,21 +322,9 @@ async fn reusing_a_filled_order_id_is_103() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
     let id = client.next_order_id();
-    let seen = place(
-        &client,
-        id,
-        "AAPL",
-        &order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day),
-    )
-    .await;
+    let seen = place(&client, id, "AAPL", &order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day)).await;
     assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 1.0, 0.0)));
-    let again = place(
-        &client,
-        id,
-        "AAPL",
-        &order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day),
-    )
-    .await;
+    let again = place(&client, id, "AAPL", &order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day)).await;
     assert_eq!(rejection(&again), Some(103), "{again:?}");
     gw.shutdown().await;
 }
@@ -540,19 +334,10 @@ async fn what_if_reports_margin_and_commission_and_places_nothing() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
     let contract = Contract::stock("MSFT").build();
-    let mut o = order(
-        Action::Buy,
-        100.0,
-        "LMT",
-        Some(428.10),
-        None,
-        TimeInForce::Day,
-    );
+    let mut o = order(Action::Buy, 100.0, "LMT", Some(428.10), None, TimeInForce::Day);
     o.what_if = true;
     let id = client.next_order_id();
-    let mut sub = within("what if", client.place_order(id, &contract, &o))
-        .await
-        .expect("sent");
+    let mut sub = within("what if", client.place_order(id, &contract, &o)).await.expect("sent");
     let state = loop {
         match within("open order", sub.next()).await {
             Some(Ok(SubscriptionItem::Data(PlaceOrder::OpenOrder(d)))) => break d.order_state,
@@ -565,25 +350,14 @@ async fn what_if_reports_margin_and_commission_and_places_nothing() {
     let change = state.initial_margin_change.expect("init change");
     let after = state.initial_margin_after.expect("init after");
     assert!((before + change - after).abs() < 0.01);
-    assert!(
-        (change - 100.0 * 428.10 * 0.5).abs() < 1.0,
-        "change {change}"
-    );
+    assert!((change - 100.0 * 428.10 * 0.5).abs() < 1.0, "change {change}");
     assert!(state.maintenance_margin_after.is_some() && state.equity_with_loan_after.is_some());
-    let mut open = within("open orders", client.all_open_orders())
-        .await
-        .expect("open orders");
-    if let Some(Ok(SubscriptionItem::Data(Orders::OrderData(d)))) = within("end", open.next()).await
-    {
+    let mut open = within("open orders", client.all_open_orders()).await.expect("open orders");
+    if let Some(Ok(SubscriptionItem::Data(Orders::OrderData(d)))) = within("end", open.next()).await {
         panic!("what-if order was placed: {d:?}")
     }
-    let mut execs = within("executions", client.executions(ExecutionFilter::default()))
-        .await
-        .expect("executions");
-    assert!(
-        within("no executions", execs.next()).await.is_none(),
-        "what-if must not execute"
-    );
+    let mut execs = within("executions", client.executions(ExecutionFilter::default())).await.expect("executions");
+    assert!(within("no executions", execs.next()).await.is_none(), "what-if must not execute");
     gw.shutdown().await;
 }
 
@@ -593,35 +367,21 @@ async fn open_all_open_completed_orders_and_global_cancel() {
     let a = connect(&gw, 1).await;
     let b = connect(&gw, 2).await;
     let contract = Contract::stock("AAPL").build();
-    let rest = order(
-        Action::Buy,
-        3.0,
-        "LMT",
-        Some(100.0),
-        None,
-        TimeInForce::GoodTillCanceled,
-    );
+    let rest = order(Action::Buy, 3.0, "LMT", Some(100.0), None, TimeInForce::GoodTillCanceled);
     let id_a = a.next_order_id();
     let id_b = b.next_order_id() + 10;
-    let mut sa = within("a place", a.place_order(id_a, &contract, &rest))
-        .await
-        .expect("sent");
-    let mut sb = within("b place", b.place_order(id_b, &contract, &rest))
-        .await
-        .expect("sent");
+    let mut sa = within("a place", a.place_order(id_a, &contract, &rest)).await.expect("sent");
+    let mut sb = within("b place", b.place_order(id_b, &contract, &rest)).await.expect("sent");
     for s in [&mut sa, &mut sb] {
-        while !matches!(
-            within("status", s.next()).await,
-            Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(_))))
-        ) {}
+        while !matches!(within("status", s.next()).await, Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(_)))))
+        {
+        }
     }
     let ids = |mut sub: Subscription<Orders>| async move {
         let mut ids = Vec::new();
         while let Some(item) = within("orders", sub.next()).await {
             match item {
-                Ok(SubscriptionItem::Data(Orders::OrderData(d))) => {
-                    ids.push((d.order.client_id, d.order.order_id))
-                }
+                Ok(SubscriptionItem::Data(Orders::OrderData(d))) => ids.push((d.order.client_id, d.order.order_id)),
                 Ok(_) => {}
                 Err(e) => panic!("{e}"),
             }
@@ -629,23 +389,13 @@ async fn open_all_open_completed_orders_and_global_cancel() {
         ids.sort_unstable();
         ids
     };
-    assert_eq!(
-        ids(within("open", a.open_orders()).await.expect("open")).await,
-        vec![(1, id_a)]
-    );
-    assert_eq!(
-        ids(within("all open", a.all_open_orders()).await.expect("all")).await,
-        vec![(1, id_a), (2, id_b)]
-    );
-    within("global cancel", a.global_cancel())
-        .await
-        .expect("global cancel");
+    assert_eq!(ids(within("open", a.open_orders()).await.expect("open")).await, vec![(1, id_a)]);
+    assert_eq!(ids(within("all open", a.all_open_orders()).await.expect("all")).await, vec![(1, id_a), (2, id_b)]);
+    within("global cancel", a.global_cancel()).await.expect("global cancel");
     // Both orders end Cancelled; the completed list holds them.
     let mut completed = Vec::new();
     for _ in 0..100 {
-        let sub = within("completed", a.completed_orders(false))
-            .await
-            .expect("completed");
+        let sub = within("completed", a.completed_orders(false)).await.expect("completed");
         completed = ids(sub).await;
         if completed.len() == 2 {
             break;
@@ -653,11 +403,7 @@ async fn open_all_open_completed_orders_and_global_cancel() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(completed, vec![(1, id_a), (2, id_b)]);
-    assert!(
-        ids(within("all open", b.all_open_orders()).await.expect("all"))
-            .await
-            .is_empty()
-    );
+    assert!(ids(within("all open", b.all_open_orders()).await.expect("all")).await.is_empty());
     gw.shutdown().await;
 }
 
@@ -665,28 +411,14 @@ async fn open_all_open_completed_orders_and_global_cancel() {
 async fn executions_filter_and_carry_commission_reports() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
-    let s1 = place(
-        &client,
-        client.next_order_id(),
-        "AAPL",
-        &order(Action::Buy, 10.0, "MKT", None, None, TimeInForce::Day),
-    )
-    .await;
-    let s2 = place(
-        &client,
-        client.next_order_id(),
-        "MSFT",
-        &order(Action::Sell, 20.0, "MKT", None, None, TimeInForce::Day),
-    )
-    .await;
-    assert!(
-        s1.contains(&Seen::Status(OrderStatusKind::Filled, 10.0, 0.0)),
-        "{s1:?}"
-    );
-    assert!(
-        s2.contains(&Seen::Status(OrderStatusKind::Filled, 20.0, 0.0)),
-        "{s2:?}"
-    );
+    let s1 =
+        place(&client, client.next_order_id(), "AAPL", &order(Action::Buy, 10.0, "MKT", None, None, TimeInForce::Day))
+            .await;
+    let s2 =
+        place(&client, client.next_order_id(), "MSFT", &order(Action::Sell, 20.0, "MKT", None, None, TimeInForce::Day))
+            .await;
+    assert!(s1.contains(&Seen::Status(OrderStatusKind::Filled, 10.0, 0.0)), "{s1:?}");
+    assert!(s2.contains(&Seen::Status(OrderStatusKind::Filled, 20.0, 0.0)), "{s2:?}");
     // ibapi routes execution frames to a live order subscription with the same order id
     // before the request's; a fresh session (same client id, as after a restart) sidesteps it.
     client.disconnect().await;
@@ -694,17 +426,14 @@ async fn executions_filter_and_carry_commission_reports() {
     let collect = |filter: ExecutionFilter| {
         let client = &client;
         async move {
-            let mut sub = within("executions", client.executions(filter))
-                .await
-                .expect("executions");
+            let mut sub = within("executions", client.executions(filter)).await.expect("executions");
             let mut execs = Vec::new();
             let mut commissions = Vec::new();
             while let Some(item) = within("exec", sub.next()).await {
                 match item {
-                    Ok(SubscriptionItem::Data(Executions::ExecutionData(e))) => execs.push((
-                        e.contract.symbol.to_string(),
-                        e.execution.execution_id.clone(),
-                    )),
+                    Ok(SubscriptionItem::Data(Executions::ExecutionData(e))) => {
+                        execs.push((e.contract.symbol.to_string(), e.execution.execution_id.clone()))
+                    }
                     Ok(SubscriptionItem::Data(Executions::CommissionReport(c))) => {
                         commissions.push(c.execution_id.clone())
                     }
@@ -719,42 +448,20 @@ async fn executions_filter_and_carry_commission_reports() {
     assert_eq!(all.len(), 2);
     assert_ne!(all[0].1, all[1].1, "exec ids unique");
     assert_eq!(comm, vec![all[0].1.clone(), all[1].1.clone()]);
-    let (aapl, _) = collect(ExecutionFilter {
-        symbol: "AAPL".into(),
-        ..Default::default()
-    })
-    .await;
+    let (aapl, _) = collect(ExecutionFilter { symbol: "AAPL".into(), ..Default::default() }).await;
     assert_eq!(aapl.len(), 1);
     assert_eq!(aapl[0].0, "AAPL");
-    let (sells, _) = collect(ExecutionFilter {
-        side: Some(ExecutionFilterSide::Sell),
-        ..Default::default()
-    })
-    .await;
-    assert_eq!(
-        sells.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
-        vec!["MSFT"]
-    );
-    let (other_client, _) = collect(ExecutionFilter {
-        client_id: Some(99),
-        ..Default::default()
-    })
-    .await;
+    let (sells, _) = collect(ExecutionFilter { side: Some(ExecutionFilterSide::Sell), ..Default::default() }).await;
+    assert_eq!(sells.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(), vec!["MSFT"]);
+    let (other_client, _) = collect(ExecutionFilter { client_id: Some(99), ..Default::default() }).await;
     assert!(other_client.is_empty());
     // Another client id does not see these executions (only the master client 0 would).
     let other = connect(&gw, 2).await;
-    let mut sub = within("executions", other.executions(ExecutionFilter::default()))
-        .await
-        .expect("executions");
+    let mut sub = within("executions", other.executions(ExecutionFilter::default())).await.expect("executions");
     assert!(within("none", sub.next()).await.is_none());
     let master = connect(&gw, 0).await;
-    let mut sub = within("executions", master.executions(ExecutionFilter::default()))
-        .await
-        .expect("executions");
-    assert!(
-        matches!(within("one", sub.next()).await, Some(Ok(_))),
-        "master client sees all executions"
-    );
+    let mut sub = within("executions", master.executions(ExecutionFilter::default())).await.expect("executions");
+    assert!(matches!(within("one", sub.next()).await, Some(Ok(_))), "master client sees all executions");
     gw.shutdown().await;
 }
 
@@ -762,33 +469,20 @@ async fn executions_filter_and_carry_commission_reports() {
 async fn a_fill_pushes_summary_and_position_updates() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
-    let (before, mut summary) =
-        summary_snapshot(&client, &["TotalCashValue", "NetLiquidation"]).await;
-    let mut positions = within("positions", client.positions())
-        .await
-        .expect("positions");
+    let (before, mut summary) = summary_snapshot(&client, &["TotalCashValue", "NetLiquidation"]).await;
+    let mut positions = within("positions", client.positions()).await.expect("positions");
     while !matches!(
         within("pos", positions.next()).await,
         Some(Ok(SubscriptionItem::Data(PositionUpdate::PositionEnd)))
     ) {}
-    place(
-        &client,
-        client.next_order_id(),
-        "AAPL",
-        &order(Action::Buy, 10.0, "MKT", None, None, TimeInForce::Day),
-    )
-    .await;
+    place(&client, client.next_order_id(), "AAPL", &order(Action::Buy, 10.0, "MKT", None, None, TimeInForce::Day))
+        .await;
     let cash_before = num(&before, "TotalCashValue:USD");
     loop {
         match within("pushed summary", summary.next()).await {
-            Some(Ok(SubscriptionItem::Data(AccountSummaryResult::Summary(s))))
-                if s.tag == "TotalCashValue" =>
-            {
+            Some(Ok(SubscriptionItem::Data(AccountSummaryResult::Summary(s)))) if s.tag == "TotalCashValue" => {
                 let cash: f64 = s.value.parse().expect("number");
-                assert!(
-                    cash < cash_before - 10.0 * 200.0,
-                    "cash paid for 10 AAPL: {cash_before} -> {cash}"
-                );
+                assert!(cash < cash_before - 10.0 * 200.0, "cash paid for 10 AAPL: {cash_before} -> {cash}");
                 break;
             }
             Some(Ok(_)) => {}
@@ -797,9 +491,7 @@ async fn a_fill_pushes_summary_and_position_updates() {
     }
     loop {
         match within("pushed position", positions.next()).await {
-            Some(Ok(SubscriptionItem::Data(PositionUpdate::Position(p))))
-                if p.contract.symbol == "AAPL" =>
-            {
+            Some(Ok(SubscriptionItem::Data(PositionUpdate::Position(p)))) if p.contract.symbol == "AAPL" => {
                 assert_eq!(p.position, 110.0);
                 break;
             }
@@ -820,19 +512,12 @@ async fn orders_for_a_second_account_stay_in_that_account() {
     o.account = "DU7654321".into();
     let seen = place(&client, client.next_order_id(), "KO", &o).await;
     assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 7.0, 0.0)));
-    let mut sub = within("positions", client.positions())
-        .await
-        .expect("positions");
+    let mut sub = within("positions", client.positions()).await.expect("positions");
     let mut rows = Vec::new();
-    while let Some(Ok(SubscriptionItem::Data(PositionUpdate::Position(p)))) =
-        within("pos", sub.next()).await
-    {
+    while let Some(Ok(SubscriptionItem::Data(PositionUpdate::Position(p)))) = within("pos", sub.next()).await {
         rows.push((p.account.clone(), p.contract.symbol.to_string(), p.position));
     }
-    assert!(
-        rows.contains(&("DU7654321".into(), "KO".into(), 7.0)),
-        "{rows:?}"
-    );
+    assert!(rows.contains(&("DU7654321".into(), "KO".into(), 7.0)), "{rows:?}");
     assert!(!rows.iter().any(|r| r.0 == "DU1234567" && r.1 == "KO"));
     gw.shutdown().await;
 }
