@@ -18,8 +18,8 @@ pub const MIN_HEIGHT: u16 = 24;
 
 /// The accounts pane: 12 figures, a header and the borders.
 const TOP_MIN_HEIGHT: u16 = 15;
-/// Tag (19), value (14), currency (3) and age (6) columns, the gaps and the borders.
-const ACCOUNTS_MIN_WIDTH: u16 = 47;
+/// Label, value, currency and age columns plus borders.
+const ACCOUNTS_MIN_WIDTH: u16 = 44;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
@@ -82,7 +82,7 @@ mod tests {
             }
         }
         let accounts = panes[0].1;
-        assert_eq!((accounts.width, accounts.height), (47, 15));
+        assert_eq!((accounts.width, accounts.height), (44, 15));
     }
 
     #[test]

@@ -62,40 +62,36 @@ fn find(buf: &Buffer, needle: &str) -> (u16, u16) {
 #[test]
 fn accounts_show_dashes_until_a_value_arrives_then_the_grouped_value_currency_and_age() {
     let mut store = reconciling();
-    let buf = render_pane(&store, PaneId::Accounts, &Theme::fallback(), 47, 15);
+    let buf = render_pane(&store, PaneId::Accounts, &Theme::fallback(), 44, 15);
     let text = text(&buf);
-    assert_eq!(line_with(&text, "TotalCashValue"), "│TotalCashValue                  --           │");
-    assert_eq!(line_with(&text, "NetLiquidation"), "│NetLiquidation        1,000,123.45 USD    57s│");
+    assert_eq!(line_with(&text, "Total Cash"), "│Total Cash                 --             │");
+    assert_eq!(line_with(&text, "Net Liq"), "│Net Liq          1,000,123.45 USD      57s│");
     assert!(!text.contains("0.00"), "no made-up zero:\n{text}");
 
     account_value(&mut store, 50, "TotalCashValue", "-1234.5");
     account_value(&mut store, 50, "Cushion", "0.93456");
     account_value(&mut store, 50, "DayTradesRemaining", "3");
-    let text = super::test_support::text(&render_pane(&store, PaneId::Accounts, &Theme::fallback(), 47, 15));
-    assert_eq!(line_with(&text, "TotalCashValue"), "│TotalCashValue           -1,234.50 USD    10s│");
+    let text = super::test_support::text(&render_pane(&store, PaneId::Accounts, &Theme::fallback(), 44, 15));
+    assert_eq!(line_with(&text, "Total Cash"), "│Total Cash          -1,234.50 USD      10s│");
     assert!(line_with(&text, "Cushion").contains("93.46%"), "{text}");
-    assert_eq!(
-        line_with(&text, "DayTradesRemaining"),
-        "│DayTradesRemaining               3        10s│",
-        "a count, no currency"
-    );
+    assert_eq!(line_with(&text, "Day Trades"), "│Day Trades                  3          10s│", "a count, no currency");
     assert!(!line_with(&text, "Cushion").contains("USD"), "a ratio, no currency");
     assert!(line_with(&text, "Accounts").contains("DU1234567 · loading"), "{text}");
     broker(&mut store, 51, BrokerEvent::AccountSummaryEnd);
-    let text = super::test_support::text(&render_pane(&store, PaneId::Accounts, &Theme::fallback(), 47, 15));
+    let text = super::test_support::text(&render_pane(&store, PaneId::Accounts, &Theme::fallback(), 44, 15));
     assert!(line_with(&text, "Accounts").contains("DU1234567 ─"), "{text}");
 }
 
 #[test]
 fn accounts_without_an_account_say_they_wait_and_show_only_dashes() {
-    let text = text(&render_pane(&just_started(), PaneId::Accounts, &Theme::fallback(), 47, 15));
+    let text = text(&render_pane(&just_started(), PaneId::Accounts, &Theme::fallback(), 44, 15));
     assert!(text.contains("waiting for an account"), "{text}");
     assert_eq!(text.matches("--").count(), 12, "{text}");
 }
 
 #[test]
 fn account_pnl_is_on_the_bottom_border_with_signs() {
-    let text = text(&render_pane(&live_with_data(), PaneId::Accounts, &Theme::fallback(), 47, 15));
+    let text = text(&render_pane(&live_with_data(), PaneId::Accounts, &Theme::fallback(), 44, 15));
     let bottom = text.lines().last().expect("bottom border");
     assert!(bottom.contains("day +20.50 unrl +62.50 real --"), "{bottom}");
 }

@@ -9,10 +9,28 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+/// The label each summary tag shows.
+fn label(tag: &str) -> &str {
+    match tag {
+        "NetLiquidation" => "Net Liq",
+        "TotalCashValue" => "Total Cash",
+        "SettledCash" => "Settled Cash",
+        "BuyingPower" => "Buying Power",
+        "AvailableFunds" => "Avail Funds",
+        "ExcessLiquidity" => "Excess Liq",
+        "EquityWithLoanValue" => "Equity w/Loan",
+        "GrossPositionValue" => "Gross Pos Val",
+        "InitMarginReq" => "Init Margin",
+        "MaintMarginReq" => "Maint Margin",
+        "Cushion" => "Cushion",
+        "DayTradesRemaining" => "Day Trades",
+        other => other,
+    }
+}
+
 const COLUMNS: [Column; 4] = [
-    // The figures go by their IBKR tag names, as TWS and IBKR's documentation call them.
-    Column { header: "Figure", width: 19, priority: 0, right: false },
-    Column { header: "Value", width: 14, priority: 0, right: true },
+    Column { header: "Figure", width: 13, priority: 0, right: false },
+    Column { header: "Value", width: 15, priority: 0, right: true },
     Column { header: "Ccy", width: 3, priority: 2, right: false },
     Column { header: "Age", width: 6, priority: 1, right: true },
 ];
@@ -84,7 +102,7 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         let (value, currency, at) = value_text(account, tag);
         let value_style = if value == MISSING { theme.roles.muted } else { theme.roles.text };
         vec![
-            (tag.to_string(), theme.roles.text),
+            (label(tag).to_string(), theme.roles.text),
             (value, value_style),
             (currency.unwrap_or_default(), theme.roles.muted),
             (at.map(|at| format::age(ctx.now, at)).unwrap_or_default(), theme.roles.muted),
