@@ -1,5 +1,6 @@
 //! The config file as written: every field optional, unknown keys refused.
 
+use super::keymap::{KeyRowSpec, Keymap};
 use super::{BrokerConfig, BrokerMode, Config, LogConfig, UiConfig};
 use crate::strategy::StrategySpecFile;
 use serde::Deserialize;
@@ -24,6 +25,8 @@ pub struct ConfigFile {
     broker: Option<BrokerFile>,
     ui: Option<UiFile>,
     log: Option<LogFile>,
+    /// `[[keymap]]` rows laid over the embedded default keymap.
+    keymap: Option<Vec<KeyRowSpec>>,
     watchlist: Option<WatchlistFile>,
     strategy: Option<Vec<StrategySpecFile>>,
 }
@@ -50,6 +53,7 @@ struct BrokerFile {
 #[serde(deny_unknown_fields)]
 struct UiFile {
     theme: Option<String>,
+    no_color: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -90,8 +94,14 @@ impl ConfigFile {
             embedded_port: pick(o.embedded_port, b.embedded_port),
             connect_timeout_secs: pick(o.connect_timeout_secs, b.connect_timeout_secs),
         };
-        let ui = UiFile { theme: pick(over.ui.and_then(|u| u.theme), self.ui.and_then(|u| u.theme)) };
+        let (bu, ou) = (self.ui.unwrap_or_default(), over.ui.unwrap_or_default());
+        let ui = UiFile { theme: pick(ou.theme, bu.theme), no_color: pick(ou.no_color, bu.no_color) };
         let log = LogFile { level: pick(over.log.and_then(|l| l.level), self.log.and_then(|l| l.level)) };
+        // Keymap rows accumulate: the user's rows come after (and so win over) the base's.
+        let keymap = match (self.keymap, over.keymap) {
+            (None, None) => None,
+            (base, over) => Some(base.into_iter().chain(over).flatten().collect()),
+        };
         let watchlist = WatchlistFile {
             symbols: pick(over.watchlist.and_then(|w| w.symbols), self.watchlist.and_then(|w| w.symbols)),
         };
@@ -104,6 +114,7 @@ impl ConfigFile {
             log: Some(log),
             watchlist: Some(watchlist),
             strategy,
+            keymap,
         }
     }
 
@@ -151,6 +162,10 @@ impl ConfigFile {
                 message: format!("expected one of error, warn, info, debug, trace; found {level:?}"),
             });
         }
+        let keymap = Keymap::default_keymap()
+            .overlay(self.keymap.iter().flatten())
+            .map_err(|error| ConfigError::Value { path: path.clone(), key: "keymap", message: error.to_string() })?;
+        let ui = self.ui.unwrap_or_default();
         let mut symbols = Vec::new();
         for symbol in self.watchlist.and_then(|w| w.symbols).unwrap_or_default() {
             let valid = !symbol.is_empty()
@@ -179,7 +194,11 @@ impl ConfigFile {
                 embedded_port: broker.embedded_port.ok_or_else(|| missing("broker.embedded_port"))?,
                 connect_timeout_secs,
             },
-            ui: UiConfig { theme: self.ui.and_then(|u| u.theme).ok_or_else(|| missing("ui.theme"))? },
+            ui: UiConfig {
+                theme: ui.theme.ok_or_else(|| missing("ui.theme"))?,
+                no_color: ui.no_color.ok_or_else(|| missing("ui.no_color"))?,
+            },
+            keymap,
             log: LogConfig { level },
             source,
         })

@@ -37,6 +37,8 @@ pub struct BrokerConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UiConfig {
     pub theme: String,
+    /// Drop every colour (as `NO_COLOR` does).
+    pub no_color: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +52,8 @@ pub struct Config {
     pub broker: BrokerConfig,
     pub ui: UiConfig,
     pub log: LogConfig,
+    /// The embedded default keymap with the config's `[[keymap]]` rows laid over it.
+    pub keymap: keymap::Keymap,
     /// Symbols quoted in the watchlist besides the positions' symbols.
     pub watchlist: Vec<String>,
     /// `[[strategy]]` rows as written; `strategy::parse_strategies` validates them one by one.
@@ -123,6 +127,42 @@ mod tests {
         assert_eq!(config.broker.embedded_port, 4710);
         assert_eq!(config.ui.theme, "dark");
         assert_eq!(config.source.as_deref(), Some(Path::new("/tmp/user.toml")));
+    }
+
+    #[test]
+    fn keymap_rows_are_laid_over_the_default_keymap_and_a_bad_row_names_the_file_and_row() {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let config = Config::from_user_text(
+            "[[keymap]]\non = \"x\"\nrun = \"quit\"\ndesc = \"Leave\"\n\n[[keymap]]\non = \"q\"\nrun = \"none\"\n",
+            Path::new("/tmp/user.toml"),
+        )
+        .expect("parses");
+        let x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
+        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(config.keymap.action_for(&x), Some(keymap::Action::Quit));
+        assert_eq!(config.keymap.action_for(&q), None);
+        assert_eq!(Config::defaults().expect("defaults").keymap, keymap::Keymap::default_keymap());
+        let error = Config::from_user_text("[[keymap]]\non = \"x\"\nrun = \"fly\"\n", Path::new("/tmp/user.toml"))
+            .expect_err("unknown action");
+        let text = error.to_string();
+        assert!(
+            text.starts_with("/tmp/user.toml: keymap: keymap row 1 (on = \"x\", run = \"fly\"): unknown action"),
+            "{text}"
+        );
+        let error = Config::from_user_text(
+            "[[keymap]]\non = \"x\"\nrun = \"quit\"\nwhen = \"always\"\n",
+            Path::new("/tmp/user.toml"),
+        )
+        .expect_err("unknown key");
+        assert!(error.to_string().starts_with("/tmp/user.toml:4:1: unknown field `when`"), "{error}");
+    }
+
+    #[test]
+    fn no_color_defaults_to_false_and_can_be_set() {
+        assert!(!Config::defaults().expect("defaults").ui.no_color);
+        let config = Config::from_user_text("[ui]\nno_color = true\n", Path::new("/tmp/user.toml")).expect("parses");
+        assert!(config.ui.no_color);
+        assert_eq!(config.ui.theme, "dark");
     }
 
     #[test]

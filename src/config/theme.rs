@@ -370,14 +370,13 @@ mod tests {
         for name in embedded_theme_names() {
             let text = embedded_text(name).expect("embedded");
             let file = parse_file(text, &embedded_path(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let roles = file.roles.as_ref().expect("roles table");
+            assert!(file.roles.is_some(), "{name} has a [roles] table");
             // Every role is written out, so a theme never silently inherits dark's colours.
             let as_toml: toml::Value = toml::from_str(text).expect("toml");
             let table = as_toml.get("roles").and_then(|r| r.as_table()).expect("roles table");
             for role in ROLE_NAMES {
                 assert!(table.contains_key(*role), "{name} does not set {role}");
             }
-            let _ = roles;
             let theme = load_theme(name, Path::new("/nonexistent"), false).expect("loads");
             assert_eq!(theme.name, name);
         }
@@ -450,6 +449,24 @@ mod tests {
     }
 
     #[test]
+    fn a_valid_user_theme_fixture_loads_by_name_over_its_base() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/themes");
+        let ocean = load_theme("ocean", &dir, false).expect("valid fixture");
+        let light = load_theme("light", Path::new("/nonexistent"), false).expect("light");
+        assert_eq!(ocean.name, "ocean");
+        assert_eq!(
+            ocean.roles.title_focused,
+            Style::default().fg(Color::White).bg(Color::Rgb(0, 0x5f, 0x87)).add_modifier(Modifier::BOLD)
+        );
+        assert_eq!(ocean.roles.border_focused, Style::default().fg(Color::Indexed(24)));
+        assert_eq!(ocean.roles.gain, Style::default().fg(Color::LightBlue).add_modifier(Modifier::ITALIC));
+        assert_eq!(ocean.roles.loss, light.roles.loss, "roles it does not set come from light");
+        // An invalid file in the same folder names its real path.
+        let error = load_theme("bad_colour", &dir, false).expect_err("invalid fixture");
+        assert!(error.to_string().starts_with(&format!("{}:4:15:", dir.join("bad_colour.toml").display())), "{error}");
+    }
+
+    #[test]
     fn an_unknown_theme_names_what_exists() {
         let error = load_theme("neon", Path::new("/nonexistent"), false).expect_err("no such theme");
         let text = error.to_string();
@@ -475,7 +492,7 @@ mod tests {
     #[test]
     fn a_toml_syntax_error_is_refused_with_file_line_and_column() {
         let text = fixture_error("syntax_error.toml");
-        assert!(text.contains("syntax_error.toml:3:"), "{text}");
+        assert!(text.contains("syntax_error.toml:3:22: invalid inline table\nexpected `}`"), "{text}");
     }
 
     #[test]

@@ -101,6 +101,48 @@ pub fn truncate(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` with control characters (newlines, tabs, escapes from a gateway message or a log
+/// line) turned into spaces, so it cannot break the layout or the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// `text` broken into lines of at most `width` characters, at spaces where it can. Control
+/// characters become spaces first.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let text = printable(text);
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let sep = usize::from(len > 0);
+        if len + sep + word.len() <= width {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.extend(word.iter());
+            len += sep + word.len();
+            continue;
+        }
+        if len > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        while word.len() > width {
+            let rest = word.split_off(width);
+            lines.push(word.into_iter().collect());
+            word = rest;
+        }
+        line.extend(word.iter());
+        len = word.len();
+    }
+    if len > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +192,36 @@ mod tests {
         assert_eq!(age(now, now - chrono::Duration::seconds(3720)), "1h02m");
         assert_eq!(age(now, now - chrono::Duration::seconds(2 * 86_400 + 7200)), "2d02h");
         assert_eq!(age(now, now + chrono::Duration::seconds(5)), "0s");
+    }
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_splits_long_words() {
+        assert_eq!(
+            wrap("connection refused by 127.0.0.1:4710", 12),
+            vec!["connection", "refused by", "127.0.0.1:47", "10"]
+        );
+        assert_eq!(wrap("short", 12), vec!["short"]);
+        assert_eq!(wrap("", 12), vec![""]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn money_reads_back_as_the_rounded_value(units in -10_000_000_000_000i64..10_000_000_000_000i64, scale in 0u32..6) {
+            let value = Decimal::new(units, scale);
+            let text = money(value);
+            let back = Decimal::from_str(&text.replace(',', "")).expect("parses back");
+            proptest::prop_assert_eq!(back, value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
+            let int_part = text.trim_start_matches('-').split('.').next().unwrap_or_default();
+            for (i, group) in int_part.split(',').enumerate() {
+                proptest::prop_assert!(if i == 0 { (1..=3).contains(&group.len()) } else { group.len() == 3 }, "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_screen() {
+        assert_eq!(printable("a\nb\tc\u{1b}[2J"), "a b c [2J");
+        assert_eq!(wrap("line one\nline two", 40), vec!["line one line two"]);
     }
 
     #[test]

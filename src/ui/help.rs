@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 /// (keys, description) per action, in keymap order; keys bound to the same action and
-/// description are listed together.
+/// description are listed together. The mouse comes last.
 pub fn entries(keymap: &Keymap) -> Vec<(String, String)> {
     let mut out: Vec<(Action, String, Vec<&str>)> = Vec::new();
     for row in keymap.rows() {
@@ -22,7 +22,9 @@ pub fn entries(keymap: &Keymap) -> Vec<(String, String)> {
             None => out.push((row.action, row.desc.clone(), vec![&row.on])),
         }
     }
-    out.into_iter().map(|(_, desc, keys)| (keys.join(", "), desc)).collect()
+    let mut entries: Vec<(String, String)> = out.into_iter().map(|(_, desc, keys)| (keys.join(", "), desc)).collect();
+    entries.push(("mouse".into(), "Click: focus a pane, select a row; wheel: scroll".into()));
+    entries
 }
 
 pub fn line_count(keymap: &Keymap) -> usize {

@@ -62,8 +62,9 @@ pub fn handle_action(view: &mut ViewState, action: Action, store: &Store) -> Act
         Action::ToggleZoom => view.zoomed = !view.zoomed,
         Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
             let pane = view.focus;
-            let page = view.last_drawn(pane).map_or(10, |d| d.page.max(1));
-            let rows = panes::selectable_rows(pane, store, page);
+            let last = view.last_drawn(pane);
+            let page = last.map_or(10, |d| d.page.max(1));
+            let rows = panes::selectable_rows(pane, store, last);
             let before = view.pane(pane).selected.min(rows.saturating_sub(1));
             let Some(after) = moved(before, rows, action, page) else { return Ignored };
             view.pane_mut(pane).selected = after;
@@ -101,13 +102,21 @@ pub fn handle_mouse(view: &mut ViewState, mouse: MouseEvent) -> bool {
                 view.help_open = false;
                 return true;
             }
-            match view.pane_at(mouse.column, mouse.row) {
-                Some(pane) if pane != view.focus => {
-                    view.focus = pane;
-                    true
-                }
-                _ => false,
+            let Some(pane) = view.pane_at(mouse.column, mouse.row) else { return false };
+            let changed = pane != view.focus;
+            view.focus = pane;
+            // A click on a row of a table selects it (tables have a border and a header line).
+            let (Some(rect), Some(drawn)) = (view.last_rect(pane), view.last_drawn(pane)) else { return changed };
+            if pane == PaneId::Health {
+                return changed;
             }
+            let Some(line) = usize::from(mouse.row).checked_sub(usize::from(rect.y) + 2) else { return changed };
+            let row = view.pane(pane).offset() + line;
+            if line < drawn.page && row < drawn.rows && row != view.pane(pane).selected {
+                view.pane_mut(pane).selected = row;
+                return true;
+            }
+            changed
         }
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
             let down = matches!(mouse.kind, MouseEventKind::ScrollDown);

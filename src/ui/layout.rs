@@ -39,7 +39,7 @@ pub fn cockpit(area: Rect, zoom: Option<PaneId>) -> Screen {
     if let Some(pane) = zoom {
         return Screen::Cockpit { panes: vec![(pane, body)], status };
     }
-    let top_height = (body.height * 45 / 100).max(TOP_MIN_HEIGHT);
+    let top_height = u16::try_from(u32::from(body.height) * 45 / 100).unwrap_or(u16::MAX).max(TOP_MIN_HEIGHT);
     let [top, bottom] = Layout::vertical([Constraint::Length(top_height), Constraint::Min(0)]).areas(body);
     let accounts_width = (area.width / 4).max(ACCOUNTS_MIN_WIDTH);
     let [accounts, positions] = Layout::horizontal([Constraint::Length(accounts_width), Constraint::Min(0)]).areas(top);
@@ -63,7 +63,7 @@ mod tests {
 
     #[test]
     fn below_the_minimum_there_is_only_a_message() {
-        for (w, h) in [(0, 0), (79, 24), (80, 23), (200, 10)] {
+        for (w, h) in [(0, 0), (79, 24), (80, 23), (200, 10), (79, u16::MAX)] {
             assert_eq!(cockpit(Rect::new(0, 0, w, h), None), Screen::TooSmall, "{w}x{h}");
         }
     }
@@ -83,6 +83,15 @@ mod tests {
         }
         let accounts = panes[0].1;
         assert_eq!((accounts.width, accounts.height), (44, 15));
+    }
+
+    #[test]
+    fn very_tall_and_very_wide_screens_do_not_overflow() {
+        for (w, h) in [(u16::MAX, u16::MAX), (80, u16::MAX), (u16::MAX, 24)] {
+            let Screen::Cockpit { panes, status } = cockpit(Rect::new(0, 0, w, h), None) else { panic!("fits") };
+            assert_eq!(status.y, h - 1);
+            assert!(panes.iter().all(|(_, r)| r.bottom() < h && r.right() <= w));
+        }
     }
 
     #[test]

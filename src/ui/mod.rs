@@ -2,6 +2,16 @@
 //! state and the theme; the only thing a draw writes is the layout it used (pane rectangles,
 //! row counts and scroll offsets, kept in cells of the view state) so that mouse input and
 //! paging know what is on screen.
+//!
+//! The app calls [`draw`] each frame, [`handle_action`] with the keymap's [`Action`]s
+//! (`crate::config::keymap`) and [`handle_mouse`] with mouse events. Build the view with
+//! [`ViewState::with_keymap`] so the help overlay and the status bar show the active keymap.
+//!
+//! Adding a pane (the watchlist and orders have keys 6 and 7 reserved): a `PaneId` variant,
+//! a module in `panes/` with its `*Pane` widget, a slot in `layout::cockpit`, a
+//! `focus_pane_N` row in the default keymap, and tests with snapshots.
+//!
+//! [`Action`]: crate::config::keymap::Action
 
 pub mod format;
 mod help;
@@ -17,7 +27,7 @@ mod test_support;
 mod tests;
 
 pub use input::{handle_action, handle_mouse, ActionOutcome};
-pub use view_state::{PaneId, PaneView, ViewState};
+pub use view_state::{PaneId, PaneViewState, ViewState};
 
 use crate::config::theme::Theme;
 use crate::store::Store;

@@ -4,7 +4,8 @@
 use super::{render, RenderContext, ViewState};
 use crate::config::theme::Theme;
 use crate::store::{
-    BrokerEvent, Health, Signal, SignalSide, Store, StoreEvent, StrategyEvent, SubsystemEvent, SubsystemStatus,
+    BrokerEvent, DisconnectKind, Health, SessionEvent, Signal, SignalSide, Store, StoreEvent, StrategyEvent,
+    SubsystemEvent, SubsystemStatus,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use ratatui::buffer::Buffer;
@@ -211,12 +212,13 @@ pub fn live_with_data() -> Store {
         10,
         BrokerEvent::Notice { id: -1, code: 2158, text: "Sec-def data farm connection is OK:secdefnj".into() },
     );
-    store.strategies_configured = 1;
+    store.apply(t(0), StoreEvent::Session(SessionEvent::Configured { watchlist: vec![], strategies: 1 }));
     signal(&mut store, 30, "AAPL", SignalSide::Buy, "0.82", "fast SMA crossed above slow");
     signal(&mut store, 45, "SPY", SignalSide::Sell, "0.4", "fast SMA crossed below slow");
     subsystem(&mut store, 2, "broker", Health::Ok, "connected to 127.0.0.1:4710", &[], 12);
     subsystem(&mut store, 1, "gateway", Health::Ok, "hosted on 127.0.0.1:4710", &[], 35);
     subsystem(&mut store, 1, "theme", Health::Ok, "dark", &[], 1);
+    subsystem(&mut store, 5, "subscription:positions", Health::Ok, "streaming", &[], 3);
     broker(&mut store, 58, BrokerEvent::Heartbeat);
     store
 }
@@ -247,7 +249,7 @@ pub fn failed() -> Store {
         &mut store,
         3,
         BrokerEvent::Disconnected {
-            kind: crate::store::DisconnectKind::Unreachable,
+            kind: DisconnectKind::Unreachable,
             reason: "connection refused by 127.0.0.1:4710".into(),
             next_try_at: None,
             attempt: 1,

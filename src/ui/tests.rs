@@ -1,12 +1,13 @@
 //! Pane tests: exact buffer assertions for small widgets, behaviour of input, and insta
 //! snapshots of every pane and of the whole cockpit (fixed clock, scripted stores).
 
+use super::help;
 use super::panes::{self, PaneCtx};
 use super::test_support::*;
 use super::*;
 use crate::config::keymap::{Action, KeyRowSpec, Keymap};
 use crate::config::theme::{embedded_theme_names, load_theme};
-use crate::store::{BrokerEvent, ConnectionState, SignalSide};
+use crate::store::{BrokerEvent, ConnectionState, DisconnectKind, SignalSide};
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -73,8 +74,12 @@ fn accounts_show_dashes_until_a_value_arrives_then_the_grouped_value_currency_an
     let text = super::test_support::text(&render_pane(&store, PaneId::Accounts, &Theme::fallback(), 44, 15));
     assert_eq!(line_with(&text, "Total Cash"), "│Total Cash          -1,234.50 USD      10s│");
     assert!(line_with(&text, "Cushion").contains("93.46%"), "{text}");
-    assert!(line_with(&text, "Day Trades").contains(" 3 USD"), "{text}");
-    assert!(line_with(&text, "Accounts").contains("DU1234567"));
+    assert_eq!(line_with(&text, "Day Trades"), "│Day Trades                  3          10s│", "a count, no currency");
+    assert!(!line_with(&text, "Cushion").contains("USD"), "a ratio, no currency");
+    assert!(line_with(&text, "Accounts").contains("DU1234567 · loading"), "{text}");
+    broker(&mut store, 51, BrokerEvent::AccountSummaryEnd);
+    let text = super::test_support::text(&render_pane(&store, PaneId::Accounts, &Theme::fallback(), 44, 15));
+    assert!(line_with(&text, "Accounts").contains("DU1234567 ─"), "{text}");
 }
 
 #[test]
@@ -190,7 +195,7 @@ fn health_shows_each_session_state_in_words() {
                     s,
                     50,
                     BrokerEvent::Disconnected {
-                        kind: crate::store::DisconnectKind::Lost,
+                        kind: DisconnectKind::Lost,
                         reason: "reset".into(),
                         next_try_at: Some(t(65)),
                         attempt: 4,
@@ -209,7 +214,7 @@ fn health_shows_each_session_state_in_words() {
                     s,
                     50,
                     BrokerEvent::Disconnected {
-                        kind: crate::store::DisconnectKind::Handshake,
+                        kind: DisconnectKind::Handshake,
                         reason: "server too old".into(),
                         next_try_at: None,
                         attempt: 1,
@@ -225,6 +230,15 @@ fn health_shows_each_session_state_in_words() {
         let text = text(&render_pane(&store, PaneId::Health, &Theme::fallback(), 90, 30));
         assert!(line_with(&text, "Session").contains(expected), "{expected}:\n{text}");
     }
+}
+
+#[test]
+fn health_says_what_kind_of_failure_ended_the_connection_while_not_connected() {
+    let text = text(&render_pane(&failed(), PaneId::Health, &Theme::fallback(), 90, 12));
+    assert!(line_with(&text, "Session").contains("down: connection refused by 127.0.0.1:4710"), "{text}");
+    assert!(line_with(&text, "Failure").contains("unreachable: nothing listens there"), "{text}");
+    let live = super::test_support::text(&render_pane(&live_with_data(), PaneId::Health, &Theme::fallback(), 90, 20));
+    assert!(!live.contains("Failure"), "no failure line while live:\n{live}");
 }
 
 #[test]
@@ -306,6 +320,10 @@ fn layout_never_panics_from_0x0_to_300x100() {
         (300, 1),
         (1, 100),
     ];
+    let sweep = (0..=300u16).step_by(13).flat_map(|w| (0..=100u16).step_by(7).map(move |h| (w, h)));
+    for (w, h) in sweep {
+        let _ = render_cockpit(&stores[1], &ViewState::new(), &Theme::fallback(), w, h);
+    }
     for store in &stores {
         for (w, h) in sizes {
             for (zoomed, help_open) in [(false, false), (true, false), (false, true)] {
@@ -467,6 +485,14 @@ fn a_click_focuses_the_pane_under_it_and_the_wheel_scrolls_it() {
     assert!(!handle_mouse(&mut view, mouse(MouseEventKind::ScrollDown, positions.x + 3, positions.y + 2)));
     assert!(handle_mouse(&mut view, mouse(MouseEventKind::ScrollUp, positions.x + 3, positions.y + 2)));
     assert_eq!(view.pane(PaneId::Positions).selected, 0);
+    // A click on a row selects it: the border and the header come first.
+    assert!(handle_mouse(&mut view, mouse(MouseEventKind::Down(MouseButton::Left), positions.x + 3, positions.y + 4)));
+    assert_eq!(view.pane(PaneId::Positions).selected, 2);
+    let text = text(&render_cockpit(&store, &view, &Theme::fallback(), 160, 48));
+    assert_eq!(text.lines().nth(usize::from(positions.y) + 4).map(|l| l.contains("SPY")), Some(true));
+    // A click below the last row changes nothing.
+    assert!(!handle_mouse(&mut view, mouse(MouseEventKind::Down(MouseButton::Left), positions.x + 3, positions.y + 9)));
+    assert_eq!(view.pane(PaneId::Positions).selected, 2);
     // The status bar is no pane.
     assert!(!handle_mouse(&mut view, mouse(MouseEventKind::Down(MouseButton::Left), 5, 47)));
     assert_eq!(view.focus, PaneId::Positions);
@@ -505,12 +531,17 @@ fn snapshot_cockpit_with_styles_in_every_theme() {
         let buf = render_cockpit(&live_with_data(), &view, &theme(name), 80, 24);
         insta::assert_snapshot!(snapshot_name(&["cockpit_styles", name]), text_with_styles(&buf));
     }
+    // The wide layout in a second theme, failed, with the diagnostics pane focused.
+    let mut view = ViewState::new();
+    view.focus = PaneId::Diagnostics;
+    let buf = render_cockpit(&failed(), &view, &theme("light"), 160, 48);
+    insta::assert_snapshot!("cockpit_styles_light_failed_160x48", text_with_styles(&buf));
 }
 
 #[test]
 fn snapshot_every_pane_in_two_themes() {
     let panes = [
-        (PaneId::Accounts, "accounts", live_with_data(), 44, 15),
+        (PaneId::Accounts, "accounts", live_with_data(), 47, 15),
         (PaneId::Positions, "positions", live_with_data(), 100, 8),
         (PaneId::Health, "health_live", live_with_data(), 70, 18),
         (PaneId::Health, "health_down", failed(), 70, 12),
@@ -546,7 +577,7 @@ fn a_reconnecting_store_keeps_its_figures() {
         &mut store,
         55,
         BrokerEvent::Disconnected {
-            kind: crate::store::DisconnectKind::Lost,
+            kind: DisconnectKind::Lost,
             reason: "reset".into(),
             next_try_at: Some(t(63)),
             attempt: 2,
@@ -556,4 +587,70 @@ fn a_reconnecting_store_keeps_its_figures() {
     let text = text(&render_cockpit(&store, &ViewState::new(), &Theme::fallback(), 160, 48));
     assert!(text.contains("1,000,123.45"), "{text}");
     assert!(text.lines().last().is_some_and(|l| l.contains("reconnecting #2 in 3s")), "{text}");
+}
+
+fn long_keymap() -> Keymap {
+    let extra: Vec<KeyRowSpec> = (1..=12)
+        .map(|n| KeyRowSpec { on: format!("f{n}"), run: "top".into(), desc: Some(format!("Extra binding number {n}")) })
+        .collect();
+    Keymap::default_keymap().overlay(&extra).expect("valid")
+}
+
+#[test]
+fn a_help_longer_than_the_screen_scrolls_with_keys_and_wheel_and_a_click_closes_it() {
+    let store = live_with_data();
+    let mut view = ViewState::with_keymap(long_keymap());
+    assert_eq!(handle_action(&mut view, Action::ToggleHelp, &store), ActionOutcome::Consumed);
+    let first = text(&render_cockpit(&store, &view, &Theme::fallback(), 80, 24));
+    assert!(first.contains("Quit robo-tui") && !first.contains("Extra binding number 12"), "{first}");
+    assert_eq!(handle_action(&mut view, Action::Bottom, &store), ActionOutcome::Consumed);
+    let last = text(&render_cockpit(&store, &view, &Theme::fallback(), 80, 24));
+    assert!(last.contains("Extra binding number 12") && !last.contains("Quit robo-tui"), "{last}");
+    assert_eq!(handle_action(&mut view, Action::Down, &store), ActionOutcome::Ignored, "already at the end");
+    assert!(handle_mouse(&mut view, mouse(MouseEventKind::ScrollUp, 40, 12)));
+    assert_eq!(view.help_scroll, help::line_count(view.keymap()) - view.help_page() - 3);
+    assert!(handle_mouse(&mut view, mouse(MouseEventKind::Down(MouseButton::Left), 40, 12)));
+    assert!(!view.help_open);
+    assert_eq!(view.focus, PaneId::Accounts, "the click that closes the help focuses nothing");
+}
+
+#[test]
+fn the_status_bar_shows_the_keys_of_the_active_keymap() {
+    let keymap = Keymap::default_keymap()
+        .overlay(&[
+            KeyRowSpec { on: "?".into(), run: "none".into(), desc: None },
+            KeyRowSpec { on: "f1".into(), run: "toggle_help".into(), desc: Some("Help".into()) },
+        ])
+        .expect("valid");
+    let view = ViewState::with_keymap(keymap);
+    let text = text(&render_cockpit(&live_with_data(), &view, &Theme::fallback(), 120, 30));
+    assert!(text.lines().last().is_some_and(|l| l.ends_with("f1 help  q quit")), "{text}");
+}
+
+#[test]
+fn draw_renders_through_a_terminal_frame() {
+    let backend = ratatui::backend::TestBackend::new(80, 24);
+    let mut terminal = ratatui::Terminal::new(backend).expect("test terminal");
+    let store = live_with_data();
+    let view = ViewState::new();
+    let theme = Theme::fallback();
+    let tail = log_tail();
+    let ctx = RenderContext { now: now(), theme: &theme, log_tail: &tail };
+    terminal.draw(|frame| draw(frame, &store, &view, &ctx)).expect("draws");
+    let expected = render_cockpit(&store, &ViewState::new(), &theme, 80, 24);
+    assert_eq!(text(terminal.backend().buffer()), text(&expected));
+    assert!(view.last_rect(PaneId::Accounts).is_some(), "draw remembers the layout for the mouse");
+}
+
+#[test]
+fn a_gateway_message_with_newlines_stays_on_its_lines() {
+    let mut store = live_with_data();
+    broker(
+        &mut store,
+        59,
+        BrokerEvent::Notice { id: 7, code: 10167, text: "Requested market data\nis not subscribed.\tDelayed".into() },
+    );
+    let buf = render_pane(&store, PaneId::Health, &Theme::fallback(), 90, 20);
+    assert!(line_with(&text(&buf), "10167").contains("Requested market data is not subscribed. Delayed"));
+    assert!(buf.content().iter().all(|c| !c.symbol().chars().any(char::is_control)));
 }

@@ -62,12 +62,14 @@ impl PaneId {
 /// One pane's selection (a row index, or the first line shown for text panes) and the scroll
 /// offset the last frame used.
 #[derive(Debug, Clone, Default)]
-pub struct PaneView {
+pub struct PaneViewState {
     pub selected: usize,
     pub(super) offset: Cell<usize>,
+    /// What the pane's last render drew.
+    pub(super) drawn: Cell<Drawn>,
 }
 
-impl PaneView {
+impl PaneViewState {
     pub fn offset(&self) -> usize {
         self.offset.get()
     }
@@ -95,7 +97,7 @@ pub struct ViewState {
     pub help_open: bool,
     /// The first help line shown.
     pub help_scroll: usize,
-    panes: [PaneView; 5],
+    panes: [PaneViewState; 5],
     keymap: Keymap,
     layout: Cell<[Option<PaneMemo>; 5]>,
     help_page: Cell<usize>,
@@ -135,11 +137,11 @@ impl ViewState {
         &self.keymap
     }
 
-    pub fn pane(&self, pane: PaneId) -> &PaneView {
+    pub fn pane(&self, pane: PaneId) -> &PaneViewState {
         &self.panes[pane.index()]
     }
 
-    pub fn pane_mut(&mut self, pane: PaneId) -> &mut PaneView {
+    pub fn pane_mut(&mut self, pane: PaneId) -> &mut PaneViewState {
         &mut self.panes[pane.index()]
     }
 

@@ -52,17 +52,31 @@ fn value_text(account: Option<&AccountState>, tag: &str) -> FigureText {
         (Some(value), "DayTradesRemaining") => format::quantity(value),
         (Some(value), _) => format::money(value),
         (None, _) if figure.text.trim().is_empty() => MISSING.to_string(),
-        (None, _) => figure.text.clone(),
+        (None, _) => format::printable(&figure.text),
     };
-    (text, Some(figure.currency.clone()), Some(figure.at))
+    // Cushion and day trades are not amounts: no currency beside them.
+    let currency = match tag {
+        "Cushion" | "DayTradesRemaining" => String::new(),
+        _ => figure.currency.clone(),
+    };
+    (text, Some(currency), Some(figure.at))
 }
 
-pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let theme = ctx.theme;
     let primary = store.primary_account();
     let account = primary.and_then(|id| store.accounts.get(id));
-    let extra = primary.unwrap_or("waiting for an account");
+    let others = store.connection.managed_accounts.len().saturating_sub(1);
+    let mut extra = match primary {
+        Some(id) if others > 0 => format!("{id} (+{others} more)"),
+        Some(id) => id.to_string(),
+        None => "waiting for an account".to_string(),
+    };
+    // Until the first summary batch ended, a `--` may still arrive; after it, it was not sent.
+    if account.is_some_and(|a| !a.summary_complete) {
+        extra.push_str(" · loading");
+    }
     let bottom = account.and_then(|a| a.pnl.as_ref()).map(|pnl| {
         let part = |name: &'static str, value: Option<rust_decimal::Decimal>| {
             let style = value.map_or(theme.roles.muted, |v| theme.pnl(v));
@@ -71,28 +85,40 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
                 Span::styled(format::or_missing(value, format::signed_money), style),
             ]
         };
-        let mut spans = vec![Span::styled(" P&L", theme.roles.muted)];
+        // Name the figure's one source where there is room (ibkr-behaviour.md §2.2).
+        let label = if area.width >= 56 { " P&L (reqPnL)" } else { " P&L" };
+        let mut spans = vec![Span::styled(label, theme.roles.muted)];
         spans.extend(part("day", pnl.daily));
         spans.extend(part("unrl", pnl.unrealized));
         spans.extend(part("real", pnl.realized));
         spans.push(Span::raw(" "));
         Line::from(spans)
     });
-    let block = pane_block(PaneId::Accounts, extra, bottom, ctx);
+    let block = pane_block(PaneId::Accounts, &extra, bottom, ctx);
     let inner = block.inner(area);
     block.render(area, buf);
-    let rows = SUMMARY_TAGS
-        .iter()
-        .map(|tag| {
-            let (value, currency, at) = value_text(account, tag);
-            let value_style = if value == MISSING { theme.roles.muted } else { theme.roles.text };
-            vec![
-                (label(tag).to_string(), theme.roles.text),
-                (value, value_style),
-                (currency.unwrap_or_default(), theme.roles.muted),
-                (at.map(|at| format::age(ctx.now, at)).unwrap_or_default(), theme.roles.muted),
-            ]
-        })
-        .collect();
-    render_table(inner, buf, &COLUMNS, rows, ctx)
+    let row = |index: usize| {
+        let tag = SUMMARY_TAGS[index];
+        let (value, currency, at) = value_text(account, tag);
+        let value_style = if value == MISSING { theme.roles.muted } else { theme.roles.text };
+        vec![
+            (label(tag).to_string(), theme.roles.text),
+            (value, value_style),
+            (currency.unwrap_or_default(), theme.roles.muted),
+            (at.map(|at| format::age(ctx.now, at)).unwrap_or_default(), theme.roles.muted),
+        ]
+    };
+    render_table(inner, buf, &COLUMNS, SUMMARY_TAGS.len(), row, ctx)
+}
+
+/// The accounts pane as a widget, built each frame from the pane context.
+pub struct AccountsPane<'a> {
+    pub ctx: &'a PaneCtx<'a>,
+}
+
+impl Widget for AccountsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let drawn = render(area, buf, self.ctx);
+        self.ctx.view.drawn.set(drawn);
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::{pane_block, PaneCtx};
 use crate::config::theme::Theme;
-use crate::store::{ConnectionState, Store};
+use crate::store::{ConnectionState, DisconnectKind, Store};
 use crate::ui::format::{self, MISSING};
 use crate::ui::view_state::{Drawn, PaneId};
 use chrono::{DateTime, Utc};
@@ -38,6 +38,15 @@ pub fn state_text(state: &ConnectionState, now: DateTime<Utc>, theme: &Theme) ->
     }
 }
 
+/// What kind of failure ended the last attempt or connection, in words.
+pub fn failure_text(kind: DisconnectKind) -> &'static str {
+    match kind {
+        DisconnectKind::Unreachable => "unreachable: nothing listens there, or the network is in the way",
+        DisconnectKind::Handshake => "handshake: the gateway answered but the API handshake did not finish",
+        DisconnectKind::Lost => "lost: a working connection went away",
+    }
+}
+
 /// A short state for the status bar.
 pub fn state_short(state: &ConnectionState, now: DateTime<Utc>) -> String {
     match state {
@@ -52,35 +61,50 @@ pub fn state_short(state: &ConnectionState, now: DateTime<Utc>) -> String {
     }
 }
 
-fn lines<'a>(store: &'a Store, now: DateTime<Utc>, theme: &Theme) -> Vec<Line<'a>> {
+/// The label column.
+const LABEL: usize = 10;
+
+/// A `Label     value` line, the value wrapped under itself when it is too long.
+fn field(out: &mut Vec<Line<'static>>, name: &str, value: &str, style: Style, width: usize, theme: &Theme) {
+    for (i, part) in format::wrap(value, width.saturating_sub(LABEL).max(8)).into_iter().enumerate() {
+        let label = if i == 0 { format!("{name:<LABEL$}") } else { " ".repeat(LABEL) };
+        out.push(Line::from(vec![Span::styled(label, theme.roles.muted), Span::styled(part, style)]));
+    }
+}
+
+/// Everything the pane shows, wrapped to `width`.
+fn lines(store: &Store, now: DateTime<Utc>, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let c = &store.connection;
     let roles = &theme.roles;
-    let field = |name: &'static str, value: String, style: Style| {
-        Line::from(vec![Span::styled(format!("{name:<10}"), roles.muted), Span::styled(value, style)])
-    };
-    let or_missing = |text: String| if text.is_empty() { MISSING.to_string() } else { text };
     let mut out = Vec::new();
-    let origin = if c.gateway_origin.is_empty() { String::new() } else { format!(" ({})", c.gateway_origin) };
-    out.push(field("Gateway", format!("{}{origin}", or_missing(c.address.clone())), roles.text));
+    // The session state first: in a small pane it is what must show.
     let (state, state_style) = state_text(&c.state, now, theme);
-    out.push(field("Session", state, state_style));
+    field(&mut out, "Session", &state, state_style, width, theme);
+    if let (ConnectionState::Down { .. } | ConnectionState::Reconnecting { .. }, Some(kind)) =
+        (&c.state, c.last_failure)
+    {
+        field(&mut out, "Failure", failure_text(kind), state_style, width, theme);
+    }
+    let address = if c.address.is_empty() { MISSING } else { c.address.as_str() };
+    let origin = if c.gateway_origin.is_empty() { String::new() } else { format!(" ({})", c.gateway_origin) };
+    field(&mut out, "Gateway", &format!("{address}{origin}"), roles.text, width, theme);
     let server = c.server_version.map_or_else(|| MISSING.to_string(), |v| format!("v{v}"));
     let client = if c.address.is_empty() { MISSING.to_string() } else { c.client_id.to_string() };
-    out.push(field("Server", format!("{server} · client id {client}"), roles.text));
+    field(&mut out, "Server", &format!("{server} · client id {client}"), roles.text, width, theme);
     let connected = match (&c.connection_time, c.connected_at) {
         (Some(text), Some(at)) => format!("{text} ({} ago)", format::age(now, at)),
         (None, Some(at)) => format!("{} UTC ({} ago)", at.format("%H:%M:%S"), format::age(now, at)),
         (Some(text), None) => text.clone(),
         (None, None) => MISSING.to_string(),
     };
-    out.push(field("Connected", connected, roles.text));
+    field(&mut out, "Connected", &connected, roles.text, width, theme);
     let last = c.last_message_at.map_or_else(|| MISSING.to_string(), |at| format!("{} ago", format::age(now, at)));
-    out.push(field("Last msg", last, roles.text));
+    field(&mut out, "Last msg", &last, roles.text, width, theme);
     let round_trip =
         c.round_trip.map_or_else(|| MISSING.to_string(), |d| format!("{:.1} ms", d.as_secs_f64() * 1000.0));
-    out.push(field("RTT", round_trip, roles.text));
+    field(&mut out, "RTT", &round_trip, roles.text, width, theme);
     if !c.managed_accounts.is_empty() {
-        out.push(field("Accounts", c.managed_accounts.join(", "), roles.text));
+        field(&mut out, "Accounts", &c.managed_accounts.join(", "), roles.text, width, theme);
     }
     out.push(Line::from(Span::styled("Data farms", roles.header)));
     if c.farms.is_empty() {
@@ -99,36 +123,46 @@ fn lines<'a>(store: &'a Store, now: DateTime<Utc>, theme: &Theme) -> Vec<Line<'a
     if c.notices.is_empty() {
         out.push(Line::from(Span::styled("  none yet", roles.muted)));
     }
+    // Wide panes put the text beside time and code; narrow ones under them.
+    let beside = width >= 50;
+    let indent = if beside { 17 } else { 4 };
     for notice in c.notices.iter().rev().take(NOTICES_SHOWN) {
         let style = match notice.code {
             1100 | 2103 | 2105 | 2157 | 0 => roles.warning,
             _ => roles.text,
         };
-        out.push(Line::from(vec![
+        let head = vec![
             Span::styled(format!("  {} ", notice.at.format("%H:%M:%S")), roles.muted),
-            Span::styled(format!("{:>5} ", notice.code), roles.muted),
-            Span::styled(notice.text.as_str(), style),
-        ]));
+            // Code 0 marks robo-tui's own notices (a disconnect), which have no IB code.
+            Span::styled(
+                if notice.code == 0 { "   -- ".to_string() } else { format!("{:>5} ", notice.code) },
+                roles.muted,
+            ),
+        ];
+        let parts = format::wrap(&notice.text, width.saturating_sub(indent).max(8));
+        if beside {
+            for (i, part) in parts.into_iter().enumerate() {
+                let mut spans = if i == 0 { head.clone() } else { vec![Span::raw(" ".repeat(indent))] };
+                spans.push(Span::styled(part, style));
+                out.push(Line::from(spans));
+            }
+        } else {
+            out.push(Line::from(head));
+            for part in parts {
+                out.push(Line::from(vec![Span::raw(" ".repeat(indent)), Span::styled(part, style)]));
+            }
+        }
     }
     out
 }
 
-pub fn line_count(store: &Store) -> usize {
-    let c = &store.connection;
-    7 - usize::from(c.managed_accounts.is_empty())
-        + 1
-        + c.farms.len().max(1)
-        + 1
-        + c.notices.len().clamp(1, NOTICES_SHOWN)
-}
-
-pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let extra = store.connection.state.label();
     let block = pane_block(PaneId::Health, extra, None, ctx);
     let inner = block.inner(area);
     block.render(area, buf);
-    let lines = lines(store, ctx.now, ctx.theme);
+    let lines = lines(store, ctx.now, ctx.theme, usize::from(inner.width));
     let page = usize::from(inner.height).max(1);
     let scrollable = lines.len().saturating_sub(page) + 1;
     let first = ctx.view.selected.min(scrollable - 1);
@@ -136,4 +170,16 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let scroll = u16::try_from(first).unwrap_or(u16::MAX);
     Paragraph::new(lines).style(ctx.theme.roles.text).scroll((scroll, 0)).render(inner, buf);
     Drawn { rows: scrollable, page }
+}
+
+/// The connection health pane as a widget, built each frame from the pane context.
+pub struct HealthPane<'a> {
+    pub ctx: &'a PaneCtx<'a>,
+}
+
+impl Widget for HealthPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let drawn = render(area, buf, self.ctx);
+        self.ctx.view.drawn.set(drawn);
+    }
 }

@@ -6,7 +6,7 @@ pub mod health;
 mod positions;
 pub mod signals;
 
-use super::view_state::{Drawn, PaneId, PaneView};
+use super::view_state::{Drawn, PaneId, PaneViewState};
 use crate::config::theme::Theme;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -23,28 +23,37 @@ pub struct PaneCtx<'a> {
     pub now: DateTime<Utc>,
     pub log_tail: &'a [String],
     pub focused: bool,
-    pub view: &'a PaneView,
+    pub view: &'a PaneViewState,
 }
+
+pub use accounts::AccountsPane;
+pub use diagnostics::DiagnosticsPane;
+pub use health::HealthPane;
+pub use positions::PositionsPane;
+pub use signals::SignalsPane;
 
 /// Draw `pane` into `area`; returns how many rows it has and how many fit.
 pub fn render(pane: PaneId, area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     match pane {
-        PaneId::Accounts => accounts::render(area, buf, ctx),
-        PaneId::Positions => positions::render(area, buf, ctx),
-        PaneId::Health => health::render(area, buf, ctx),
-        PaneId::Signals => signals::render(area, buf, ctx),
-        PaneId::Diagnostics => diagnostics::render(area, buf, ctx),
+        PaneId::Accounts => AccountsPane { ctx }.render(area, buf),
+        PaneId::Positions => PositionsPane { ctx }.render(area, buf),
+        PaneId::Health => HealthPane { ctx }.render(area, buf),
+        PaneId::Signals => SignalsPane { ctx }.render(area, buf),
+        PaneId::Diagnostics => DiagnosticsPane { ctx }.render(area, buf),
     }
+    ctx.view.drawn.get()
 }
 
 /// How far the selection of `pane` can move: rows for tables, first lines for text panes.
-pub fn selectable_rows(pane: PaneId, store: &Store, page: usize) -> usize {
-    match pane {
-        PaneId::Accounts => accounts::row_count(),
-        PaneId::Positions => positions::row_count(store),
-        PaneId::Health => health::line_count(store).saturating_sub(page) + 1,
-        PaneId::Signals => signals::row_count(store),
-        PaneId::Diagnostics => diagnostics::row_count(store),
+/// Panes whose lines wrap count what the last frame drew.
+pub fn selectable_rows(pane: PaneId, store: &Store, last: Option<Drawn>) -> usize {
+    match (pane, last) {
+        (PaneId::Accounts, _) => accounts::row_count(),
+        (PaneId::Positions, _) => positions::row_count(store),
+        (PaneId::Signals, _) => signals::row_count(store),
+        (PaneId::Health | PaneId::Diagnostics, Some(drawn)) => drawn.rows,
+        (PaneId::Health, None) => 1,
+        (PaneId::Diagnostics, None) => store.subsystems.len(),
     }
 }
 
@@ -70,6 +79,33 @@ fn pane_block<'a>(pane: PaneId, extra: &str, bottom: Option<Line<'a>>, ctx: &Pan
 /// A text shown in place of an empty table (waiting, flat, nothing configured).
 fn empty_state(area: Rect, buf: &mut Buffer, text: &str, style: Style) {
     Paragraph::new(text.to_string()).style(style).wrap(Wrap { trim: true }).render(area, buf);
+}
+
+/// Lines under an optional header, the selected one in `selection` when focused, scrolled to
+/// keep it in view.
+fn render_list(area: Rect, buf: &mut Buffer, header: Option<Line>, lines: Vec<Line>, ctx: &PaneCtx) -> Drawn {
+    let mut area = area;
+    if let Some(header) = header {
+        if area.height > 0 {
+            header.render(Rect { height: 1, ..area }, buf);
+            area.y += 1;
+            area.height -= 1;
+        }
+    }
+    let count = lines.len();
+    let page = usize::from(area.height).max(1);
+    let selected = ctx.view.selected.min(count.saturating_sub(1));
+    let offset =
+        ctx.view.offset().min(selected).max((selected + 1).saturating_sub(page)).min(count.saturating_sub(page));
+    ctx.view.offset.set(offset);
+    for (i, line) in lines.into_iter().skip(offset).take(usize::from(area.height)).enumerate() {
+        let row = Rect { y: area.y + i as u16, height: 1, ..area };
+        line.render(row, buf);
+        if ctx.focused && offset + i == selected {
+            buf.set_style(row, ctx.theme.roles.selection);
+        }
+    }
+    Drawn { rows: count, page }
 }
 
 /// A column a table may show if there is room; lower `priority` is dropped last.
@@ -106,23 +142,31 @@ fn cell_text<'a>(text: String, style: Style, right: bool) -> Line<'a> {
     }
 }
 
-/// A table of `rows` (each a list of cells, one per column) with the chosen columns, the
-/// header in `header` and the selection (when focused) in `selection`. The last column
-/// takes what is left.
+/// A table of `count` rows, of which only those on screen are built (`row(i)` gives row `i`'s
+/// cells, one per column), with the chosen columns, the header in `header` and the selection
+/// (when focused) in `selection`. The last column takes what is left.
 fn render_table(
     inner: Rect,
     buf: &mut Buffer,
     columns: &[Column],
-    rows: Vec<Vec<(String, Style)>>,
+    count: usize,
+    row: impl Fn(usize) -> Vec<(String, Style)>,
     ctx: &PaneCtx,
 ) -> Drawn {
     let shown = columns_that_fit(columns, inner.width);
     let theme = ctx.theme;
     let header =
         Row::new(shown.iter().map(|&i| cell_text(columns[i].header.to_string(), theme.roles.header, columns[i].right)));
-    let count = rows.len();
-    let rows = rows.into_iter().map(|cells| {
-        let mut cells: Vec<Option<(String, Style)>> = cells.into_iter().map(Some).collect();
+    let page = usize::from(inner.height.saturating_sub(1)).max(1);
+    let selected = ctx.view.selected.min(count.saturating_sub(1));
+    // Keep the selection in view, moving the window as little as possible; never leave blank
+    // rows at the bottom while there are rows above.
+    let offset =
+        ctx.view.offset().min(selected).max((selected + 1).saturating_sub(page)).min(count.saturating_sub(page));
+    ctx.view.offset.set(offset);
+    let visible = offset..count.min(offset + page);
+    let rows = visible.map(|index| {
+        let mut cells: Vec<Option<(String, Style)>> = row(index).into_iter().map(Some).collect();
         Row::new(shown.iter().map(|&i| {
             let (text, style) = cells.get_mut(i).and_then(Option::take).unwrap_or_default();
             cell_text(text, style, columns[i].right)
@@ -139,18 +183,15 @@ fn render_table(
             }
         })
         .collect();
-    let page = usize::from(inner.height.saturating_sub(1)).max(1);
-    let table = Table::new(rows, widths).header(header).column_spacing(1).style(theme.roles.text);
-    let selected = ctx.view.selected.min(count.saturating_sub(1));
-    let mut state = TableState::default().with_offset(ctx.view.offset());
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .style(theme.roles.text)
+        .row_highlight_style(theme.roles.selection);
+    let mut state = TableState::default();
     if ctx.focused && count > 0 {
-        state = state.with_selected(Some(selected));
-    } else {
-        // Keep the selection's row in view even when the pane is not focused.
-        let offset = ctx.view.offset().min(selected).max(selected.saturating_sub(page - 1));
-        state = state.with_offset(offset.min(count.saturating_sub(page)));
+        state = state.with_selected(Some(selected - offset));
     }
-    StatefulWidget::render(table.row_highlight_style(theme.roles.selection), inner, buf, &mut state);
-    ctx.view.offset.set(state.offset());
+    StatefulWidget::render(table, inner, buf, &mut state);
     Drawn { rows: count, page }
 }

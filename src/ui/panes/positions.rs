@@ -11,8 +11,8 @@ use ratatui::widgets::Widget;
 use rust_decimal::Decimal;
 
 const COLUMNS: [Column; 8] = [
-    Column { header: "Symbol", width: 8, priority: 0, right: false },
-    Column { header: "Qty", width: 9, priority: 1, right: true },
+    Column { header: "Symbol", width: 7, priority: 0, right: false },
+    Column { header: "Qty", width: 8, priority: 1, right: true },
     Column { header: "Avg Cost", width: 11, priority: 5, right: true },
     Column { header: "Price", width: 10, priority: 3, right: true },
     Column { header: "Mkt Value", width: 14, priority: 4, right: true },
@@ -44,7 +44,7 @@ fn total(rows: &[&PositionRow], figure: impl Fn(&PositionRow) -> Option<Decimal>
     rows.iter().map(|r| figure(r)).sum()
 }
 
-pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
+fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let theme = ctx.theme;
     let rows = rows_of(store);
@@ -63,7 +63,12 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
             Span::raw(" "),
         ])
     });
-    let extra = if rows.is_empty() { String::new() } else { format!("{}", rows.len()) };
+    // P&L has one owner, reqPnLSingle; say so where there is room (ibkr-behaviour.md §2.2).
+    let extra = match rows.len() {
+        0 => String::new(),
+        n if area.width >= 60 => format!("{n} · P&L from reqPnLSingle"),
+        n => n.to_string(),
+    };
     let block = pane_block(PaneId::Positions, &extra, bottom, ctx);
     let inner = block.inner(area);
     block.render(area, buf);
@@ -81,20 +86,30 @@ pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         Some(v) => (f(v), theme.roles.text),
         None => (MISSING.to_string(), theme.roles.muted),
     };
-    let cells = rows
-        .iter()
-        .map(|row| {
-            vec![
-                (row.symbol.clone(), theme.roles.text),
-                (format::quantity(row.quantity), theme.roles.text),
-                money_cell(row.average_cost, format::price),
-                money_cell(row.market_price, format::price),
-                money_cell(row.market_value, format::money),
-                pnl_cell(row.unrealized_pnl),
-                pnl_cell(row.daily_pnl),
-                (row.currency.clone(), theme.roles.muted),
-            ]
-        })
-        .collect();
-    render_table(inner, buf, &COLUMNS, cells, ctx)
+    let cells = |index: usize| {
+        let row = rows[index];
+        vec![
+            (format::printable(&row.symbol), theme.roles.text),
+            (format::quantity(row.quantity), theme.roles.text),
+            money_cell(row.average_cost, format::price),
+            money_cell(row.market_price, format::price),
+            money_cell(row.market_value, format::money),
+            pnl_cell(row.unrealized_pnl),
+            pnl_cell(row.daily_pnl),
+            (row.currency.clone(), theme.roles.muted),
+        ]
+    };
+    render_table(inner, buf, &COLUMNS, rows.len(), cells, ctx)
+}
+
+/// The positions pane as a widget, built each frame from the pane context.
+pub struct PositionsPane<'a> {
+    pub ctx: &'a PaneCtx<'a>,
+}
+
+impl Widget for PositionsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let drawn = render(area, buf, self.ctx);
+        self.ctx.view.drawn.set(drawn);
+    }
 }
