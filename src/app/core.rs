@@ -7,7 +7,8 @@ use crate::broker::{self, BrokerCommand, BrokerSettings};
 use crate::config::{BrokerMode, CliOverrides, Config, Paths};
 use crate::diagnostics::{spawn_supervised, Reporter, RestartPolicy};
 use crate::gateway::{self, GatewayConfig, GatewayError, GatewayHandle};
-use crate::store::{SessionEvent, StoreEvent};
+use crate::store::{BrokerEvent, SessionEvent, StoreEvent};
+use crate::strategy;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -46,6 +47,8 @@ pub struct Core {
     pub log: LogHandle,
     /// The address the broker connects to.
     pub address: String,
+    /// Bars and ticks for the strategy task.
+    market: mpsc::Sender<strategy::MarketData>,
 }
 
 impl Core {
@@ -110,11 +113,30 @@ impl Core {
         let broker_task = spawn_broker(settings, events_tx.clone(), commands, broker_reporter);
 
         let strategy_reporter = Reporter::register("strategy", events_tx.clone());
-        strategy_reporter.ok("no strategies configured");
-        let configured = SessionEvent::Configured { watchlist: config.watchlist.clone(), strategies: 0 };
+        let (specs, rejected) = strategy::parse_strategies(config.strategies.clone());
+        let configured = SessionEvent::Configured { watchlist: config.watchlist.clone(), strategies: specs.len() };
         let _ = events_tx.send(StoreEvent::Session(configured)).await;
+        let (market, market_rx) = mpsc::channel(strategy::INPUT_CAPACITY);
+        tokio::spawn(strategy::run(specs, rejected, market_rx, events_tx.clone(), strategy_reporter));
 
-        Core { config, paths, events, events_tx, broker, broker_task, gateway, log, address }
+        Core { config, paths, events, events_tx, broker, broker_task, gateway, log, address, market }
+    }
+
+    /// Hand market data the strategies need to the strategy task. Never waits: when the
+    /// strategies are behind, the bar is dropped (the strategy task reports drops).
+    pub fn route(&self, event: &StoreEvent) {
+        if let StoreEvent::Broker(BrokerEvent::Bar { symbol, time, open, high, low, close, volume }) = event {
+            let bar = strategy::Bar {
+                symbol: symbol.clone(),
+                time: *time,
+                open: *open,
+                high: *high,
+                low: *low,
+                close: *close,
+                volume: *volume,
+            };
+            let _ = self.market.try_send(bar.into());
+        }
     }
 
     /// Disconnect the broker cleanly, then stop the gateway if this process hosts it.

@@ -1,21 +1,55 @@
 //! The terminal guard: raw mode and the alternate screen while the cockpit runs, and the
 //! screen restored on every way out (normal exit, error, panic, signal).
 
-use ratatui::DefaultTerminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::{DefaultTerminal, Terminal};
 use std::io;
+use std::sync::Once;
 
 /// Owns the terminal for the cockpit's lifetime; dropping it restores the screen.
 pub struct TerminalGuard {
     terminal: Option<DefaultTerminal>,
 }
 
+static PANIC_HOOK: Once = Once::new();
+
+/// A panic on the UI thread (the process's main thread) restores the terminal first, then
+/// lets the previous hook (color-eyre's) print its report on a sane screen. A panic inside a
+/// supervised task runs on a runtime worker thread: the supervisor reports it in diagnostics
+/// and restarts the task, so the hook only logs it and the cockpit keeps its screen.
+fn install_panic_hook() {
+    PANIC_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() == Some("main") {
+                ratatui::restore();
+                previous(info);
+            } else {
+                tracing::error!(thread = std::thread::current().name().unwrap_or("?"), "task panicked: {info}");
+            }
+        }));
+    });
+}
+
 impl TerminalGuard {
-    /// Enter raw mode and the alternate screen. `ratatui::try_init` also installs a panic
-    /// hook that restores the terminal *before* the previous hook (color-eyre's) prints, so a
-    /// panic report lands on a sane screen.
+    /// Enter raw mode and the alternate screen.
     pub fn enter() -> io::Result<TerminalGuard> {
-        let terminal = ratatui::try_init()?;
-        Ok(TerminalGuard { terminal: Some(terminal) })
+        install_panic_hook();
+        crossterm::terminal::enable_raw_mode()?;
+        let mut stdout = io::stdout();
+        if let Err(error) =
+            crossterm::execute!(stdout, crossterm::terminal::EnterAlternateScreen, crossterm::event::EnableMouseCapture)
+        {
+            ratatui::restore();
+            return Err(error);
+        }
+        match Terminal::new(CrosstermBackend::new(stdout)) {
+            Ok(terminal) => Ok(TerminalGuard { terminal: Some(terminal) }),
+            Err(error) => {
+                restore();
+                Err(error)
+            }
+        }
     }
 
     pub fn terminal(&mut self) -> &mut DefaultTerminal {
@@ -26,14 +60,20 @@ impl TerminalGuard {
     /// Restore the screen now (also done on drop).
     pub fn restore(mut self) {
         self.terminal = None;
-        ratatui::restore();
+        restore();
     }
+}
+
+/// Leave mouse capture, the alternate screen and raw mode.
+fn restore() {
+    let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
+    ratatui::restore();
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         if self.terminal.take().is_some() {
-            ratatui::restore();
+            restore();
         }
     }
 }

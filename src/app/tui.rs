@@ -5,7 +5,7 @@
 use super::core::{Core, CoreOptions};
 use super::terminal::TerminalGuard;
 use crate::config::keymap::Keymap;
-use crate::config::theme::{embedded_theme_names, load_theme, Theme};
+use crate::config::theme::{embedded_theme_names, load_theme, no_color_from_env, Theme};
 use crate::diagnostics::Reporter;
 use crate::store::{snapshot, Store};
 use crate::ui::{self, ActionOutcome, RenderContext, ViewState};
@@ -32,11 +32,11 @@ enum Exit {
 /// Run the cockpit until the user quits or a signal arrives. Returns the exit code.
 pub async fn run(options: CoreOptions) -> Result<i32> {
     let mut core = Core::start(options).await;
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let no_color = no_color_from_env() || core.config.ui.no_color;
     let theme_reporter = Reporter::register("theme", core.events_tx.clone());
     let mut theme_name = core.config.ui.theme.clone();
     let mut theme = load_named_theme(&theme_name, &core, no_color, &theme_reporter);
-    let keymap = Keymap::default_keymap();
+    let keymap = core.config.keymap.clone();
     let ui_reporter = Reporter::register("ui", core.events_tx.clone());
 
     let mut guard = match TerminalGuard::enter() {
@@ -92,7 +92,7 @@ async fn event_loop(
 ) -> Result<Exit> {
     let mut store = Store::new();
     let (snapshots, _) = snapshot::channel();
-    let mut view = ViewState::new();
+    let mut view = ViewState::with_keymap(keymap.clone());
     let mut input = EventStream::new();
     let mut tick = interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -148,10 +148,14 @@ async fn event_loop(
             event = core.events.recv() => {
                 let Some(event) = event else { continue };
                 let now = Utc::now();
+                core.route(&event);
                 dirty |= store.apply(now, event).redraw;
                 for _ in 0..DRAIN_BATCH {
                     match core.events.try_recv() {
-                        Ok(event) => dirty |= store.apply(now, event).redraw,
+                        Ok(event) => {
+                            core.route(&event);
+                            dirty |= store.apply(now, event).redraw;
+                        }
                         Err(_) => break,
                     }
                 }
