@@ -15,6 +15,20 @@ pub enum StoreEvent {
     Strategy(StrategyEvent),
     Subsystem(SubsystemEvent),
     Session(SessionEvent),
+    Trading(TradingEvent),
+}
+
+/// Facts about order entry that come from the trader or the app, not from the gateway.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TradingEvent {
+    /// This session's kind and the `[trading]` config.
+    Configured { session: crate::orders::SessionKind, allow_live: bool, precautions: crate::orders::Precautions },
+    /// The trader halted (or resumed) trading.
+    Halted(bool),
+    /// The journal failed (`Some(reason)`) or works again (`None`).
+    Journal(Option<String>),
+    /// This session sent an order (for the rate and duplicate rules).
+    Sent(crate::orders::RecentOrder),
 }
 
 /// Facts about this session that come from configuration, not from a task.
@@ -165,6 +179,16 @@ pub enum BrokerEvent {
         amount: Option<Decimal>,
         currency: String,
         realized_pnl: Option<Decimal>,
+    },
+    /// The gateway resolved a symbol to a contract, or has none for it (error 200).
+    ContractResolved {
+        symbol: String,
+        result: Result<crate::orders::ContractInfo, String>,
+    },
+    /// The gateway's what-if answer for a previewed ticket.
+    WhatIf {
+        request: u64,
+        result: Result<super::trading::WhatIf, String>,
     },
     /// This session handed an order to the gateway.
     OrderSubmitted {

@@ -12,13 +12,15 @@ mod quote;
 mod reducer;
 mod signal;
 pub mod snapshot;
+mod trading;
 
 pub use account::{AccountFigure, AccountKind, AccountState, SUMMARY_TAGS};
 pub use connection::{ConnectionHealth, ConnectionState, DisconnectKind, FarmState, NoticeRecord};
-pub use event::{BrokerEvent, Effects, SessionEvent, StoreEvent, StrategyEvent, SubsystemEvent};
+pub use event::{BrokerEvent, Effects, SessionEvent, StoreEvent, StrategyEvent, SubsystemEvent, TradingEvent};
 pub use health::{Health, SubsystemId, SubsystemStatus};
 pub use order::{ExecutionRow, OrderRow, OrderTerms, ACK_TIMEOUT};
 pub use position::{PositionKey, PositionRow};
 pub use quote::{MarketDataKind, Quote, TickField, BAR_HISTORY};
 pub use reducer::Store;
 pub use signal::{Signal, SignalSide};
+pub use trading::{TradingState, WhatIf, WhatIfAnswer};

@@ -2,12 +2,13 @@
 
 use super::account::{AccountFigure, AccountKind, AccountPnl, AccountState, NET_LIQ_HISTORY};
 use super::connection::{farm_of, ConnectionHealth, ConnectionState, FarmState, NoticeRecord, NOTICE_HISTORY};
-use super::event::{BrokerEvent, Effects, SessionEvent, StoreEvent, StrategyEvent, SubsystemEvent};
+use super::event::{BrokerEvent, Effects, SessionEvent, StoreEvent, StrategyEvent, SubsystemEvent, TradingEvent};
 use super::health::{Health, SubsystemStatus};
 use super::order::{ExecutionRow, OrderRow};
 use super::position::{PositionKey, PositionRow};
 use super::quote::Quote;
 use super::signal::Signal;
+use super::trading::{TradingState, WhatIfAnswer};
 use crate::orders::{Commission, OrderLifecycle};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -34,6 +35,8 @@ pub struct Store {
     pub executions: BTreeMap<String, ExecutionRow>,
     /// Commissions that arrived before their execution, by exec id.
     pub pending_commissions: BTreeMap<String, (Option<Decimal>, String, Option<Decimal>)>,
+    /// Order entry: halt, journal, contracts, what-if answers.
+    pub trading: TradingState,
     /// The configured watchlist symbols, in order (position symbols are added when shown).
     pub watchlist: Vec<String>,
     /// Newest last.
@@ -64,6 +67,19 @@ impl Store {
             StoreEvent::Session(SessionEvent::Configured { watchlist, strategies }) => {
                 self.watchlist = watchlist;
                 self.strategies_configured = strategies;
+                Effects::redraw()
+            }
+            StoreEvent::Trading(event) => {
+                match event {
+                    TradingEvent::Configured { session, allow_live, precautions } => {
+                        self.trading.session = Some(session);
+                        self.trading.allow_live = allow_live;
+                        self.trading.precautions = precautions;
+                    }
+                    TradingEvent::Halted(halted) => self.trading.halted = halted,
+                    TradingEvent::Journal(error) => self.trading.journal_error = error,
+                    TradingEvent::Sent(order) => self.trading.remember(order, at),
+                }
                 Effects::redraw()
             }
             StoreEvent::Subsystem(SubsystemEvent { id, status }) => {
@@ -261,6 +277,12 @@ impl Store {
             BrokerEvent::RoundTrip { micros } => {
                 connection.last_message_at = Some(at);
                 connection.round_trip = Some(std::time::Duration::from_micros(micros));
+            }
+            BrokerEvent::ContractResolved { symbol, result } => {
+                self.trading.contracts.insert(symbol, result);
+            }
+            BrokerEvent::WhatIf { request, result } => {
+                self.trading.what_if = Some(WhatIfAnswer { request, result, at });
             }
             BrokerEvent::OrderSubmitted { order_id, intent_id, terms } => {
                 let client_id = connection.client_id;
