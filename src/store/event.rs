@@ -29,6 +29,8 @@ pub enum TradingEvent {
     Journal(Option<String>),
     /// This session sent an order (for the rate and duplicate rules).
     Sent(crate::orders::RecentOrder),
+    /// A confirmed ticket was sent (`Ok(intent id)`) or refused (`Err(reason)`).
+    Outcome { request: u64, result: Result<String, String> },
 }
 
 /// Facts about this session that come from configuration, not from a task.

@@ -23,4 +23,4 @@ pub use position::{PositionKey, PositionRow};
 pub use quote::{MarketDataKind, Quote, TickField, BAR_HISTORY};
 pub use reducer::Store;
 pub use signal::{Signal, SignalSide};
-pub use trading::{TradingState, WhatIf, WhatIfAnswer};
+pub use trading::{TicketOutcome, TradingState, WhatIf, WhatIfAnswer};

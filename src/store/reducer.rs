@@ -8,7 +8,7 @@ use super::order::{ExecutionRow, OrderRow};
 use super::position::{PositionKey, PositionRow};
 use super::quote::Quote;
 use super::signal::Signal;
-use super::trading::{TradingState, WhatIfAnswer};
+use super::trading::{TicketOutcome, TradingState, WhatIfAnswer};
 use crate::orders::{Commission, OrderLifecycle};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -79,6 +79,9 @@ impl Store {
                     TradingEvent::Halted(halted) => self.trading.halted = halted,
                     TradingEvent::Journal(error) => self.trading.journal_error = error,
                     TradingEvent::Sent(order) => self.trading.remember(order, at),
+                    TradingEvent::Outcome { request, result } => {
+                        self.trading.outcome = Some(TicketOutcome { request, result, at });
+                    }
                 }
                 Effects::redraw()
             }

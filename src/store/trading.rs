@@ -31,6 +31,15 @@ pub struct WhatIfAnswer {
     pub at: DateTime<Utc>,
 }
 
+/// What became of a ticket the trader confirmed: sent (with its intent id, which is also
+/// the order's `order_ref`) or refused with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TicketOutcome {
+    pub request: u64,
+    pub result: Result<String, String>,
+    pub at: DateTime<Utc>,
+}
+
 /// Whether and how this session may trade.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TradingState {
@@ -48,6 +57,7 @@ pub struct TradingState {
     /// Symbol → resolved contract, or the gateway's reason it has none.
     pub contracts: std::collections::BTreeMap<String, Result<ContractInfo, String>>,
     pub what_if: Option<WhatIfAnswer>,
+    pub outcome: Option<TicketOutcome>,
 }
 
 impl Default for TradingState {
@@ -61,6 +71,7 @@ impl Default for TradingState {
             recent: Vec::new(),
             contracts: Default::default(),
             what_if: None,
+            outcome: None,
         }
     }
 }
