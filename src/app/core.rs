@@ -3,12 +3,14 @@
 //! the rest still start.
 
 use super::logging::{self, LogHandle};
-use crate::broker::{self, BrokerCommand, BrokerSettings};
+use crate::broker::{self, BrokerCommand, BrokerSettings, OrderDesk, OrderDeskInbox, SharedJournal};
 use crate::config::{BrokerMode, CliOverrides, Config, Paths};
 use crate::diagnostics::{spawn_supervised, Reporter, RestartPolicy};
 use crate::gateway::{self, GatewayConfig, GatewayError, GatewayHandle};
-use crate::store::{BrokerEvent, SessionEvent, StoreEvent};
+use crate::orders;
+use crate::store::{BrokerEvent, SessionEvent, StoreEvent, TradingEvent};
 use crate::strategy;
+use chrono::Utc;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,8 +53,29 @@ pub struct Core {
     market: mpsc::Sender<strategy::MarketData>,
 }
 
+/// What only a trading session has: the order desk and the journal. A monitor (or `check`)
+/// is started with [`Core::start`] and never holds one, so no path in it can send an order.
+pub struct TradingDesk {
+    pub desk: OrderDesk,
+    /// `None` when the journal could not be opened (order entry is then disabled).
+    pub journal: Option<SharedJournal>,
+}
+
 impl Core {
+    /// Start a session that cannot trade (the monitor, `check`, `snapshot`).
     pub async fn start(options: CoreOptions) -> Core {
+        Core::start_inner(options, None).await
+    }
+
+    /// Start a trading session: the core plus the order desk and journal.
+    pub async fn start_trading(options: CoreOptions) -> (Core, TradingDesk) {
+        let (desk, inbox) = OrderDesk::open();
+        let mut journal = None;
+        let core = Core::start_inner(options, Some((inbox, &mut journal))).await;
+        (core, TradingDesk { desk, journal })
+    }
+
+    async fn start_inner(options: CoreOptions, trading: Option<(OrderDeskInbox, &mut Option<SharedJournal>)>) -> Core {
         let paths = Paths::discover();
         let (events_tx, events) = mpsc::channel(EVENT_CHANNEL);
 
@@ -108,9 +131,24 @@ impl Core {
         );
         settings.reconnect = options.reconnect;
         settings.watchlist = config.watchlist.clone();
+        let session = if trading.is_some() { orders::SessionKind::Trading } else { orders::SessionKind::Monitor };
+        let configured = TradingEvent::Configured {
+            session,
+            allow_live: config.trading.allow_live,
+            precautions: config.trading.precautions.clone(),
+        };
+        let _ = events_tx.send(StoreEvent::Trading(configured)).await;
+        let (inbox, journal) = match trading {
+            Some((inbox, slot)) => {
+                let journal = open_journal(&paths, &events_tx).await;
+                *slot = journal.clone();
+                (Some(inbox), journal)
+            }
+            None => (None, None),
+        };
         let (broker, commands) = mpsc::channel(16);
         let broker_reporter = Reporter::register("broker", events_tx.clone());
-        let broker_task = spawn_broker(settings, events_tx.clone(), commands, broker_reporter);
+        let broker_task = spawn_broker(settings, events_tx.clone(), commands, inbox, journal, broker_reporter);
 
         let strategy_reporter = Reporter::register("strategy", events_tx.clone());
         let (specs, rejected) = strategy::parse_strategies(config.strategies.clone());
@@ -157,8 +195,11 @@ fn spawn_broker(
     settings: BrokerSettings,
     events: mpsc::Sender<StoreEvent>,
     commands: mpsc::Receiver<BrokerCommand>,
+    inbox: Option<OrderDeskInbox>,
+    journal: Option<SharedJournal>,
     reporter: Reporter,
 ) -> JoinHandle<()> {
+    let inbox = std::sync::Arc::new(tokio::sync::Mutex::new(inbox));
     // The command receiver outlives any one run, so a restarted run picks it up again.
     let commands = std::sync::Arc::new(tokio::sync::Mutex::new(commands));
     let policy = RestartPolicy::Backoff { initial: Duration::from_secs(1), max: Duration::from_secs(30) };
@@ -166,12 +207,35 @@ fn spawn_broker(
         let settings = settings.clone();
         let events = events.clone();
         let commands = commands.clone();
+        let inbox = inbox.clone();
+        let journal = journal.clone();
         async move {
             let mut commands = commands.lock().await;
-            broker::run(settings, events, &mut commands, reporter).await;
+            let mut inbox = inbox.lock().await;
+            broker::run(settings, events, &mut commands, inbox.as_mut(), journal, reporter).await;
             Ok::<(), String>(())
         }
     })
+}
+
+/// Open today's order journal in the data folder. When it cannot be opened, order entry is
+/// disabled and diagnostics says why; nothing else is affected.
+async fn open_journal(paths: &Paths, events: &mpsc::Sender<StoreEvent>) -> Option<SharedJournal> {
+    let reporter = Reporter::register("journal", events.clone());
+    let dir = paths.data_dir.join("journal");
+    let run_id = format!("run-{}-{}", Utc::now().format("%Y%m%dT%H%M%S"), std::process::id());
+    match orders::Journal::open(&dir, &run_id, Utc::now()) {
+        Ok(journal) => {
+            reporter.ok(format!("{}", dir.display()));
+            Some(std::sync::Arc::new(std::sync::Mutex::new(journal)))
+        }
+        Err(error) => {
+            let reason = format!("journal unwritable: {error}");
+            reporter.failed("order entry disabled", vec![reason.clone()]);
+            let _ = events.send(StoreEvent::Trading(TradingEvent::Journal(Some(reason)))).await;
+            None
+        }
+    }
 }
 
 /// Host the simulated gateway on loopback, or join the one another robo-tui already hosts.

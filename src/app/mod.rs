@@ -5,6 +5,7 @@ pub mod check;
 pub mod core;
 pub mod logging;
 pub mod terminal;
+pub mod trading;
 pub mod tui;
 
 pub use self::core::{Core, CoreOptions};

@@ -4,10 +4,11 @@
 
 use super::core::{Core, CoreOptions};
 use super::terminal::TerminalGuard;
+use super::trading::{TradeRequest, Trader};
 use crate::config::keymap::Keymap;
 use crate::config::theme::{embedded_theme_names, load_theme, no_color_from_env, Theme};
 use crate::diagnostics::Reporter;
-use crate::store::{snapshot, Store};
+use crate::store::{snapshot, Store, StoreEvent};
 use crate::ui::{self, ActionOutcome, RenderContext, ViewState};
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
@@ -31,11 +32,12 @@ enum Exit {
 
 /// Run the cockpit until the user quits or a signal arrives. Returns the exit code.
 pub async fn run(options: CoreOptions) -> Result<i32> {
-    let mut core = Core::start(options).await;
+    let (mut core, desk) = Core::start_trading(options).await;
+    let mut trader = Trader::new(desk, &core.paths.data_dir.join("journal"), Utc::now());
     let no_color = no_color_from_env() || core.config.ui.no_color;
     let theme_reporter = Reporter::register("theme", core.events_tx.clone());
-    let mut theme_name = core.config.ui.theme.clone();
-    let mut theme = load_named_theme(&theme_name, &core, no_color, &theme_reporter);
+    let theme_name = core.config.ui.theme.clone();
+    let theme = load_named_theme(&theme_name, &core, no_color, &theme_reporter);
     let keymap = core.config.keymap.clone();
     let ui_reporter = Reporter::register("ui", core.events_tx.clone());
 
@@ -46,17 +48,8 @@ pub async fn run(options: CoreOptions) -> Result<i32> {
             return Err(error).wrap_err("cannot take over the terminal (is this a terminal?)");
         }
     };
-    let result = event_loop(
-        &mut core,
-        &mut guard,
-        &mut theme,
-        &mut theme_name,
-        &keymap,
-        no_color,
-        &theme_reporter,
-        &ui_reporter,
-    )
-    .await;
+    let looks = Looks { theme, theme_name, no_color };
+    let result = event_loop(&mut core, &mut trader, &mut guard, looks, &keymap, &theme_reporter, &ui_reporter).await;
     guard.restore();
     core.shutdown().await;
     match result? {
@@ -79,14 +72,19 @@ fn load_named_theme(name: &str, core: &Core, no_color: bool, reporter: &Reporter
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The active theme and how it was chosen.
+struct Looks {
+    theme: Theme,
+    theme_name: String,
+    no_color: bool,
+}
+
 async fn event_loop(
     core: &mut Core,
+    trader: &mut Trader,
     guard: &mut TerminalGuard,
-    theme: &mut Theme,
-    theme_name: &mut String,
+    mut looks: Looks,
     keymap: &Keymap,
-    no_color: bool,
     theme_reporter: &Reporter,
     ui_reporter: &Reporter,
 ) -> Result<Exit> {
@@ -107,7 +105,7 @@ async fn event_loop(
     loop {
         if dirty && Instant::now() >= next_frame_at {
             let log_tail = core.log.ring.tail(50);
-            let ctx = RenderContext { now: Utc::now(), theme, log_tail: &log_tail };
+            let ctx = RenderContext { now: Utc::now(), theme: &looks.theme, log_tail: &log_tail };
             guard.terminal().draw(|frame| ui::draw(frame, &store, &view, &ctx)).wrap_err("cannot draw")?;
             if first_frame {
                 first_frame = false;
@@ -130,9 +128,12 @@ async fn event_loop(
                         ActionOutcome::Quit => return Ok(Exit::Quit),
                         ActionOutcome::CycleTheme => {
                             let names = embedded_theme_names();
-                            let at = names.iter().position(|n| *n == theme_name.as_str()).map_or(0, |i| (i + 1) % names.len());
-                            *theme_name = names.get(at).map_or("dark", |n| n).to_string();
-                            *theme = load_named_theme(theme_name, core, no_color, theme_reporter);
+                            let at = names
+                                .iter()
+                                .position(|n| *n == looks.theme_name.as_str())
+                                .map_or(0, |i| (i + 1) % names.len());
+                            looks.theme_name = names.get(at).map_or("dark", |n| n).to_string();
+                            looks.theme = load_named_theme(&looks.theme_name, core, looks.no_color, theme_reporter);
                             dirty = true;
                         }
                         ActionOutcome::Consumed => dirty = true,
@@ -148,14 +149,10 @@ async fn event_loop(
             event = core.events.recv() => {
                 let Some(event) = event else { continue };
                 let now = Utc::now();
-                core.route(&event);
-                dirty |= store.apply(now, event).redraw;
+                dirty |= take(core, trader, &mut store, now, event);
                 for _ in 0..DRAIN_BATCH {
                     match core.events.try_recv() {
-                        Ok(event) => {
-                            core.route(&event);
-                            dirty |= store.apply(now, event).redraw;
-                        }
+                        Ok(event) => dirty |= take(core, trader, &mut store, now, event),
                         Err(_) => break,
                     }
                 }
@@ -164,4 +161,27 @@ async fn event_loop(
             _ = sleep_until(next_frame_at), if dirty => {}
         }
     }
+}
+
+/// One event in: strategies get their bars, the journal gets order facts (before the store
+/// applies them, so a duplicate execution is recognised), then the store applies it.
+fn take(core: &Core, trader: &Trader, store: &mut Store, now: chrono::DateTime<Utc>, event: StoreEvent) -> bool {
+    core.route(&event);
+    let journal_failure = trader.journal_event(&event, store, now);
+    let mut redraw = store.apply(now, event).redraw;
+    if let Some(failure) = journal_failure {
+        redraw |= store.apply(now, failure).redraw;
+    }
+    redraw
+}
+
+/// Carry out a trade request from the UI and apply what it says at once.
+#[allow(dead_code)]
+fn trade(trader: &mut Trader, store: &mut Store, request: TradeRequest) -> bool {
+    let now = Utc::now();
+    let mut redraw = false;
+    for event in trader.handle(request, store, now) {
+        redraw |= store.apply(now, event).redraw;
+    }
+    redraw
 }

@@ -36,6 +36,14 @@ pub enum FeedId {
     PnlSingle(i32),
     MarketData(String),
     Bars(String),
+    /// The order update stream (all orders' statuses, fills, commissions).
+    OrderUpdates,
+    /// Reconciliation: all open orders, once.
+    OpenOrders,
+    /// Reconciliation: today's executions, once.
+    Executions,
+    /// Reconciliation: completed orders, once.
+    CompletedOrders,
 }
 
 impl FeedId {
@@ -48,6 +56,10 @@ impl FeedId {
             FeedId::PnlSingle(_) => "subscription:pnl_single".into(),
             FeedId::MarketData(_) => "subscription:market_data".into(),
             FeedId::Bars(_) => "subscription:bars".into(),
+            FeedId::OrderUpdates => "subscription:order_updates".into(),
+            FeedId::OpenOrders => "reconcile:open_orders".into(),
+            FeedId::Executions => "reconcile:executions".into(),
+            FeedId::CompletedOrders => "reconcile:completed_orders".into(),
         }
     }
 }
@@ -85,6 +97,19 @@ where
     })
     .flatten()
     .boxed()
+}
+
+/// A request that answers once and ends: the end of the stream completes the feed.
+pub fn one_shot<T, S, F>(id: FeedId, stream: S, convert: F) -> BoxStream<'static, Feed>
+where
+    T: Send + 'static,
+    S: futures::Stream<Item = Item<T>> + Send + Unpin + 'static,
+    F: FnMut(T) -> Vec<Feed> + Send + 'static,
+{
+    // After a failure the session ignores the trailing Complete (a failed query is a
+    // failure, never an empty answer).
+    let done = id.clone();
+    feed(id, stream, convert).chain(futures::stream::once(async move { Feed::Complete(done) })).boxed()
 }
 
 pub fn account_summary(data: AccountSummaryResult) -> Vec<Feed> {

@@ -6,8 +6,10 @@
 mod backoff;
 mod convert;
 mod feeds;
+pub mod orders;
 mod session;
 
 pub use backoff::Backoff;
 pub use convert::{decimal_from_f64, describe_connect_error, ConnectFailure};
-pub use session::{run, BrokerCommand, BrokerSettings};
+pub use orders::{OrderCommand, OrderDesk, OrderDeskInbox, WireOrder};
+pub use session::{run, BrokerCommand, BrokerSettings, SharedJournal};

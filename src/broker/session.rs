@@ -3,17 +3,166 @@
 use super::backoff::Backoff;
 use super::convert::describe_connect_error;
 use super::feeds::{self, Feed, FeedId, Feeds};
+use super::orders::{self, OrderCommand, OrderDeskInbox, WireOrder};
 use crate::diagnostics::{error_chain, Reporter};
-use crate::store::{BrokerEvent, DisconnectKind, StoreEvent, SUMMARY_TAGS};
+use crate::orders::JournalBody;
+use crate::store::{BrokerEvent, DisconnectKind, StoreEvent, TradingEvent, SUMMARY_TAGS};
 use chrono::Utc;
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use ibapi::accounts::types::ContractId;
 use ibapi::accounts::types::{AccountGroup, AccountId};
 use ibapi::contracts::Contract;
 use ibapi::market_data::realtime::WhatToShow;
+use ibapi::orders::ExecutionFilter;
 use ibapi::subscriptions::SubscriptionItem;
 use ibapi::Client;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// The journal, shared by the app (intents, statuses) and the order desk (submissions).
+pub type SharedJournal = Arc<Mutex<crate::orders::Journal>>;
+
+/// How long reconciliation may take before the connection is treated as unusable.
+const RECONCILE_DEADLINE: Duration = Duration::from_secs(20);
+/// How long a what-if or a contract lookup may take.
+const DESK_DEADLINE: Duration = Duration::from_secs(5);
+
+/// A desk request in flight; it yields the events to send when it finishes.
+type DeskWork<'a> = BoxFuture<'a, Vec<StoreEvent>>;
+
+async fn next_order_command(desk: &mut Option<&mut OrderDeskInbox>) -> Option<OrderCommand> {
+    match desk {
+        Some(inbox) => inbox.rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn outcome(request: u64, result: Result<String, String>) -> StoreEvent {
+    StoreEvent::Trading(TradingEvent::Outcome { request, result })
+}
+
+/// Carry out one order-desk command. Quick ones happen here; what-if and contract lookups
+/// come back as work to poll alongside everything else.
+async fn desk_command<'a>(
+    client: &'a Client,
+    command: OrderCommand,
+    reconciled: bool,
+    journal: Option<&SharedJournal>,
+    client_id: i32,
+    events: &mpsc::Sender<StoreEvent>,
+) -> Option<DeskWork<'a>> {
+    match command {
+        OrderCommand::Resolve { symbol } => Some(Box::pin(async move {
+            let contract = Contract::stock(symbol.as_str()).build();
+            let result = match timeout(DESK_DEADLINE, client.contract_details(&contract)).await {
+                Ok(Ok(details)) => match details.iter().find_map(orders::contract_info) {
+                    Some(info) => Ok(info),
+                    None => Err(format!("No security definition has been found for {symbol}")),
+                },
+                Ok(Err(error)) => Err(error.to_string()),
+                Err(_) => Err(format!("no answer to the contract lookup within {}s", DESK_DEADLINE.as_secs())),
+            };
+            vec![StoreEvent::Broker(BrokerEvent::ContractResolved { symbol, result })]
+        })),
+        OrderCommand::WhatIf { request, order } => Some(Box::pin(async move {
+            let result = what_if(client, &order).await;
+            vec![StoreEvent::Broker(BrokerEvent::WhatIf { request, result })]
+        })),
+        OrderCommand::Place { request, order, modify } => {
+            let result = place(client, &order, modify, reconciled, journal, client_id).await;
+            let mut out = Vec::new();
+            if let Ok(order_id) = &result {
+                out.push(StoreEvent::Broker(BrokerEvent::OrderSubmitted {
+                    order_id: *order_id,
+                    intent_id: order.intent_id.clone(),
+                    terms: order.terms(),
+                }));
+            }
+            out.push(outcome(request, result.map(|_| order.intent_id.clone())));
+            for event in out {
+                let _ = events.send(event).await;
+            }
+            None
+        }
+        OrderCommand::Cancel { order_id } => {
+            if let Err(error) = client.cancel_order(order_id, "").await {
+                let text = format!("cancel of order {order_id} not sent: {error}");
+                let _ = events.send(StoreEvent::Broker(BrokerEvent::Notice { id: order_id, code: 0, text })).await;
+            }
+            None
+        }
+        OrderCommand::GlobalCancel => {
+            if let Err(error) = client.global_cancel().await {
+                let text = format!("global cancel not sent: {error}");
+                let _ = events.send(StoreEvent::Broker(BrokerEvent::Notice { id: -1, code: 0, text })).await;
+            }
+            None
+        }
+    }
+}
+
+/// Journal the submission, then transmit. Nothing leaves unless the session is reconciled
+/// and the journal holds the line.
+async fn place(
+    client: &Client,
+    order: &WireOrder,
+    modify: Option<i32>,
+    reconciled: bool,
+    journal: Option<&SharedJournal>,
+    client_id: i32,
+) -> Result<i32, String> {
+    if !reconciled {
+        return Err("not sent: the connection is not live and reconciled".into());
+    }
+    let Some(journal) = journal else {
+        return Err("not sent: no order journal".into());
+    };
+    let order_id = modify.unwrap_or_else(|| client.next_order_id());
+    let body = JournalBody::Submitted {
+        intent_id: order.intent_id.clone(),
+        order_id,
+        client_id,
+        account: order.account.clone(),
+    };
+    let written = match journal.lock() {
+        Ok(mut journal) => journal.append(Utc::now(), body).map(|_| ()).map_err(|e| e.to_string()),
+        Err(_) => Err("the journal lock is poisoned".to_string()),
+    };
+    written.map_err(|error| format!("not sent: the journal could not be written: {error}"))?;
+    client
+        .submit_order(order_id, &order.contract(), &order.ib_order(false))
+        .await
+        .map_err(|error| format!("not sent: {error}"))?;
+    Ok(order_id)
+}
+
+/// Ask for the gateway's what-if answer: an OpenOrder whose order state carries commission
+/// and margins, or the gateway's refusal.
+async fn what_if(client: &Client, order: &WireOrder) -> Result<crate::store::WhatIf, String> {
+    let order_id = client.next_order_id();
+    let mut answers = client
+        .place_order(order_id, &order.contract(), &order.ib_order(true))
+        .await
+        .map_err(|error| error.to_string())?;
+    let wait = async {
+        while let Some(item) = answers.next().await {
+            match item {
+                Ok(SubscriptionItem::Data(ibapi::orders::PlaceOrder::OpenOrder(data))) => {
+                    return Ok(orders::what_if(&data));
+                }
+                Ok(_) => continue,
+                Err(ibapi::Error::Notice(notice)) => return Err(format!("{} {}", notice.code, notice.message)),
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+        Err("the gateway ended the what-if without an answer".to_string())
+    };
+    timeout(DESK_DEADLINE, wait)
+        .await
+        .unwrap_or_else(|_| Err(format!("no what-if answer within {}s", DESK_DEADLINE.as_secs())))
+}
 
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -71,6 +220,8 @@ pub async fn run(
     settings: BrokerSettings,
     events: mpsc::Sender<StoreEvent>,
     commands: &mut mpsc::Receiver<BrokerCommand>,
+    mut desk: Option<&mut OrderDeskInbox>,
+    journal: Option<SharedJournal>,
     reporter: Reporter,
 ) {
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
@@ -110,7 +261,18 @@ pub async fn run(
             Ok(Ok((client, notices))) => {
                 backoff.reset();
                 attempt = 0;
-                match connected(&settings, &client, notices, &events, commands, &reporter).await {
+                match connected(
+                    &settings,
+                    &client,
+                    notices,
+                    &events,
+                    commands,
+                    desk.as_deref_mut(),
+                    journal.as_ref(),
+                    &reporter,
+                )
+                .await
+                {
                     SessionEnd::Shutdown => {
                         client.disconnect().await;
                         reporter.ok("disconnected cleanly");
@@ -236,6 +398,7 @@ impl<'a> Subscriptions<'a> {
                         let count = self.pnl_single.len();
                         self.reporter_for(&id).ok(format!("requested for {count} positions"));
                     }
+                    FeedId::OrderUpdates => self.reporter_for(&id).ok("listening for order updates"),
                     _ => self.reporter_for(&id).pending("waiting for the first data"),
                 }
                 self.feeds.push(feeds::feed(id, stream, convert));
@@ -306,6 +469,7 @@ impl<'a> Subscriptions<'a> {
                     self.quote(&symbol, Some(con_id)).await;
                 }
             }
+            Feed::Complete(id) if self.failed.contains(&id) => {}
             Feed::Complete(id) => {
                 let detail = match &id {
                     FeedId::MarketData(_) => format!("streaming for {} symbols", self.quoted.len()),
@@ -333,12 +497,54 @@ impl<'a> Subscriptions<'a> {
         Ok(())
     }
 
+    /// Open orders, executions and completed orders as the gateway reports them, plus the
+    /// order update stream that carries every later change.
+    async fn open_order_feeds(&mut self) {
+        let client = self.client;
+        self.add(FeedId::OrderUpdates, client.order_update_stream().await, orders::order_updates);
+        let open = client.all_open_orders().await.map(|s| feeds::one_shot(FeedId::OpenOrders, s, orders::orders));
+        self.add_stream(FeedId::OpenOrders, open);
+        let executions = client
+            .executions(ExecutionFilter::default())
+            .await
+            .map(|s| feeds::one_shot(FeedId::Executions, s, orders::executions));
+        self.add_stream(FeedId::Executions, executions);
+        let completed =
+            client.completed_orders(false).await.map(|s| feeds::one_shot(FeedId::CompletedOrders, s, orders::orders));
+        self.add_stream(FeedId::CompletedOrders, completed);
+    }
+
+    /// Add an already wrapped feed, or report why the gateway refused the request.
+    fn add_stream(&mut self, id: FeedId, stream: Result<futures::stream::BoxStream<'static, Feed>, ibapi::Error>) {
+        match stream {
+            Ok(stream) => {
+                self.reporter_for(&id).pending("waiting for the gateway's answer");
+                self.feeds.push(stream);
+            }
+            Err(error) => {
+                self.reporter_for(&id).failed("refused", error_chain(&error));
+                self.failed.insert(id);
+            }
+        }
+    }
+
+    /// What reconciliation still waits for.
+    fn unreconciled(&self) -> Vec<String> {
+        let data = [FeedId::AccountSummary, FeedId::Positions]
+            .into_iter()
+            .filter(|id| !self.complete.contains(id) && !self.failed.contains(id));
+        // A failed order query is a failure, never an empty answer: these must complete.
+        let orders = [FeedId::OpenOrders, FeedId::Executions, FeedId::CompletedOrders]
+            .into_iter()
+            .filter(|id| !self.complete.contains(id));
+        data.chain(orders).map(|id| id.subsystem()).collect()
+    }
+
     /// Live once the first summary batch and position snapshot are in (or their
-    /// subscriptions failed, which diagnostics shows).
+    /// subscriptions failed, which diagnostics shows) and the gateway's open orders,
+    /// executions and completed orders have all arrived.
     fn reconciled(&self) -> bool {
-        [FeedId::AccountSummary, FeedId::Positions]
-            .iter()
-            .all(|id| self.complete.contains(id) || self.failed.contains(id))
+        self.unreconciled().is_empty()
     }
 }
 
@@ -349,6 +555,8 @@ async fn connected(
     mut notices: ibapi::subscriptions::NoticeStream,
     events: &mpsc::Sender<StoreEvent>,
     commands: &mut mpsc::Receiver<BrokerCommand>,
+    mut desk: Option<&mut OrderDeskInbox>,
+    journal: Option<&SharedJournal>,
     reporter: &Reporter,
 ) -> SessionEnd {
     let accounts: Vec<String> = client.handshake_managed_accounts().to_vec();
@@ -364,12 +572,17 @@ async fn connected(
     reporter.ok(format!("connected to {} (server version {})", settings.address, client.server_version()));
 
     let mut subscriptions = Subscriptions::new(client, events, reporter);
+    // Orders and executions first: they are what reconciliation waits for.
+    subscriptions.open_order_feeds().await;
     subscriptions.open_account_feeds(&accounts).await;
     for symbol in &settings.watchlist {
         subscriptions.quote(symbol, None).await;
     }
 
     let mut reconciled = false;
+    let reconcile_deadline = tokio::time::sleep(RECONCILE_DEADLINE);
+    tokio::pin!(reconcile_deadline);
+    let mut pending: FuturesUnordered<DeskWork<'_>> = FuturesUnordered::new();
     let mut probe_timer = tokio::time::interval(settings.probe_after);
     probe_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     probe_timer.reset();
@@ -396,6 +609,25 @@ async fn connected(
                     code: notice.code,
                     text: notice.message.clone(),
                 }).await;
+            }
+            _ = &mut reconcile_deadline, if !reconciled => {
+                let missing = subscriptions.unreconciled().join(", ");
+                return SessionEnd::Lost(format!(
+                    "reconciliation did not finish within {}s (still waiting for {missing})",
+                    RECONCILE_DEADLINE.as_secs()
+                ));
+            }
+            command = next_order_command(&mut desk) => {
+                let Some(command) = command else { continue };
+                let work = desk_command(client, command, reconciled, journal, settings.client_id, events).await;
+                if let Some(work) = work {
+                    pending.push(work);
+                }
+            }
+            Some(done) = pending.next(), if !pending.is_empty() => {
+                for event in done {
+                    let _ = events.send(event).await;
+                }
             }
             Some(item) = subscriptions.feeds.next(), if !subscriptions.feeds.is_empty() => {
                 if let Err(reason) = subscriptions.handle(item).await {

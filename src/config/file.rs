@@ -2,6 +2,7 @@
 
 use super::keymap::{KeyRowSpec, Keymap};
 use super::{BrokerConfig, BrokerMode, Config, LogConfig, UiConfig};
+use crate::orders::Precautions;
 use crate::strategy::StrategySpecFile;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,14 @@ pub struct ConfigFile {
     keymap: Option<Vec<KeyRowSpec>>,
     watchlist: Option<WatchlistFile>,
     strategy: Option<Vec<StrategySpecFile>>,
+    trading: Option<TradingFile>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TradingFile {
+    allow_live: Option<bool>,
+    precautions: Option<Precautions>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -105,6 +114,12 @@ impl ConfigFile {
         let watchlist = WatchlistFile {
             symbols: pick(over.watchlist.and_then(|w| w.symbols), self.watchlist.and_then(|w| w.symbols)),
         };
+        let b = self.trading.unwrap_or_default();
+        let o = over.trading.unwrap_or_default();
+        let trading = TradingFile {
+            allow_live: pick(o.allow_live, b.allow_live),
+            precautions: pick(o.precautions, b.precautions),
+        };
         // A user's `[[strategy]]` rows replace the default ones as a whole.
         let strategy = over.strategy.or(self.strategy);
         ConfigFile {
@@ -115,6 +130,7 @@ impl ConfigFile {
             watchlist: Some(watchlist),
             strategy,
             keymap,
+            trading: Some(trading),
         }
     }
 
@@ -182,7 +198,15 @@ impl ConfigFile {
                 symbols.push(symbol);
             }
         }
+        let trading = self.trading.unwrap_or_default();
+        let precautions = trading.precautions.unwrap_or_default();
+        precautions.validate().map_err(|message| ConfigError::Value {
+            path: path.clone(),
+            key: "trading.precautions",
+            message,
+        })?;
         Ok(Config {
+            trading: super::TradingConfig { allow_live: trading.allow_live.unwrap_or(false), precautions },
             watchlist: symbols,
             strategies: self.strategy.unwrap_or_default(),
             broker: BrokerConfig {

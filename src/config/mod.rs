@@ -46,6 +46,13 @@ pub struct LogConfig {
     pub level: String,
 }
 
+/// Order entry: live accounts and the cockpit's precautions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradingConfig {
+    pub allow_live: bool,
+    pub precautions: crate::orders::Precautions,
+}
+
 /// The resolved configuration every other module reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -54,6 +61,7 @@ pub struct Config {
     pub log: LogConfig,
     /// The embedded default keymap with the config's `[[keymap]]` rows laid over it.
     pub keymap: keymap::Keymap,
+    pub trading: TradingConfig,
     /// Symbols quoted in the watchlist besides the positions' symbols.
     pub watchlist: Vec<String>,
     /// `[[strategy]]` rows as written; `strategy::parse_strategies` validates them one by one.

@@ -114,7 +114,8 @@ async fn run_instance(
     let mut strategy = factory();
     // Never contended: the previous life has ended (and released it) before this one starts.
     let mut inbox = inbox.lock().await;
-    reporter.pending(format!("{}: warming up", strategy.name()));
+    // Loaded and waiting for enough bars: that is a working strategy, not a pending one.
+    reporter.ok(format!("{}: warming up", strategy.name()));
     let mut ready = false;
     while let Some(data) = inbox.recv().await {
         let (at, symbol, draft) = match &data {

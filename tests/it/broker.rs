@@ -34,7 +34,7 @@ async fn broker_connects_reconciles_and_fills_the_store_from_the_gateway() {
     let (commands_tx, mut commands) = mpsc::channel(4);
     let reporter = Reporter::register("broker", tx.clone());
     let settings = BrokerSettings::new(gateway.local_addr().to_string(), "test".into(), 41, Duration::from_secs(5));
-    let task = tokio::spawn(async move { broker::run(settings, tx, &mut commands, reporter).await });
+    let task = tokio::spawn(async move { broker::run(settings, tx, &mut commands, None, None, reporter).await });
 
     let mut store = Store::new();
     until(&mut store, &mut rx, |s| {
@@ -81,7 +81,7 @@ async fn broker_reports_reconnecting_with_the_reason_when_nothing_listens() {
     let (commands_tx, mut commands) = mpsc::channel(4);
     let reporter = Reporter::register("broker", tx.clone());
     let settings = BrokerSettings::new(format!("127.0.0.1:{port}"), "test".into(), 41, Duration::from_secs(2));
-    let task = tokio::spawn(async move { broker::run(settings, tx, &mut commands, reporter).await });
+    let task = tokio::spawn(async move { broker::run(settings, tx, &mut commands, None, None, reporter).await });
     let mut store = Store::new();
     until(&mut store, &mut rx, |s| matches!(s.connection.state, ConnectionState::Reconnecting { .. })).await;
     let last = store.connection.notices.back().expect("a disconnect notice");

@@ -125,7 +125,7 @@ async fn a_panicking_strategy_is_failed_and_restarted_while_the_other_keeps_sign
         panicky[first_failure + 1..first_failure + 4],
         [
             (Health::Pending, "restarting", 1),
-            (Health::Pending, "panicky: warming up", 1),
+            (Health::Ok, "panicky: warming up", 1),
             (Health::Ok, "panicky: running", 1),
         ]
     );
@@ -216,7 +216,7 @@ async fn configured_strategies_signal_and_rejected_rows_are_reported() {
         sma,
         vec![
             (Health::Pending, "loading"),
-            (Health::Pending, "sma_cross(2,3): warming up"),
+            (Health::Ok, "sma_cross(2,3): warming up"),
             (Health::Ok, "sma_cross(2,3): running"),
         ]
     );

@@ -1,0 +1,196 @@
+//! The app's side of order entry: every trade request from the UI goes through the order core
+//! (guard, validation, precautions, confirmation) and the write-ahead journal before the order
+//! desk sees it. Only a trading session has a [`Trader`].
+
+use super::core::TradingDesk;
+use crate::broker::{OrderCommand, WireOrder};
+use crate::orders::{self, cancel_allowed, preflight, IntentIdGen, JournalBody, Replay, SubmitGate, Ticket};
+use crate::store::{BrokerEvent, Store, StoreEvent, TradingEvent};
+use chrono::{DateTime, Utc};
+use std::path::Path;
+
+/// A trade request from the UI (the ticket, the confirmations, the halt key).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TradeRequest {
+    Resolve { symbol: String },
+    Preview { request: u64, ticket: Ticket, modify: Option<i32> },
+    Transmit { request: u64, ticket: Ticket, modify: Option<i32>, override_word: String, typed_account: String },
+    Cancel { order_id: i32 },
+    CancelAll,
+    Halt(bool),
+}
+
+pub struct Trader {
+    desk: TradingDesk,
+    intents: IntentIdGen,
+    gate: SubmitGate,
+}
+
+impl Trader {
+    /// A trader for this session. Intent ids already in today's journal are known to the
+    /// gate, so nothing journaled before a restart is ever sent again.
+    pub fn new(desk: TradingDesk, journal_dir: &Path, now: DateTime<Utc>) -> Trader {
+        let known = orders::Journal::read_day(journal_dir, now.date_naive())
+            .map(|day| Replay::from_entries(&day.entries).intent_ids().map(str::to_string).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let gate = SubmitGate::with_known(known.iter().map(String::as_str));
+        Trader { desk, intents: IntentIdGen::new(now), gate }
+    }
+
+    /// Append to the journal; on failure disable entry (the returned event says why).
+    fn journal(&self, now: DateTime<Utc>, body: JournalBody) -> Result<(), StoreEvent> {
+        let Some(journal) = &self.desk.journal else {
+            return Err(StoreEvent::Trading(TradingEvent::Journal(Some("journal unavailable".into()))));
+        };
+        let written = match journal.lock() {
+            Ok(mut journal) => journal.append(now, body).map(|_| ()).map_err(|e| e.to_string()),
+            Err(_) => Err("the journal lock is poisoned".to_string()),
+        };
+        written
+            .map_err(|error| StoreEvent::Trading(TradingEvent::Journal(Some(format!("journal unwritable: {error}")))))
+    }
+
+    /// Journal what the gateway said about orders: statuses, fills, commissions and order codes.
+    /// Returns an event when the journal failed.
+    pub fn journal_event(&self, event: &StoreEvent, store: &Store, now: DateTime<Utc>) -> Option<StoreEvent> {
+        let StoreEvent::Broker(event) = event else { return None };
+        let body = match event {
+            BrokerEvent::OrderStatus { order_id, status, filled, remaining, .. } => JournalBody::Status {
+                order_id: *order_id,
+                status: status.clone(),
+                filled: *filled,
+                remaining: *remaining,
+            },
+            BrokerEvent::Execution { exec_id, order_id, shares, price, .. } => {
+                if store.executions.contains_key(exec_id) {
+                    return None;
+                }
+                JournalBody::Fill { order_id: *order_id, exec_id: exec_id.clone(), quantity: *shares, price: *price }
+            }
+            BrokerEvent::Commission { exec_id, amount: Some(amount), currency, .. } => {
+                JournalBody::Commission { exec_id: exec_id.clone(), amount: *amount, currency: currency.clone() }
+            }
+            BrokerEvent::Notice { id, code, text } if store.orders.contains_key(id) => {
+                JournalBody::Error { order_id: Some(*id), code: *code, text: text.clone() }
+            }
+            _ => return None,
+        };
+        self.journal(now, body).err()
+    }
+
+    /// Carry out a trade request. Returns events for the store (refusals, halts, journal
+    /// failures); the desk's answers arrive from the broker task.
+    pub fn handle(&mut self, request: TradeRequest, store: &Store, now: DateTime<Utc>) -> Vec<StoreEvent> {
+        match request {
+            TradeRequest::Resolve { symbol } => {
+                let symbol = symbol.trim().to_ascii_uppercase();
+                if !symbol.is_empty() && !store.trading.contracts.contains_key(&symbol) {
+                    self.desk.desk.send(OrderCommand::Resolve { symbol });
+                }
+                Vec::new()
+            }
+            TradeRequest::Preview { request, ticket, .. } => {
+                let market = store.market_context(&ticket.symbol, ticket.account.trim(), now);
+                let guard = store.guard_context();
+                let trading = &store.trading;
+                match preflight(&ticket, &market, &guard, &trading.precautions, &trading.recent, now) {
+                    Ok(checked) => {
+                        let order = WireOrder::from_intent(&checked.intent, &format!("what-if-{request}"));
+                        if !self.desk.desk.send(OrderCommand::WhatIf { request, order }) {
+                            return vec![what_if_refused(request, "the broker task is not running")];
+                        }
+                        Vec::new()
+                    }
+                    Err(refusal) => vec![what_if_refused(request, &refusal.to_string())],
+                }
+            }
+            TradeRequest::Transmit { request, ticket, modify, override_word, typed_account } => {
+                self.transmit(request, &ticket, modify, &override_word, &typed_account, store, now)
+            }
+            TradeRequest::Cancel { order_id } => {
+                let own = store.orders.get(&order_id).is_some_and(|o| o.own);
+                if !own {
+                    let text =
+                        format!("order {order_id} was not placed by this session: cancel it where it was placed");
+                    return vec![notice(order_id, text)];
+                }
+                if let Err(block) = cancel_allowed(&store.guard_context()) {
+                    return vec![notice(order_id, format!("cancel not sent: {block}"))];
+                }
+                if let Err(event) = self.journal(now, JournalBody::CancelRequested { order_id }) {
+                    return vec![event];
+                }
+                self.desk.desk.send(OrderCommand::Cancel { order_id });
+                Vec::new()
+            }
+            TradeRequest::CancelAll => {
+                if let Err(block) = cancel_allowed(&store.guard_context()) {
+                    return vec![notice(-1, format!("cancel all not sent: {block}"))];
+                }
+                if let Err(event) = self.journal(now, JournalBody::CancelAll) {
+                    return vec![event];
+                }
+                self.desk.desk.send(OrderCommand::GlobalCancel);
+                Vec::new()
+            }
+            TradeRequest::Halt(halted) => {
+                let mut events = vec![StoreEvent::Trading(TradingEvent::Halted(halted))];
+                if let Err(event) = self.journal(now, JournalBody::Halt { halted }) {
+                    events.push(event);
+                }
+                events
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn transmit(
+        &mut self,
+        request: u64,
+        ticket: &Ticket,
+        modify: Option<i32>,
+        override_word: &str,
+        typed_account: &str,
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> Vec<StoreEvent> {
+        let refuse = |reason: String| vec![StoreEvent::Trading(TradingEvent::Outcome { request, result: Err(reason) })];
+        if let Some(order_id) = modify {
+            if !store.orders.get(&order_id).is_some_and(|o| o.own && !o.lifecycle.status().is_final()) {
+                return refuse(format!("order {order_id} is not a working order of this session"));
+            }
+        }
+        let market = store.market_context(&ticket.symbol, ticket.account.trim(), now);
+        let guard = store.guard_context();
+        let trading = &store.trading;
+        let checked = match preflight(ticket, &market, &guard, &trading.precautions, &trading.recent, now) {
+            Ok(checked) => checked,
+            Err(refusal) => return refuse(refusal.to_string()),
+        };
+        let intent_id = self.intents.next_id();
+        let confirmed =
+            match checked.confirm(&trading.precautions, override_word, typed_account, &intent_id, &mut self.gate) {
+                Ok(confirmed) => confirmed,
+                Err(refusal) => return refuse(refusal.to_string()),
+            };
+        // Write-ahead: the intent is on disk before anything leaves.
+        if let Err(event) = self.journal(now, confirmed.journal_intent()) {
+            let mut events = refuse("not sent: the journal could not be written".into());
+            events.push(event);
+            return events;
+        }
+        let order = WireOrder::from_confirmed(&confirmed);
+        if !self.desk.desk.send(OrderCommand::Place { request, order, modify }) {
+            return refuse("not sent: the broker task is not running".into());
+        }
+        vec![StoreEvent::Trading(TradingEvent::Sent(confirmed.recent(now)))]
+    }
+}
+
+fn what_if_refused(request: u64, reason: &str) -> StoreEvent {
+    StoreEvent::Broker(BrokerEvent::WhatIf { request, result: Err(reason.to_string()) })
+}
+
+fn notice(id: i32, text: String) -> StoreEvent {
+    StoreEvent::Broker(BrokerEvent::Notice { id, code: 0, text })
+}
