@@ -3,6 +3,7 @@
 //! desk sees it. Only a trading session has a [`Trader`].
 
 use super::core::TradingDesk;
+use crate::broker::orders::WHAT_IF_PREFIX;
 use crate::broker::{OrderCommand, WireOrder};
 use crate::orders::{self, cancel_allowed, preflight, IntentIdGen, JournalBody, Replay, SubmitGate, Ticket};
 use crate::store::{BrokerEvent, Store, StoreEvent, TradingEvent};
@@ -95,7 +96,8 @@ impl Trader {
                 let trading = &store.trading;
                 match preflight(&ticket, &market, &guard, &trading.precautions, &trading.recent, now) {
                     Ok(checked) => {
-                        let order = WireOrder::from_intent(&checked.intent, &format!("what-if-{request}"));
+                        let intent_id = format!("{WHAT_IF_PREFIX}{request}");
+                        let order = WireOrder::from_intent(&checked.intent, &intent_id);
                         if !self.desk.desk.send(OrderCommand::WhatIf { request, order }) {
                             return vec![what_if_refused(request, "the broker task is not running")];
                         }

@@ -166,6 +166,14 @@ fn terms_of(data: &OrderData) -> OrderTerms {
     }
 }
 
+/// A what-if answer is not an order: it never becomes a row.
+fn is_what_if(data: &OrderData) -> bool {
+    data.order.what_if || data.order.order_ref.starts_with(WHAT_IF_PREFIX)
+}
+
+/// The `order_ref` of what-if requests.
+pub const WHAT_IF_PREFIX: &str = "what-if-";
+
 fn open_order(data: OrderData) -> Feed {
     Feed::Event(BrokerEvent::OpenOrder {
         order_id: data.order_id,
@@ -223,6 +231,7 @@ fn commission(report: ibapi::orders::CommissionReport) -> Feed {
 
 pub fn order_updates(update: OrderUpdate) -> Vec<Feed> {
     match update {
+        OrderUpdate::OpenOrder(data) if is_what_if(&data) => Vec::new(),
         OrderUpdate::OpenOrder(data) => vec![open_order(data)],
         OrderUpdate::OrderStatus(status) => vec![order_status(status)],
         OrderUpdate::ExecutionData(data) => execution(data),
@@ -233,6 +242,7 @@ pub fn order_updates(update: OrderUpdate) -> Vec<Feed> {
 
 pub fn orders(item: Orders) -> Vec<Feed> {
     match item {
+        Orders::OrderData(data) if is_what_if(&data) => Vec::new(),
         Orders::OrderData(data) => vec![open_order(data)],
         Orders::OrderStatus(status) => vec![order_status(status)],
     }

@@ -4,5 +4,6 @@
 mod broker;
 mod check;
 mod gateway;
+mod orders;
 mod support;
 mod tmux;

@@ -1,0 +1,334 @@
+//! Order entry end to end: the app's Trader (order core + journal) and the broker's order desk
+//! on the real `ibapi` client, against the simulated gateway's matching engine.
+
+use chrono::Utc;
+use robo_tui::app::core::TradingDesk;
+use robo_tui::app::trading::{TradeRequest, Trader};
+use robo_tui::broker::{self, BrokerCommand, BrokerSettings, OrderDesk};
+use robo_tui::diagnostics::Reporter;
+use robo_tui::gateway::{self, GatewayConfig, GatewayHandle};
+use robo_tui::orders::{Journal, JournalBody, OrderAction, OrderStatus, OrderType, Precautions, SessionKind, Ticket};
+use robo_tui::store::{Store, StoreEvent, TradingEvent};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+fn d(text: &str) -> Decimal {
+    Decimal::from_str(text).expect("decimal literal")
+}
+
+/// A trading session as the cockpit runs it, minus the terminal.
+struct Session {
+    gateway: GatewayHandle,
+    store: Store,
+    trader: Trader,
+    events: mpsc::Receiver<StoreEvent>,
+    stop: mpsc::Sender<BrokerCommand>,
+    task: JoinHandle<()>,
+    journal_dir: TempDir,
+    request: u64,
+}
+
+impl Session {
+    async fn start(accounts: &[&str], precautions: Precautions) -> Session {
+        let mut config = GatewayConfig::embedded(0);
+        config.accounts = accounts.iter().map(|a| a.to_string()).collect();
+        Session::start_with(config, precautions).await
+    }
+
+    async fn start_with(config: GatewayConfig, precautions: Precautions) -> Session {
+        let gateway = gateway::spawn(config).await.expect("gateway starts");
+        let journal_dir = tempfile::tempdir().expect("temp dir");
+        let journal = Journal::open(journal_dir.path(), "test-run", Utc::now()).expect("journal opens");
+        let journal = Arc::new(Mutex::new(journal));
+        let (desk, mut inbox) = OrderDesk::open();
+        let (tx, events) = mpsc::channel(4096);
+        let (stop, mut commands) = mpsc::channel(4);
+        let reporter = Reporter::register("broker", tx.clone());
+        let mut settings =
+            BrokerSettings::new(gateway.local_addr().to_string(), "test".into(), 17, Duration::from_secs(5));
+        settings.watchlist = vec!["AAPL".into(), "SPY".into()];
+        let shared = journal.clone();
+        let task = tokio::spawn(async move {
+            broker::run(settings, tx, &mut commands, Some(&mut inbox), Some(shared), reporter).await;
+        });
+        let trader = Trader::new(TradingDesk { desk, journal: Some(journal) }, journal_dir.path(), Utc::now());
+        let mut store = Store::new();
+        let configured = TradingEvent::Configured { session: SessionKind::Trading, allow_live: false, precautions };
+        store.apply(Utc::now(), StoreEvent::Trading(configured));
+        Session { gateway, store, trader, events, stop, task, journal_dir, request: 0 }
+    }
+
+    /// Apply events (journalling order facts as the cockpit does) until `done` holds.
+    async fn until(&mut self, what: &str, done: impl Fn(&Store) -> bool) {
+        let waited = tokio::time::timeout(Duration::from_secs(20), async {
+            while !done(&self.store) {
+                let Some(event) = self.events.recv().await else { break };
+                let now = Utc::now();
+                let failure = self.trader.journal_event(&event, &self.store, now);
+                self.store.apply(now, event);
+                if let Some(failure) = failure {
+                    self.store.apply(now, failure);
+                }
+            }
+        })
+        .await;
+        assert!(
+            waited.is_ok() && done(&self.store),
+            "never got {what}; trading: {:#?}\norders: {:#?}\nnotices: {:#?}",
+            self.store.trading,
+            self.store.orders,
+            self.store.connection.notices
+        );
+    }
+
+    fn request(&mut self, request: TradeRequest) {
+        let now = Utc::now();
+        for event in self.trader.handle(request, &self.store, now) {
+            self.store.apply(now, event);
+        }
+    }
+
+    fn next_request(&mut self) -> u64 {
+        self.request += 1;
+        self.request
+    }
+
+    /// Resolve, preview (what-if) and transmit a ticket; returns the request's outcome.
+    async fn place(&mut self, ticket: Ticket, modify: Option<i32>, override_word: &str) -> Result<String, String> {
+        let symbol = ticket.symbol.clone();
+        self.request(TradeRequest::Resolve { symbol: symbol.clone() });
+        self.until("the contract", |s| s.trading.contracts.contains_key(&symbol)).await;
+        let request = self.next_request();
+        self.request(TradeRequest::Preview { request, ticket: ticket.clone(), modify });
+        self.until("the what-if answer", |s| s.trading.what_if.as_ref().is_some_and(|w| w.request == request)).await;
+        self.request(TradeRequest::Transmit {
+            request,
+            ticket,
+            modify,
+            override_word: override_word.into(),
+            typed_account: String::new(),
+        });
+        self.until("the outcome", |s| s.trading.outcome.as_ref().is_some_and(|o| o.request == request)).await;
+        self.store.trading.outcome.as_ref().map(|o| o.result.clone()).expect("outcome")
+    }
+
+    fn journal_kinds(&self) -> Vec<String> {
+        let day = Journal::read_day(self.journal_dir.path(), Utc::now().date_naive()).expect("journal reads");
+        day.entries
+            .iter()
+            .map(|e| {
+                serde_json::to_value(&e.body)
+                    .ok()
+                    .and_then(|v| v["kind"].as_str().map(str::to_string))
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(BrokerCommand::Shutdown).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
+        self.gateway.shutdown().await;
+    }
+}
+
+fn limit(symbol: &str, action: OrderAction, quantity: &str, price: Decimal) -> Ticket {
+    let mut ticket = Ticket::new(symbol, action, "DU1234567");
+    ticket.quantity = quantity.into();
+    ticket.order_type = OrderType::Limit;
+    ticket.limit_price = price.round_dp(2).to_string();
+    ticket
+}
+
+async fn live(session: &mut Session, symbol: &'static str) {
+    session
+        .until("live with a quote", |s| {
+            s.connection.state.is_live() && s.quotes.get(symbol).is_some_and(|q| q.bid.is_some() && q.ask.is_some())
+        })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marketable_limit_buy_fills_and_the_position_cash_and_journal_follow() {
+    let mut session = Session::start(&["DU1234567"], Precautions::default()).await;
+    live(&mut session, "AAPL").await;
+    let cash_before = session.store.accounts["DU1234567"].value("TotalCashValue").expect("cash");
+    let held = |s: &Store| s.positions_of("DU1234567").find(|(_, r)| r.symbol == "AAPL").map(|(_, r)| r.quantity);
+    let before = held(&session.store).unwrap_or_default();
+    let ask = session.store.quotes["AAPL"].ask.expect("ask");
+    // A limit a little above the ask is marketable: it fills at once.
+    let price = (ask * d("1.01")).round_dp(2);
+    let intent = session.place(limit("AAPL", OrderAction::Buy, "10", price), None, "").await.expect("sent");
+    session
+        .until("the fill", |s| {
+            s.orders.values().any(|o| {
+                o.terms.as_ref().is_some_and(|t| t.order_ref == intent) && o.lifecycle.status() == OrderStatus::Filled
+            })
+        })
+        .await;
+    session.until("the position update", |s| held(s) == Some(before + d("10"))).await;
+    session
+        .until("cash to drop by the cost", |s| {
+            s.accounts["DU1234567"].value("TotalCashValue").is_some_and(|cash| cash < cash_before)
+        })
+        .await;
+    let order =
+        session.store.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).expect("order");
+    assert!(order.own);
+    assert_eq!(order.lifecycle.filled_quantity(), d("10"));
+    let fill = order.lifecycle.fills().first().expect("a fill");
+    assert!(fill.price <= price, "filled at {} above the limit {price}", fill.price);
+    let order_id = order.order_id;
+    session
+        .until("the commission", |s| s.executions.values().any(|e| e.order_id == order_id && e.commission.is_some()))
+        .await;
+    // Nothing is lost: intent, submission, statuses, the fill and its commission, in order.
+    let kinds = session.journal_kinds();
+    let position =
+        |kind: &str| kinds.iter().position(|k| k == kind).unwrap_or_else(|| panic!("no {kind} in {kinds:?}"));
+    assert!(position("intent") < position("submitted"), "{kinds:?}");
+    assert!(position("submitted") < position("fill"), "{kinds:?}");
+    assert!(position("fill") < position("commission"), "{kinds:?}");
+    assert!(kinds.iter().any(|k| k == "status"), "{kinds:?}");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resting_limit_is_modified_then_cancelled_and_cancel_all_clears_the_rest() {
+    let mut session = Session::start(&["DU1234567"], Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let bid = session.store.quotes["SPY"].bid.expect("bid");
+    // 3% under the bid rests (within the 5% price band).
+    // $3 under the bid rests, inside the price band (5%, 500 ticks).
+    let resting = bid - d("3");
+    let intent = session.place(limit("SPY", OrderAction::Buy, "5", resting), None, "").await.expect("sent");
+    let is_ours = move |o: &robo_tui::store::OrderRow| o.terms.as_ref().is_some_and(|t| t.order_ref == intent);
+    session
+        .until("the order to rest", |s| {
+            s.orders.values().any(|o| is_ours(o) && o.lifecycle.status() == OrderStatus::Submitted)
+        })
+        .await;
+    let order_id = session.store.orders.values().find(|o| is_ours(o)).expect("order").order_id;
+
+    let lower = bid - d("4");
+    let modified =
+        session.place(limit("SPY", OrderAction::Buy, "5", lower), Some(order_id), "").await.expect("modify sent");
+    session
+        .until("the modified price", |s| {
+            s.orders.get(&order_id).and_then(|o| o.terms.as_ref()).is_some_and(|t| t.limit_price == Some(lower))
+        })
+        .await;
+    assert_eq!(session.store.orders[&order_id].terms.as_ref().map(|t| t.order_ref.clone()), Some(modified));
+
+    session.request(TradeRequest::Cancel { order_id });
+    session.until("the cancel", |s| s.orders[&order_id].lifecycle.status() == OrderStatus::Cancelled).await;
+
+    // Two more resting orders, then one global cancel.
+    let far = bid - d("3.5");
+    session.place(limit("SPY", OrderAction::Buy, "1", far), None, "").await.expect("sent");
+    session.place(limit("SPY", OrderAction::Buy, "2", far), None, "").await.expect("sent");
+    session
+        .until("two working orders", |s| {
+            s.orders.values().filter(|o| o.lifecycle.status() == OrderStatus::Submitted).count() == 2
+        })
+        .await;
+    session.request(TradeRequest::CancelAll);
+    session.until("everything cancelled", |s| s.orders.values().all(|o| o.lifecycle.status().is_final())).await;
+    let kinds = session.journal_kinds();
+    assert!(kinds.iter().any(|k| k == "cancel_requested"), "{kinds:?}");
+    assert!(kinds.iter().any(|k| k == "cancel_all"), "{kinds:?}");
+    session.stop().await;
+}
+
+/// The first code on our order with `code`, and its text.
+fn code_text(store: &Store, intent: &str, code: i32) -> Option<String> {
+    store.orders.values().filter(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).find_map(|o| {
+        o.lifecycle.timeline().iter().find_map(|e| match &e.event {
+            robo_tui::orders::TimelineEvent::Code { code: c, text, .. } if *c == code => Some(text.clone()),
+            _ => None,
+        })
+    })
+}
+
+/// Precautions opened up so that the gateway's checks are the ones that bite.
+fn wide_open() -> Precautions {
+    Precautions { max_quantity: d("100000000"), max_notional: d("1000000000000"), ..Precautions::default() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateways_buying_power_rejection_is_shown_with_its_text() {
+    let mut config = GatewayConfig::embedded(0);
+    // Above the account's buying power, so 201 (not the 451 precaution) answers.
+    config.total_value_limit = Some(d("1000000000"));
+    let mut session = Session::start_with(config, wide_open()).await;
+    live(&mut session, "AAPL").await;
+    let ask = session.store.quotes["AAPL"].ask.expect("ask");
+    let intent = session.place(limit("AAPL", OrderAction::Buy, "100000", ask), None, "").await.expect("sent");
+    session.until("the 201 rejection", |s| code_text(s, &intent, 201).is_some()).await;
+    let text = code_text(&session.store, &intent, 201).expect("201 text");
+    assert!(text.to_lowercase().contains("buying power") || text.to_lowercase().contains("margin"), "{text}");
+    let order =
+        session.store.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).expect("order");
+    assert_eq!(order.lifecycle.filled_quantity(), Decimal::ZERO);
+    assert!(order.lifecycle.status().is_final(), "{:?}", order.lifecycle.status());
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateways_precaution_451_is_shown_as_such() {
+    let mut session = Session::start(&["DU1234567"], wide_open()).await;
+    live(&mut session, "AAPL").await;
+    let ask = session.store.quotes["AAPL"].ask.expect("ask");
+    // About 2M USD: above the gateway's 1M total value limit.
+    let quantity = (d("2000000") / ask).round().to_string();
+    let intent = session.place(limit("AAPL", OrderAction::Buy, &quantity, ask), None, "").await.expect("sent");
+    session.until("the 451", |s| code_text(s, &intent, 451).is_some()).await;
+    let text = code_text(&session.store, &intent, 451).expect("451 text");
+    assert!(text.contains("Total Value Limit"), "{text}");
+    // The preview already showed the gateway's refusal.
+    let what_if = session.store.trading.what_if.as_ref().expect("what-if answer");
+    assert!(what_if.result.as_ref().is_err_and(|e| e.starts_with("451")), "{what_if:?}");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_looking_account_disables_order_entry_and_nothing_is_sent() {
+    let mut session = Session::start(&["U1234567"], Precautions::default()).await;
+    live(&mut session, "AAPL").await;
+    let ask = session.store.quotes["AAPL"].ask.expect("ask");
+    let mut ticket = limit("AAPL", OrderAction::Buy, "1", ask);
+    ticket.account = "U1234567".into();
+    let outcome = session.place(ticket, None, "").await;
+    let reason = outcome.expect_err("refused");
+    assert!(reason.contains("LIVE account U1234567"), "{reason}");
+    assert!(session.store.orders.is_empty(), "an order reached the gateway: {:?}", session.store.orders);
+    assert!(!session.journal_kinds().iter().any(|k| k == "submitted"));
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_transmit_of_the_same_preview_is_refused() {
+    let mut session = Session::start(&["DU1234567"], Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let bid = session.store.quotes["SPY"].bid.expect("bid");
+    let ticket = limit("SPY", OrderAction::Buy, "1", bid - d("3"));
+    session.place(ticket.clone(), None, "").await.expect("first sent");
+    // The same ticket again at once trips the duplicate precaution unless overridden.
+    let again = session.place(ticket, None, "").await;
+    assert!(again.expect_err("duplicate refused").to_lowercase().contains("duplicate"));
+    let submitted = session.journal_kinds().iter().filter(|k| *k == "submitted").count();
+    assert_eq!(submitted, 1);
+    session.stop().await;
+}
+
+#[test]
+fn journal_entries_are_typed_bodies() {
+    // Guard against the journal's tag names drifting from what the tests above read.
+    let body = JournalBody::CancelAll;
+    assert_eq!(serde_json::to_value(&body).expect("json")["kind"], "cancel_all");
+}
