@@ -79,6 +79,65 @@ impl Trader {
         self.journal(now, body).err()
     }
 
+    /// After every (re)connect: compare today's journal with the gateway's orders and
+    /// executions, journal the differences and the fills that arrived while away (once each,
+    /// by exec id), and show the differences.
+    pub fn reconcile(&self, store: &Store, now: DateTime<Utc>) -> Vec<StoreEvent> {
+        let Some(journal) = &self.desk.journal else { return Vec::new() };
+        let dir = match journal.lock() {
+            Ok(journal) => journal.dir().to_path_buf(),
+            Err(_) => return Vec::new(),
+        };
+        let entries = match orders::Journal::read_day(&dir, now.date_naive()) {
+            Ok(day) => day.entries,
+            Err(error) => {
+                return vec![StoreEvent::Trading(TradingEvent::Journal(Some(format!("journal unreadable: {error}"))))]
+            }
+        };
+        let broker_orders: Vec<orders::BrokerOrder> = store
+            .orders
+            .values()
+            .map(|o| orders::BrokerOrder {
+                order_id: o.order_id,
+                order_ref: o.terms.as_ref().map(|t| t.order_ref.clone()).unwrap_or_default(),
+                client_id: o.client_id,
+                account: o.terms.as_ref().map(|t| t.account.clone()).unwrap_or_default(),
+                status: o.lifecycle.status(),
+            })
+            .collect();
+        let executions: Vec<orders::BrokerExecution> = store
+            .executions
+            .values()
+            .map(|e| orders::BrokerExecution {
+                exec_id: e.exec_id.clone(),
+                order_id: e.order_id,
+                quantity: e.shares,
+                price: e.price,
+            })
+            .collect();
+        let differences = orders::reconcile(&entries, &broker_orders, &executions);
+        let mut events = Vec::new();
+        for difference in &differences {
+            if let orders::Difference::MissingFill { order_id, exec_id, quantity, price } = difference {
+                let fill = JournalBody::Fill {
+                    order_id: *order_id,
+                    exec_id: exec_id.clone(),
+                    quantity: *quantity,
+                    price: *price,
+                };
+                if let Err(event) = self.journal(now, fill) {
+                    events.push(event);
+                }
+            }
+            let text = format!("reconcile: {difference}");
+            events.push(StoreEvent::Broker(BrokerEvent::Notice { id: -1, code: 0, text }));
+        }
+        if let Err(event) = self.journal(now, JournalBody::Reconciled { differences }) {
+            events.push(event);
+        }
+        events
+    }
+
     /// Carry out a trade request. Returns events for the store (refusals, halts, journal
     /// failures); the desk's answers arrive from the broker task.
     pub fn handle(&mut self, request: TradeRequest, store: &Store, now: DateTime<Utc>) -> Vec<StoreEvent> {

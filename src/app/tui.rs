@@ -8,7 +8,7 @@ use super::trading::{TradeRequest, Trader};
 use crate::config::keymap::Keymap;
 use crate::config::theme::{embedded_theme_names, load_theme, no_color_from_env, Theme};
 use crate::diagnostics::Reporter;
-use crate::store::{snapshot, Store, StoreEvent};
+use crate::store::{snapshot, BrokerEvent, Store, StoreEvent};
 use crate::ui::{self, ActionOutcome, RenderContext, ViewState};
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
@@ -168,9 +168,15 @@ async fn event_loop(
 fn take(core: &Core, trader: &Trader, store: &mut Store, now: chrono::DateTime<Utc>, event: StoreEvent) -> bool {
     core.route(&event);
     let journal_failure = trader.journal_event(&event, store, now);
+    let reconciled = matches!(event, StoreEvent::Broker(BrokerEvent::Reconciled));
     let mut redraw = store.apply(now, event).redraw;
     if let Some(failure) = journal_failure {
         redraw |= store.apply(now, failure).redraw;
+    }
+    if reconciled {
+        for event in trader.reconcile(store, now) {
+            redraw |= store.apply(now, event).redraw;
+        }
     }
     redraw
 }
