@@ -39,16 +39,15 @@ impl Trader {
     }
 
     /// Append to the journal; on failure disable entry (the returned event says why).
-    fn journal(&self, now: DateTime<Utc>, body: JournalBody) -> Result<(), StoreEvent> {
+    fn journal(&self, now: DateTime<Utc>, body: JournalBody) -> Result<(), Box<StoreEvent>> {
         let Some(journal) = &self.desk.journal else {
-            return Err(StoreEvent::Trading(TradingEvent::Journal(Some("journal unavailable".into()))));
+            return Err(Box::new(journal_failed("journal unavailable".into())));
         };
         let written = match journal.lock() {
             Ok(mut journal) => journal.append(now, body).map(|_| ()).map_err(|e| e.to_string()),
             Err(_) => Err("the journal lock is poisoned".to_string()),
         };
-        written
-            .map_err(|error| StoreEvent::Trading(TradingEvent::Journal(Some(format!("journal unwritable: {error}")))))
+        written.map_err(|error| Box::new(journal_failed(format!("journal unwritable: {error}"))))
     }
 
     /// Journal what the gateway said about orders: statuses, fills, commissions and order codes.
@@ -76,7 +75,7 @@ impl Trader {
             }
             _ => return None,
         };
-        self.journal(now, body).err()
+        self.journal(now, body).err().map(|event| *event)
     }
 
     /// After every (re)connect: compare today's journal with the gateway's orders and
@@ -126,14 +125,14 @@ impl Trader {
                     price: *price,
                 };
                 if let Err(event) = self.journal(now, fill) {
-                    events.push(event);
+                    events.push(*event);
                 }
             }
             let text = format!("reconcile: {difference}");
             events.push(StoreEvent::Broker(BrokerEvent::Notice { id: -1, code: 0, text }));
         }
         if let Err(event) = self.journal(now, JournalBody::Reconciled { differences }) {
-            events.push(event);
+            events.push(*event);
         }
         events
     }
@@ -179,7 +178,7 @@ impl Trader {
                     return vec![notice(order_id, format!("cancel not sent: {block}"))];
                 }
                 if let Err(event) = self.journal(now, JournalBody::CancelRequested { order_id }) {
-                    return vec![event];
+                    return vec![*event];
                 }
                 self.desk.desk.send(OrderCommand::Cancel { order_id });
                 Vec::new()
@@ -189,7 +188,7 @@ impl Trader {
                     return vec![notice(-1, format!("cancel all not sent: {block}"))];
                 }
                 if let Err(event) = self.journal(now, JournalBody::CancelAll) {
-                    return vec![event];
+                    return vec![*event];
                 }
                 self.desk.desk.send(OrderCommand::GlobalCancel);
                 Vec::new()
@@ -197,7 +196,7 @@ impl Trader {
             TradeRequest::Halt(halted) => {
                 let mut events = vec![StoreEvent::Trading(TradingEvent::Halted(halted))];
                 if let Err(event) = self.journal(now, JournalBody::Halt { halted }) {
-                    events.push(event);
+                    events.push(*event);
                 }
                 events
             }
@@ -237,7 +236,7 @@ impl Trader {
         // Write-ahead: the intent is on disk before anything leaves.
         if let Err(event) = self.journal(now, confirmed.journal_intent()) {
             let mut events = refuse("not sent: the journal could not be written".into());
-            events.push(event);
+            events.push(*event);
             return events;
         }
         let order = WireOrder::from_confirmed(&confirmed);
@@ -246,6 +245,10 @@ impl Trader {
         }
         vec![StoreEvent::Trading(TradingEvent::Sent(confirmed.recent(now)))]
     }
+}
+
+fn journal_failed(reason: String) -> StoreEvent {
+    StoreEvent::Trading(TradingEvent::Journal(Some(reason)))
 }
 
 fn what_if_refused(request: u64, reason: &str) -> StoreEvent {

@@ -549,6 +549,7 @@ impl<'a> Subscriptions<'a> {
 }
 
 /// Everything a live connection does, until it is lost or shut down.
+#[allow(clippy::too_many_arguments)]
 async fn connected(
     settings: &BrokerSettings,
     client: &Client,

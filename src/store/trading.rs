@@ -41,7 +41,7 @@ pub struct TicketOutcome {
 }
 
 /// Whether and how this session may trade.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TradingState {
     /// Monitor sessions can never send orders.
     #[serde(skip)]
@@ -58,22 +58,6 @@ pub struct TradingState {
     pub contracts: std::collections::BTreeMap<String, Result<ContractInfo, String>>,
     pub what_if: Option<WhatIfAnswer>,
     pub outcome: Option<TicketOutcome>,
-}
-
-impl Default for TradingState {
-    fn default() -> Self {
-        TradingState {
-            session: None,
-            allow_live: false,
-            halted: false,
-            journal_error: None,
-            precautions: Precautions::default(),
-            recent: Vec::new(),
-            contracts: Default::default(),
-            what_if: None,
-            outcome: None,
-        }
-    }
 }
 
 /// How long recent submissions are kept for the rate and duplicate rules.
