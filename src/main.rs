@@ -55,6 +55,7 @@ impl ConnectArgs {
             embedded_port: self.embedded_port,
             session,
             reconnect,
+            paths: None,
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct CoreOptions {
     pub session: SessionKind,
     /// Keep reconnecting (interactive) or stop at the first failure (`check`).
     pub reconnect: bool,
+    /// Folders to use instead of the platform's (tests).
+    pub paths: Option<Paths>,
 }
 
 /// Everything started, and the handles to stop it.
@@ -45,7 +47,8 @@ pub struct Core {
     pub events_tx: mpsc::Sender<StoreEvent>,
     pub broker: mpsc::Sender<BrokerCommand>,
     broker_task: JoinHandle<()>,
-    pub gateway: Option<GatewayHandle>,
+    /// The gateway this process hosts, now or after taking over from another robo-tui.
+    pub gateway: GatewaySlot,
     pub log: LogHandle,
     /// The address the broker connects to.
     pub address: String,
@@ -76,7 +79,7 @@ impl Core {
     }
 
     async fn start_inner(options: CoreOptions, trading: Option<(OrderDeskInbox, &mut Option<SharedJournal>)>) -> Core {
-        let paths = Paths::discover();
+        let paths = options.paths.clone().unwrap_or_else(Paths::discover);
         let (events_tx, events) = mpsc::channel(EVENT_CHANNEL);
 
         // Config comes first (it names the log level) but is reported once logging is up.
@@ -118,6 +121,17 @@ impl Core {
             }
             BrokerMode::Embedded => host_embedded(&config, &paths, &gateway_reporter).await,
         };
+        let joined = gateway.is_none() && config.broker.mode == BrokerMode::Embedded;
+        let gateway: GatewaySlot = std::sync::Arc::new(tokio::sync::Mutex::new(gateway));
+        if joined {
+            let state_file = paths.data_dir.join("gateway-state.json");
+            tokio::spawn(keep_gateway(
+                config.broker.embedded_port,
+                state_file,
+                gateway_reporter.clone(),
+                gateway.clone(),
+            ));
+        }
 
         let client_id = match options.session {
             SessionKind::Trader => config.broker.client_id,
@@ -183,7 +197,7 @@ impl Core {
         if tokio::time::timeout(Duration::from_secs(3), self.broker_task).await.is_err() {
             tracing::warn!("broker task did not stop within 3s");
         }
-        if let Some(gateway) = self.gateway {
+        if let Some(gateway) = self.gateway.lock().await.take() {
             gateway.shutdown().await;
         }
         tracing::info!("robo-tui stopped");
@@ -234,6 +248,41 @@ async fn open_journal(paths: &Paths, events: &mpsc::Sender<StoreEvent>) -> Optio
             reporter.failed("order entry disabled", vec![reason.clone()]);
             let _ = events.send(StoreEvent::Trading(TradingEvent::Journal(Some(reason)))).await;
             None
+        }
+    }
+}
+
+/// The embedded gateway this process hosts, if it does.
+pub type GatewaySlot = std::sync::Arc<tokio::sync::Mutex<Option<GatewayHandle>>>;
+
+/// While another robo-tui hosts the embedded gateway, watch its port; when the host has gone
+/// (nothing answers), take over hosting from the same state file so every robo-tui on the
+/// machine reconnects to the same paper account. Binding is atomic, so when several wait, one
+/// wins and the others keep watching.
+async fn keep_gateway(port: u16, state_file: std::path::PathBuf, reporter: Reporter, slot: GatewaySlot) {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    // Spread the watchers out a little.
+    let offset = Duration::from_millis(u64::from(std::process::id() % 500));
+    loop {
+        tokio::time::sleep(Duration::from_secs(1) + offset).await;
+        // Probe by binding, not by connecting: the host's gateway sees no traffic from us.
+        if std::net::TcpListener::bind(address).is_err() {
+            continue;
+        }
+        let mut config = GatewayConfig::embedded(port);
+        config.state_file = Some(state_file.clone());
+        match gateway::spawn(config).await {
+            Ok(handle) => {
+                tracing::info!(%address, "the gateway's host exited; hosting the simulated IB Gateway here now");
+                reporter
+                    .ok(format!("took over hosting the simulated IB Gateway on {address} (the previous host exited)"));
+                *slot.lock().await = Some(handle);
+                return;
+            }
+            Err(GatewayError::AddrInUse(_)) => continue,
+            Err(error) => {
+                reporter.degraded("could not take over hosting the gateway", crate::diagnostics::error_chain(&error));
+            }
         }
     }
 }

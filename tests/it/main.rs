@@ -6,4 +6,5 @@ mod check;
 mod gateway;
 mod orders;
 mod support;
+mod takeover;
 mod tmux;
