@@ -528,6 +528,32 @@ impl<'a> Subscriptions<'a> {
         }
     }
 
+    /// Fetch open orders, executions and completed orders again; with `resubscribe`, also
+    /// request market data and bars again for every quoted symbol.
+    async fn reconcile_again(&mut self, resubscribe: bool, watchlist: &[String]) {
+        for id in [FeedId::OpenOrders, FeedId::Executions, FeedId::CompletedOrders] {
+            self.complete.remove(&id);
+            self.failed.remove(&id);
+        }
+        let client = self.client;
+        let open = client.all_open_orders().await.map(|s| feeds::one_shot(FeedId::OpenOrders, s, orders::orders));
+        self.add_stream(FeedId::OpenOrders, open);
+        let executions = client
+            .executions(ExecutionFilter::default())
+            .await
+            .map(|s| feeds::one_shot(FeedId::Executions, s, orders::executions));
+        self.add_stream(FeedId::Executions, executions);
+        let completed =
+            client.completed_orders(false).await.map(|s| feeds::one_shot(FeedId::CompletedOrders, s, orders::orders));
+        self.add_stream(FeedId::CompletedOrders, completed);
+        if resubscribe {
+            let symbols: Vec<String> = watchlist.iter().cloned().chain(self.quoted.drain()).collect();
+            for symbol in symbols {
+                self.quote(&symbol, None).await;
+            }
+        }
+    }
+
     /// What reconciliation still waits for.
     fn unreconciled(&self) -> Vec<String> {
         let data = [FeedId::AccountSummary, FeedId::Positions]
@@ -610,6 +636,14 @@ async fn connected(
                     code: notice.code,
                     text: notice.message.clone(),
                 }).await;
+                // IB's link came back: what happened meanwhile must be fetched again before
+                // order entry opens (1101 also lost the market data subscriptions).
+                if matches!(notice.code, 1101 | 1102) {
+                    reconciled = false;
+                    send(events, BrokerEvent::Reconciling).await;
+                    reconcile_deadline.as_mut().reset(tokio::time::Instant::now() + RECONCILE_DEADLINE);
+                    subscriptions.reconcile_again(notice.code == 1101, &settings.watchlist).await;
+                }
             }
             _ = &mut reconcile_deadline, if !reconciled => {
                 let missing = subscriptions.unreconciled().join(", ");

@@ -60,6 +60,8 @@ pub enum BrokerEvent {
     },
     /// The initial account summary and positions have all arrived.
     Reconciled,
+    /// The gateway's state is being fetched again (after 1101/1102); order entry waits.
+    Reconciling,
     /// The connection is gone; the task will try again at `next_try_at` unless it is `None`.
     Disconnected {
         kind: DisconnectKind,

@@ -123,6 +123,11 @@ impl Store {
                 // A new connection starts a new snapshot of positions.
                 self.positions_complete = false;
             }
+            BrokerEvent::Reconciling => {
+                if matches!(connection.state, ConnectionState::Live | ConnectionState::Degraded { .. }) {
+                    connection.state = ConnectionState::Reconciling;
+                }
+            }
             BrokerEvent::Reconciled => {
                 if matches!(connection.state, ConnectionState::Reconciling) {
                     connection.state = ConnectionState::Live;
@@ -241,8 +246,10 @@ impl Store {
                 }
                 match code {
                     1100 => connection.state = ConnectionState::Degraded { code },
+                    // 1101/1102: the broker fetches the gateway's state again and says
+                    // Reconciling, then Reconciled; entry stays closed until then.
                     1101 | 1102 if matches!(connection.state, ConnectionState::Degraded { .. }) => {
-                        connection.state = ConnectionState::Live;
+                        connection.state = ConnectionState::Reconciling;
                     }
                     _ => {}
                 }
@@ -722,6 +729,8 @@ mod tests {
         );
         assert_eq!(store.connection.state, ConnectionState::Degraded { code: 1100 });
         broker(&mut store, 3, BrokerEvent::Notice { id: -1, code: 1102, text: "restored - data maintained".into() });
+        assert_eq!(store.connection.state, ConnectionState::Reconciling, "not live before reconciling");
+        broker(&mut store, 4, BrokerEvent::Reconciled);
         assert!(store.connection.state.is_live());
     }
 
