@@ -5,6 +5,8 @@ mod broker;
 mod check;
 mod gateway;
 mod orders;
+mod resilience;
+mod session;
 mod support;
 mod takeover;
 mod tmux;

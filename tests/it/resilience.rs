@@ -1,0 +1,142 @@
+//! The broker task and store through the simulated gateway's faults: the connection life
+//! cycle, notices, restarts, and order entry closed while the state is uncertain.
+
+use crate::orders::{d, limit, live};
+use crate::session::Session;
+use robo_tui::app::trading::TradeRequest;
+use robo_tui::gateway::{FaultControl, GatewayConfig};
+use robo_tui::orders::{entry_allowed, OrderAction, OrderStatus, Precautions};
+use robo_tui::store::{ConnectionState, Store};
+use std::time::Duration;
+
+async fn session(tune: impl FnOnce(&mut robo_tui::broker::BrokerSettings)) -> (Session, FaultControl) {
+    let session = Session::start_tuned(GatewayConfig::embedded(0), Precautions::default(), tune).await;
+    let control = session.gateway.control();
+    (session, control)
+}
+
+fn entry_open(store: &Store) -> bool {
+    entry_allowed(&store.guard_context()).is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_loss_blocks_entry_and_1102_reconciles_before_it_reopens() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    assert!(entry_open(&session.store));
+    let connected_at = session.store.connection.connected_at;
+    control.notice(1100);
+    session.until("degraded", |s| matches!(s.connection.state, ConnectionState::Degraded { code: 1100 })).await;
+    let block = entry_allowed(&session.store.guard_context()).expect_err("entry blocked while IB is unreachable");
+    assert!(block.to_string().contains("degraded"), "{block}");
+    control.notice(1102);
+    session.until("reconciling after 1102", |s| s.connection.state == ConnectionState::Reconciling).await;
+    assert!(!entry_open(&session.store), "entry stays closed until the state is fetched again");
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    assert!(entry_open(&session.store));
+    assert_eq!(session.store.connection.connected_at, connected_at, "a notice never reconnects the socket");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_farm_flap_storm_changes_farms_and_never_the_connection() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    let connected_at = session.store.connection.connected_at;
+    for _ in 0..30 {
+        control.notice(2103);
+        control.notice(2104);
+    }
+    session
+        .until("60 farm notices", |s| {
+            s.connection.notices.iter().filter(|n| n.code == 2103 || n.code == 2104).count() >= 45
+        })
+        .await;
+    session.until("the last flap is OK", |s| s.connection.farms.get("usfarm").is_some_and(|f| f.ok)).await;
+    assert!(session.store.connection.state.is_live());
+    assert_eq!(session.store.connection.connected_at, connected_at, "zero reconnects");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_restart_reconnects_with_higher_order_ids_and_entry_waits() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "SPY").await;
+    let bid = session.store.quotes["SPY"].bid.expect("bid");
+    session.place(limit("SPY", OrderAction::Buy, "1", bid - d("3")), None, "").await.expect("first order");
+    let first_id = *session.store.orders.keys().max().expect("an order");
+    control.restart(Duration::from_secs(2), 1000);
+    session.until("the drop", |s| !s.connection.state.is_live()).await;
+    assert!(!entry_open(&session.store), "no order entry while reconnecting");
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    // The resting order survived the restart and is known again after reconciliation.
+    assert!(session.store.orders.contains_key(&first_id));
+    session.place(limit("SPY", OrderAction::Buy, "2", bid - d("3")), None, "").await.expect("second order");
+    let second_id = *session.store.orders.keys().max().expect("an order");
+    assert!(second_id >= first_id + 1000, "order ids follow the new NextValidId: {first_id} then {second_id}");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_open_gateway_times_out_and_the_broker_keeps_trying() {
+    let (mut session, control) = session(|s| s.connect_timeout = Duration::from_secs(1)).await;
+    live(&mut session, "AAPL").await;
+    control.set_silent(true);
+    control.restart(Duration::from_millis(200), 0);
+    session
+        .until("a timed-out attempt", |s| {
+            s.connection.notices.iter().any(|n| n.text.contains("does not finish the handshake"))
+        })
+        .await;
+    assert!(!entry_open(&session.store));
+    control.set_silent(false);
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_gateway_goes_stale_and_is_reconnected() {
+    let (mut session, control) = session(|s| {
+        s.probe_after = Duration::from_millis(500);
+        s.probe_deadline = Duration::from_millis(500);
+    })
+    .await;
+    live(&mut session, "AAPL").await;
+    control.set_stall(true);
+    session
+        .until("stale", |s| {
+            s.connection.notices.iter().any(|n| n.text.contains("stale: no answer to the liveness probe"))
+        })
+        .await;
+    control.set_stall(false);
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicated_execution_counts_once_and_a_late_commission_still_joins() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    control.duplicate_next_execution();
+    control.late_next_commission(Duration::from_millis(500));
+    let ask = session.store.quotes["AAPL"].ask.expect("ask");
+    let intent = session
+        .place(limit("AAPL", OrderAction::Buy, "3", (ask * d("1.01")).round_dp(2)), None, "")
+        .await
+        .expect("sent");
+    let ours =
+        move |s: &Store| s.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).cloned();
+    session.until("filled", |s| ours(s).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)).await;
+    let order_id = ours(&session.store).expect("order").order_id;
+    session
+        .until("the late commission", |s| {
+            s.executions.values().any(|e| e.order_id == order_id && e.commission.is_some())
+        })
+        .await;
+    let order = ours(&session.store).expect("order");
+    assert_eq!(order.lifecycle.filled_quantity(), d("3"), "one fill, not two");
+    assert_eq!(session.store.executions.values().filter(|e| e.order_id == order_id).count(), 1);
+    session.request(TradeRequest::Halt(true));
+    assert!(!entry_open(&session.store));
+    session.stop().await;
+}
