@@ -109,3 +109,63 @@ fn cockpit_shows_the_paper_account_and_quits_restoring_the_terminal() {
     assert!(screen.contains("icanon echo"), "terminal left in raw mode:\n{screen}");
     assert!(!screen.contains("Net Liq"), "alternate screen not left:\n{screen}");
 }
+
+/// The cockpit started with a config file in the sandbox, so its pid can be found by that path.
+fn start_findable(sandbox: &Sandbox, name: &str) -> (Tmux, String) {
+    let config = sandbox.path().join("findable.toml");
+    std::fs::write(&config, "# empty: the defaults\n").expect("write config");
+    let marker = config.display().to_string();
+    let tmux = Tmux::start(name, 120, 40, &cockpit_command(sandbox, &format!("--embedded-port 0 --config '{marker}'")));
+    tmux.wait_for("the cockpit to be live", Duration::from_secs(30), |s| s.contains("PAPER") && s.contains("live"));
+    (tmux, marker)
+}
+
+fn pid_of(marker: &str) -> Option<String> {
+    let output = Command::new("pgrep").args(["-f", marker]).output().ok()?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::trim)
+        .find(|pid| {
+            !pid.is_empty()
+                && Command::new("cat")
+                    .arg(format!("/proc/{pid}/comm"))
+                    .output()
+                    .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "robo-tui")
+        })
+        .map(str::to_string)
+}
+
+#[test]
+fn signals_end_the_cockpit_in_order_and_restore_the_terminal() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it; apt-get install -y tmux)");
+        return;
+    }
+    for (signal, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
+        let sandbox = Sandbox::new();
+        let (tmux, marker) = start_findable(&sandbox, &format!("sig{signal}"));
+        let pid = pid_of(&marker).unwrap_or_else(|| panic!("no robo-tui process for {marker}"));
+        let killed = Command::new("kill").args([&format!("-{signal}"), &pid]).status().expect("kill");
+        assert!(killed.success());
+        let screen = tmux.wait_for("the process to exit", Duration::from_secs(10), |s| s.contains("MODES"));
+        assert!(screen.contains(&format!("EXIT={code}")), "SIG{signal}:\n{screen}");
+        assert!(screen.contains("icanon echo"), "SIG{signal} left the terminal raw:\n{screen}");
+    }
+}
+
+#[test]
+fn killing_the_pane_ends_the_process_at_once() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it; apt-get install -y tmux)");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let (tmux, marker) = start_findable(&sandbox, "killpane");
+    assert!(pid_of(&marker).is_some());
+    let _ = tmux.run(&["kill-session", "-t", "killpane"]);
+    let start = Instant::now();
+    while pid_of(&marker).is_some() {
+        assert!(start.elapsed() < Duration::from_secs(3), "robo-tui still running after its pane was killed");
+        sleep(Duration::from_millis(50));
+    }
+}
