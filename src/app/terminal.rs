@@ -57,6 +57,24 @@ impl TerminalGuard {
         self.terminal.as_mut().unwrap_or_else(|| unreachable!("terminal used after restore"))
     }
 
+    /// Ctrl-Z: give the terminal back to the shell, stop the process like any job, and when
+    /// the shell resumes it (`fg`), take the terminal again and redraw everything.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        restore();
+        // SAFETY: raise() with a valid signal number only asks the kernel to stop this
+        // process; it touches no memory. Execution continues here on SIGCONT.
+        unsafe {
+            libc::raise(libc::SIGTSTP);
+        }
+        crossterm::terminal::enable_raw_mode()?;
+        crossterm::execute!(
+            io::stdout(),
+            crossterm::terminal::EnterAlternateScreen,
+            crossterm::event::EnableMouseCapture
+        )?;
+        self.terminal().clear()
+    }
+
     /// Restore the screen now (also done on drop).
     pub fn restore(mut self) {
         self.terminal = None;

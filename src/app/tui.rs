@@ -12,7 +12,7 @@ use crate::store::{snapshot, BrokerEvent, Store, StoreEvent};
 use crate::ui::{self, ActionOutcome, RenderContext, ViewState};
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 use futures::StreamExt;
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
@@ -123,6 +123,11 @@ async fn event_loop(
             _ = sigquit.recv() => return Ok(Exit::Signal(3)),
             event = input.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
+                    if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                        guard.suspend().wrap_err("cannot suspend and resume the terminal")?;
+                        dirty = true;
+                        continue;
+                    }
                     let Some(action) = keymap.action_for(&key) else { continue };
                     match ui::handle_action(&mut view, action, &store) {
                         ActionOutcome::Quit => return Ok(Exit::Quit),

@@ -169,3 +169,29 @@ fn killing_the_pane_ends_the_process_at_once() {
         sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn ctrl_z_suspends_to_the_shell_and_fg_brings_the_cockpit_back() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it; apt-get install -y tmux)");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let tmux = Tmux::start("ctrlz", 120, 40, "PS1='shell> ' bash --norc --noprofile -i");
+    tmux.wait_for("the shell", Duration::from_secs(10), |s| s.contains("shell>"));
+    let env: Vec<String> = sandbox.env().into_iter().map(|(k, v)| format!("{k}='{v}'")).collect();
+    let line = format!("{} '{}' --embedded-port 0", env.join(" "), env!("CARGO_BIN_EXE_robo-tui"));
+    tmux.send_keys(&[&line, "Enter"]);
+    tmux.wait_for("the cockpit", Duration::from_secs(30), |s| s.contains("PAPER") && s.contains("live"));
+    tmux.send_keys(&["C-z"]);
+    let screen = tmux.wait_for("the shell again", Duration::from_secs(10), |s| s.contains("Stopped"));
+    assert!(!screen.contains("Net Liq"), "the cockpit's screen was not handed back:\n{screen}");
+    tmux.send_keys(&["stty -a | grep -o -- '-\\?icanon' | head -1", "Enter"]);
+    tmux.wait_for("cooked mode in the shell", Duration::from_secs(5), |s| s.lines().any(|l| l.trim() == "icanon"));
+    tmux.send_keys(&["fg", "Enter"]);
+    tmux.wait_for("the cockpit redrawn", Duration::from_secs(10), |s| s.contains("Net Liq") && s.contains("PAPER"));
+    tmux.send_keys(&["q"]);
+    tmux.wait_for("the shell after quitting", Duration::from_secs(10), |s| {
+        s.lines().rfind(|l| !l.trim().is_empty()).is_some_and(|l| l.trim() == "shell>")
+    });
+}
