@@ -33,6 +33,8 @@ mod view_state;
 mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_trading;
 
 pub use input::{handle_action, handle_key, handle_mouse, ActionOutcome};
 pub use monitor::{draw_monitor, monitor_key_message, MonitorContext};

@@ -26,10 +26,23 @@ const COLUMNS: [Column; 10] = [
     Column { header: "Chg", width: 9, priority: 3, right: true },
     Column { header: "Chg%", width: 8, priority: 2, right: true },
     Column { header: "Volume", width: 11, priority: 6, right: true },
-    Column { header: "Trend (5s)", width: TREND_WIDTH, priority: 5, right: false },
     Column { header: "Data", width: 7, priority: 2, right: false },
     Column { header: "Age", width: 5, priority: 7, right: true },
+    Column { header: "Trend (5s bars)", width: TREND_WIDTH, priority: 5, right: false },
 ];
+
+/// The index of the trend column (the last: it takes the width that is left).
+const TREND: usize = COLUMNS.len() - 1;
+
+/// How many bars the trend column shows at `width`: its own width plus whatever is left over.
+fn trend_width(width: u16) -> usize {
+    let shown = super::columns_that_fit(&COLUMNS, width);
+    if !shown.contains(&TREND) {
+        return 0;
+    }
+    let others: u16 = shown.iter().filter(|&&i| i != TREND).map(|&i| COLUMNS[i].width + 1).sum();
+    usize::from(width.saturating_sub(others)).min(crate::store::BAR_HISTORY)
+}
 
 /// The symbols shown, in order: the configured watchlist, then the shown account's position
 /// symbols (by symbol), each once.
@@ -86,7 +99,7 @@ pub fn signed_percent(value: Decimal) -> String {
     format!("{}%", format::signed_money(value))
 }
 
-fn cells(symbol: &str, quote: Option<&Quote>, ctx: &PaneCtx) -> Vec<(String, Style)> {
+fn cells(symbol: &str, quote: Option<&Quote>, trend_width: usize, ctx: &PaneCtx) -> Vec<(String, Style)> {
     let theme = ctx.theme;
     let roles = &theme.roles;
     let value = |v: Option<Decimal>, f: fn(Decimal) -> String| match v {
@@ -97,12 +110,11 @@ fn cells(symbol: &str, quote: Option<&Quote>, ctx: &PaneCtx) -> Vec<(String, Sty
     let Some(quote) = quote else {
         let mut row = vec![symbol];
         row.extend((1..COLUMNS.len()).map(|_| (MISSING.to_string(), roles.muted)));
-        if let Some(last) = row.last_mut() {
-            *last = (String::new(), roles.muted);
-        }
+        // No age for what never arrived.
+        row[TREND - 1] = (String::new(), roles.muted);
         return row;
     };
-    let trend = sparkline(quote.bars.iter(), usize::from(TREND_WIDTH), false);
+    let trend = sparkline(quote.bars.iter(), trend_width, false);
     vec![
         symbol,
         value(quote.bid, format::price),
@@ -111,9 +123,9 @@ fn cells(symbol: &str, quote: Option<&Quote>, ctx: &PaneCtx) -> Vec<(String, Sty
         signed(quote.change(), format::price, theme),
         signed(quote.change_pct(), signed_percent, theme),
         value(quote.volume, format::quantity),
-        if trend.is_empty() { (MISSING.to_string(), roles.muted) } else { (trend, roles.text) },
         kind_text(quote.kind, theme),
         (quote.updated_at.map(|at| format::age(ctx.now, at)).unwrap_or_default(), roles.muted),
+        if trend.is_empty() { (MISSING.to_string(), roles.muted) } else { (trend, roles.text) },
     ]
 }
 
@@ -139,9 +151,10 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         );
         return Drawn { rows: 0, page: usize::from(inner.height) };
     }
+    let bars = trend_width(inner.width);
     let row = |index: usize| {
         let symbol = &symbols[index];
-        cells(symbol, store.quotes.get(symbol), ctx)
+        cells(symbol, store.quotes.get(symbol), bars, ctx)
     };
     let drawn = render_table(inner, buf, &COLUMNS, symbols.len(), row, ctx);
     // A symbol without data says why across the rest of its row.
