@@ -11,6 +11,8 @@
 //! always carries its sign so it reads without colour.
 
 mod parts;
+#[cfg(test)]
+mod tests;
 
 use crate::config::keymap::Action;
 use crate::config::theme::Theme;

@@ -304,7 +304,8 @@ fn positions(area: Rect, buf: &mut Buffer, store: &Store, ctx: &MonitorContext, 
     }
     if more > 0 && y < area.bottom() {
         let hidden = rows.len() - shown;
-        put(area, y, buf, vec![Span::styled(format!("+{hidden} more"), roles.muted)], ctx.ascii);
+        let text = if shown == 0 { format!("{hidden} positions") } else { format!("+{hidden} more") };
+        put(area, y, buf, vec![Span::styled(text, roles.muted)], ctx.ascii);
     }
 }
 
@@ -335,30 +336,65 @@ fn signals(area: Rect, buf: &mut Buffer, store: &Store, ctx: &MonitorContext) {
     }
 }
 
-/// Below 20x5: one line with what matters most.
+/// Below 20x5: one line with what matters most, the longest form that fits: account kind,
+/// connection state, NetLiquidation and the day's P&L, dropping words before figures.
 pub fn one_line(area: Rect, buf: &mut Buffer, store: &Store, ctx: &MonitorContext) {
     let roles = &ctx.theme.roles;
     let found = summary(store);
     let state = found.as_ref().map(|s| s.state);
-    let mut spans = Vec::new();
-    if let Some(kind) = found.as_ref().and_then(|s| s.kind) {
-        spans.push(Span::styled(format!("{} ", kind.label()), roles.text));
-    }
+    let kind = found.as_ref().and_then(|s| s.kind).map(|k| Span::styled(format!("{} ", k.label()), roles.text));
     let conn = &store.connection.state;
-    spans.push(Span::styled(format!("{} ", conn.label()), state_style(conn, ctx)));
-    spans.push(Span::styled(format!("NL {} ", net_liq_text(state).0), roles.text));
+    let conn = Span::styled(format!("{} ", conn.label()), state_style(conn, ctx));
+    let net_liq = state.and_then(|s| s.value("NetLiquidation"));
+    let nl = |dp| Span::styled(format::or_missing(net_liq, |v| format::grouped(v, dp)), roles.text);
     let daily = state.and_then(|s| s.pnl.as_ref()).and_then(|p| p.daily);
-    spans.push(match daily {
-        Some(v) => Span::styled(format!("day {}", format::signed_money(v)), ctx.theme.pnl(v)),
-        None => Span::styled(format!("day {MISSING}"), roles.muted),
-    });
-    put(area, area.y, buf, spans, ctx.ascii);
+    let day = match daily {
+        Some(v) => Span::styled(format::signed_money(v), ctx.theme.pnl(v)),
+        None => Span::styled(MISSING, roles.muted),
+    };
+    let label = |text: &'static str| Span::styled(text, roles.muted);
+    let mut full = Vec::new();
+    full.extend(kind);
+    full.extend([conn.clone(), label("NL "), nl(2), label(" day "), day.clone()]);
+    let candidates = [
+        full,
+        vec![conn, label("NL "), nl(2), label(" day "), day.clone()],
+        vec![label("NL "), nl(2), label(" "), day.clone()],
+        vec![nl(2), label(" "), day.clone()],
+        vec![nl(0), label(" "), day],
+    ];
+    let width = usize::from(area.width);
+    let fits = |spans: &Vec<Span>| spans.iter().map(|s| s.content.chars().count()).sum::<usize>() <= width;
+    let last = candidates.len() - 1;
+    let chosen = candidates.into_iter().enumerate().find(|(i, c)| *i == last || fits(c)).map(|(_, c)| c);
+    put(area, area.y, buf, chosen.unwrap_or_default(), ctx.ascii);
 }
 
 /// 20x5 to 40x10: status, NetLiq, P&L one per line, then positions without a header.
 pub fn tiny(area: Rect, buf: &mut Buffer, store: &Store, ctx: &MonitorContext) {
     let roles = &ctx.theme.roles;
-    status_line(area, buf, store, ctx, false);
+    // No room for the account id: kind, state and age.
+    let bar = roles.status_bar;
+    buf.set_style(Rect { height: 1, ..area }, bar);
+    let conn = &store.connection.state;
+    let age = store.connection.last_message_at.map_or_else(|| MISSING.to_string(), |at| format::age(ctx.now, at));
+    let kind = match store.account_kind() {
+        Some(kind) => {
+            let badge = if kind == AccountKind::Live { roles.live_badge } else { roles.paper_badge };
+            Span::styled(kind.label(), badge)
+        }
+        None => Span::styled("no account", bar),
+    };
+    let status = match ctx.notice {
+        Some(_) => vec![kind, Span::styled(" read-only", bar.patch(roles.warning))],
+        None => vec![
+            kind,
+            Span::styled(" ", bar),
+            Span::styled(state_short(conn, ctx.now), bar.patch(state_style(conn, ctx))),
+            Span::styled(format!(" {age}"), bar),
+        ],
+    };
+    put(area, area.y, buf, status, ctx.ascii);
     let found = summary(store);
     let state = found.as_ref().map(|s| s.state);
     let (value, _) = net_liq_text(state);

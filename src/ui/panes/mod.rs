@@ -128,7 +128,7 @@ struct Column {
 }
 
 /// Which columns fit in `width` (one space between columns), keeping their order.
-pub(super) fn columns_that_fit(columns: &[Column], width: u16) -> Vec<usize> {
+fn columns_that_fit(columns: &[Column], width: u16) -> Vec<usize> {
     let mut by_priority: Vec<usize> = (0..columns.len()).collect();
     by_priority.sort_by_key(|&i| columns[i].priority);
     let mut used = 0u16;
