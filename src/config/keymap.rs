@@ -14,7 +14,7 @@ pub enum Action {
     Quit,
     FocusNext,
     FocusPrev,
-    /// Jump to pane 1–7 (6 and 7 are reserved for the watchlist and orders).
+    /// Jump to pane 1–7 (6 is the watchlist, 7 the orders).
     FocusPane(u8),
     ToggleZoom,
     ToggleHelp,
@@ -27,6 +27,15 @@ pub enum Action {
     PageDown,
     Top,
     Bottom,
+    /// Sort the focused table by the next / previous column.
+    SortNext,
+    SortPrev,
+    /// Reverse the focused table's sort.
+    SortReverse,
+    /// Type a filter for the focused table (Esc clears it).
+    Filter,
+    /// Show the next managed account (one account at a time).
+    NextAccount,
     /// Unbind a key (`run = "none"`).
     None,
 }
@@ -53,6 +62,11 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("page_down", Action::PageDown),
     ("top", Action::Top),
     ("bottom", Action::Bottom),
+    ("sort_next", Action::SortNext),
+    ("sort_prev", Action::SortPrev),
+    ("sort_reverse", Action::SortReverse),
+    ("filter", Action::Filter),
+    ("next_account", Action::NextAccount),
     ("none", Action::None),
 ];
 
@@ -77,6 +91,8 @@ const DEFAULT_ROWS: &[(&str, &str, &str)] = &[
     ("3", "focus_pane_3", "Go to Connection health"),
     ("4", "focus_pane_4", "Go to Signals"),
     ("5", "focus_pane_5", "Go to Diagnostics"),
+    ("6", "focus_pane_6", "Go to Watchlist"),
+    ("7", "focus_pane_7", "Go to Orders (and the selected order's timeline)"),
     ("z", "toggle_zoom", "Zoom the focused pane to full screen and back"),
     ("enter", "toggle_zoom", "Zoom the focused pane to full screen and back"),
     ("?", "toggle_help", "Show or hide this help"),
@@ -94,6 +110,11 @@ const DEFAULT_ROWS: &[(&str, &str, &str)] = &[
     ("home", "top", "Go to the first row"),
     ("G", "bottom", "Go to the last row"),
     ("end", "bottom", "Go to the last row"),
+    (">", "sort_next", "Positions: sort by the next column"),
+    ("<", "sort_prev", "Positions: sort by the previous column"),
+    ("r", "sort_reverse", "Positions: reverse the sort"),
+    ("/", "filter", "Positions: filter by symbol (type, enter keeps, esc clears)"),
+    ("a", "next_account", "Show the next managed account"),
 ];
 
 /// A key as a keymap row names it: a code and the modifiers that matter (ctrl, alt; shift
@@ -344,11 +365,18 @@ mod tests {
         // Terminals report shift-tab as BackTab, with or without the shift flag.
         assert_eq!(keymap.action_for(&key(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::FocusPrev));
         assert_eq!(keymap.action_for(&key(KeyCode::BackTab, KeyModifiers::NONE)), Some(Action::FocusPrev));
-        for n in 1..=5u8 {
+        for n in 1..=7u8 {
             let c = char::from(b'0' + n);
             assert_eq!(keymap.action_for(&ch(c)), Some(Action::FocusPane(n)));
         }
-        assert_eq!(keymap.action_for(&ch('6')), None, "6 and 7 are reserved, not bound yet");
+        assert_eq!(keymap.action_for(&ch('8')), None);
+        assert_eq!(keymap.action_for(&ch('/')), Some(Action::Filter));
+        assert_eq!(keymap.action_for(&ch('a')), Some(Action::NextAccount));
+        assert_eq!(keymap.action_for(&ch('r')), Some(Action::SortReverse));
+        assert_eq!(keymap.action_for(&ch('>')), Some(Action::SortNext));
+        for reserved in ['b', 's', 'o', 'c', 'C', 'm', 'H'] {
+            assert_eq!(keymap.action_for(&ch(reserved)), None, "{reserved} is reserved for order entry");
+        }
         assert_eq!(keymap.action_for(&ch('z')), Some(Action::ToggleZoom));
         assert_eq!(keymap.action_for(&key(KeyCode::Enter, KeyModifiers::NONE)), Some(Action::ToggleZoom));
         // `?` and `T` arrive with or without the shift flag depending on the terminal.

@@ -7,9 +7,14 @@
 //! (`crate::config::keymap`) and [`handle_mouse`] with mouse events. Build the view with
 //! [`ViewState::with_keymap`] so the help overlay and the status bar show the active keymap.
 //!
-//! Adding a pane (the watchlist and orders have keys 6 and 7 reserved): a `PaneId` variant,
-//! a module in `panes/` with its `*Pane` widget, a slot in `layout::cockpit`, a
-//! `focus_pane_N` row in the default keymap, and tests with snapshots.
+//! Adding a pane: a `PaneId` variant, a module in `panes/` with its `*Pane` widget, a slot in
+//! `layout::cockpit`, a `focus_pane_N` row in the default keymap, and tests with snapshots.
+//!
+//! While [`ViewState::is_typing`] (the positions filter after `/`), the app hands each key to
+//! [`handle_key`] first and to the keymap only when that returns `Ignored`.
+//!
+//! The read-only monitor draws with [`draw_monitor`]; `robo-tui snapshot` renders either
+//! screen to text with [`render_text`].
 //!
 //! [`Action`]: crate::config::keymap::Action
 
@@ -18,16 +23,23 @@ mod help;
 mod input;
 pub mod layout;
 pub mod panes;
+pub mod monitor;
+pub mod sparkline;
 mod status_bar;
+pub mod text;
 mod view_state;
 
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_trading;
 
-pub use input::{handle_action, handle_mouse, ActionOutcome};
-pub use view_state::{PaneId, PaneViewState, ViewState};
+pub use input::{handle_action, handle_key, handle_mouse, ActionOutcome};
+pub use monitor::{draw_monitor, monitor_key_message, MonitorContext};
+pub use text::render_text;
+pub use view_state::{FilterState, PaneId, PaneViewState, SortState, ViewState};
 
 use crate::config::theme::Theme;
 use crate::store::Store;
@@ -56,7 +68,7 @@ pub fn draw(frame: &mut Frame, store: &Store, view: &ViewState, ctx: &RenderCont
 /// without a terminal).
 pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &ViewState, ctx: &RenderContext) {
     let zoom = view.zoomed.then_some(view.focus);
-    match layout::cockpit(area, zoom) {
+    match layout::cockpit(area, zoom, view.main_slot) {
         Screen::TooSmall => {
             view.forget_layout();
             too_small(area, buf, ctx);
@@ -71,6 +83,7 @@ pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &ViewState, ctx
                     log_tail: ctx.log_tail,
                     focused: pane == view.focus,
                     view: view.pane(pane),
+                    cockpit: view,
                 };
                 let drawn = panes::render(pane, rect, buf, &pane_ctx);
                 view.remember(pane, rect, drawn);

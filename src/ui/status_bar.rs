@@ -16,13 +16,13 @@ pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &ViewState, ctx
     let bar = roles.status_bar;
     buf.set_style(area, bar);
     let mut left = Vec::new();
-    match (store.primary_account(), store.account_kind()) {
-        (Some(account), Some(kind)) => {
+    match view.shown_account(store).map(|account| (account, AccountKind::of(account))) {
+        Some((account, kind)) => {
             let badge = if kind == AccountKind::Live { roles.live_badge } else { roles.paper_badge };
             left.push(Span::styled(format!(" {account} "), bar));
             left.push(Span::styled(format!(" {} ", kind.label()), badge));
         }
-        _ => left.push(Span::styled(" no account ", bar)),
+        None => left.push(Span::styled(" no account ", bar)),
     }
     let state = &store.connection.state;
     let state_style = match state {

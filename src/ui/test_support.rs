@@ -359,3 +359,247 @@ pub fn text_with_styles(buf: &Buffer) -> String {
     }
     out
 }
+
+/// The session may trade (paper): order entry is enabled while live and reconciled.
+pub fn trading_session(store: &mut Store) {
+    let configured = crate::store::TradingEvent::Configured {
+        session: crate::orders::SessionKind::Trading,
+        allow_live: false,
+        precautions: crate::orders::Precautions::default(),
+    };
+    store.apply(t(1), StoreEvent::Trading(configured));
+}
+
+pub fn tick(store: &mut Store, secs: i64, symbol: &str, field: crate::store::TickField, value: &str) {
+    broker(store, secs, BrokerEvent::Tick { symbol: symbol.into(), field, value: d(value) });
+}
+
+pub fn bar(store: &mut Store, secs: i64, symbol: &str, close: &str) {
+    let close = d(close);
+    broker(
+        store,
+        secs,
+        BrokerEvent::Bar {
+            symbol: symbol.into(),
+            time: t(secs),
+            open: close,
+            high: close,
+            low: close,
+            close,
+            volume: d("100"),
+        },
+    );
+}
+
+/// `live_with_data` with a watchlist (AAPL, MSFT, ZZZZ, QQQ): AAPL live and up with bars,
+/// MSFT delayed and down, ZZZZ without a security definition, QQQ not arrived yet; SPY and
+/// NVDA come from the positions.
+pub fn with_quotes() -> Store {
+    use crate::store::{MarketDataKind, TickField};
+    let mut store = live_with_data();
+    let watchlist = vec!["AAPL".into(), "MSFT".into(), "ZZZZ".into(), "QQQ".into()];
+    store.apply(t(0), StoreEvent::Session(SessionEvent::Configured { watchlist, strategies: 1 }));
+    for (field, value) in [
+        (TickField::Close, "150.00"),
+        (TickField::Bid, "151.00"),
+        (TickField::Ask, "151.02"),
+        (TickField::Last, "151.01"),
+        (TickField::Volume, "1234567"),
+    ] {
+        tick(&mut store, 50, "AAPL", field, value);
+    }
+    broker(&mut store, 50, BrokerEvent::MarketDataType { symbol: "AAPL".into(), kind: MarketDataKind::Live });
+    for (i, close) in ["150.10", "150.40", "150.20", "150.80", "151.00", "151.01"].iter().enumerate() {
+        bar(&mut store, 30 + 5 * i as i64, "AAPL", close);
+    }
+    tick(&mut store, 40, "MSFT", TickField::Close, "420.00");
+    tick(&mut store, 40, "MSFT", TickField::Last, "415.80");
+    broker(&mut store, 40, BrokerEvent::MarketDataType { symbol: "MSFT".into(), kind: MarketDataKind::Delayed });
+    broker(
+        &mut store,
+        41,
+        BrokerEvent::QuoteProblem {
+            symbol: "ZZZZ".into(),
+            text: "200 No security definition has been found for the request".into(),
+        },
+    );
+    store
+}
+
+pub fn terms(account: &str, symbol: &str, action: &str, qty: &str, order_type: &str, limit: Option<&str>) -> crate::store::OrderTerms {
+    crate::store::OrderTerms {
+        account: account.into(),
+        symbol: symbol.into(),
+        con_id: 265598,
+        action: action.into(),
+        quantity: d(qty),
+        order_type: order_type.into(),
+        limit_price: limit.map(d),
+        stop_price: None,
+        tif: "DAY".into(),
+        outside_rth: false,
+        order_ref: String::new(),
+    }
+}
+
+/// `with_quotes` in a trading session with orders: #11 AAPL partly filled with a commission,
+/// #12 rejected with code 201, #13 sent 10 s ago and never acknowledged (UNCONFIRMED), #40
+/// from another client (id 5).
+pub fn with_orders() -> Store {
+    let mut store = with_quotes();
+    trading_session(&mut store);
+    let submitted = |store: &mut Store, secs, order_id, terms| {
+        broker(store, secs, BrokerEvent::OrderSubmitted { order_id, intent_id: format!("intent-{order_id}"), terms });
+    };
+    submitted(&mut store, 20, 11, terms(ACCOUNT, "AAPL", "BUY", "100", "LMT", Some("151.05")));
+    broker(
+        &mut store,
+        21,
+        BrokerEvent::OrderStatus {
+            order_id: 11,
+            client_id: 17,
+            perm_id: Some(9001),
+            status: "Submitted".into(),
+            filled: Some(d("0")),
+            remaining: Some(d("100")),
+        },
+    );
+    broker(
+        &mut store,
+        22,
+        BrokerEvent::Execution {
+            exec_id: "0001.01".into(),
+            order_id: 11,
+            client_id: 17,
+            account: ACCOUNT.into(),
+            symbol: "AAPL".into(),
+            side: "BOT".into(),
+            shares: d("40"),
+            price: d("151.02"),
+            time: "20261128 14:30:22".into(),
+        },
+    );
+    broker(
+        &mut store,
+        23,
+        BrokerEvent::Commission {
+            exec_id: "0001.01".into(),
+            amount: Some(d("1.00")),
+            currency: "USD".into(),
+            realized_pnl: None,
+        },
+    );
+    submitted(&mut store, 30, 12, terms(ACCOUNT, "MSFT", "SELL", "10", "MKT", None));
+    broker(
+        &mut store,
+        31,
+        BrokerEvent::Notice {
+            id: 12,
+            code: 201,
+            text: "Order rejected - reason: YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION".into(),
+        },
+    );
+    submitted(&mut store, 50, 13, terms(ACCOUNT, "SPY", "SELL", "5", "LMT", Some("455.00")));
+    broker(
+        &mut store,
+        45,
+        BrokerEvent::OpenOrder {
+            order_id: 40,
+            client_id: 5,
+            perm_id: Some(9040),
+            terms: terms(ACCOUNT, "NVDA", "BUY", "3", "LMT", Some("470.00")),
+            status: "PreSubmitted".into(),
+        },
+    );
+    store
+}
+
+pub const SECOND_ACCOUNT: &str = "DU7654321";
+
+/// Two managed accounts, each with its own position and order.
+pub fn two_accounts() -> Store {
+    let mut store = just_started();
+    connecting(&mut store, 1, 1);
+    broker(
+        &mut store,
+        2,
+        BrokerEvent::Connected {
+            server_version: 187,
+            connection_time: None,
+            managed_accounts: vec![ACCOUNT.into(), SECOND_ACCOUNT.into()],
+        },
+    );
+    trading_session(&mut store);
+    for (account, net_liq) in [(ACCOUNT, ["1000000", "1000100", "1000050"]), (SECOND_ACCOUNT, ["50000", "49000", "48000"])]
+    {
+        for (i, value) in net_liq.iter().enumerate() {
+            broker(
+                &mut store,
+                3 + i as i64,
+                BrokerEvent::AccountValue {
+                    account: account.into(),
+                    tag: "NetLiquidation".into(),
+                    value: (*value).into(),
+                    currency: "USD".into(),
+                },
+            );
+        }
+    }
+    broker(&mut store, 6, BrokerEvent::AccountSummaryEnd);
+    for (account, con_id, symbol) in [(ACCOUNT, 265598, "AAPL"), (SECOND_ACCOUNT, 76792991, "TSLA")] {
+        broker(
+            &mut store,
+            7,
+            BrokerEvent::Position {
+                account: account.into(),
+                con_id,
+                symbol: symbol.into(),
+                currency: "USD".into(),
+                quantity: d("10"),
+                average_cost: Some(d("100")),
+            },
+        );
+        broker(
+            &mut store,
+            8,
+            BrokerEvent::OrderSubmitted {
+                order_id: con_id % 1000,
+                intent_id: format!("intent-{symbol}"),
+                terms: terms(account, symbol, "SELL", "10", "LMT", Some("200")),
+            },
+        );
+    }
+    broker(&mut store, 8, BrokerEvent::PositionsEnd);
+    broker(&mut store, 9, BrokerEvent::Reconciled);
+    store
+}
+
+/// Render one pane with `view` (its selection, the shown account, sort and filter).
+pub fn render_pane_view(
+    store: &Store,
+    view: &ViewState,
+    pane: super::PaneId,
+    theme: &Theme,
+    width: u16,
+    height: u16,
+) -> Buffer {
+    let area = Rect::new(0, 0, width, height);
+    let mut buf = Buffer::empty(area);
+    let tail = log_tail();
+    let ctx = super::panes::PaneCtx {
+        store,
+        theme,
+        now: now(),
+        log_tail: &tail,
+        focused: view.focus == pane,
+        view: view.pane(pane),
+        cockpit: view,
+    };
+    super::panes::render(pane, area, &mut buf, &ctx);
+    buf
+}
+
+/// The line of `text` that contains `needle`.
+pub fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
+}

@@ -24,7 +24,7 @@ fn render_pane(store: &Store, pane: PaneId, theme: &Theme, width: u16, height: u
     let mut buf = Buffer::empty(area);
     let tail = log_tail();
     // Unfocused, so no row is highlighted and each cell keeps its own role.
-    let ctx = PaneCtx { store, theme, now: now(), log_tail: &tail, focused: false, view: view.pane(pane) };
+    let ctx = PaneCtx { store, theme, now: now(), log_tail: &tail, focused: false, view: view.pane(pane), cockpit: &view };
     panes::render(pane, area, &mut buf, &ctx);
     buf
 }
@@ -108,7 +108,7 @@ fn pnl_cells_read_with_their_sign_and_missing_values_read_dashes() {
     assert!(line_with(&text, "SPY").contains("-12.50"), "{text}");
     let nvda = line_with(&text, "NVDA");
     assert!(nvda.contains("2.5") && nvda.contains("480.00"), "{nvda}");
-    assert_eq!(nvda.matches("--").count(), 4, "price, value, unrealized and daily P&L not yet known: {nvda}");
+    assert_eq!(nvda.matches("--").count(), 6, "last, price, value and each P&L not yet known: {nvda}");
     // Colour follows the sign: gain for +75.00, loss for -12.50.
     let (x, y) = find(&buf, "+75.00");
     assert_eq!(buf[(x, y)].fg, Color::LightGreen);
@@ -385,7 +385,7 @@ fn focus_moves_with_tab_shift_tab_and_numbers() {
     let store = live_with_data();
     let mut view = ViewState::new();
     assert_eq!(handle_action(&mut view, Action::FocusPrev, &store), ActionOutcome::Consumed);
-    assert_eq!(view.focus, PaneId::Diagnostics);
+    assert_eq!(view.focus, PaneId::Orders);
     handle_action(&mut view, Action::FocusNext, &store);
     assert_eq!(view.focus, PaneId::Accounts);
     for (n, pane) in [
@@ -393,12 +393,15 @@ fn focus_moves_with_tab_shift_tab_and_numbers() {
         (3, PaneId::Health),
         (4, PaneId::Signals),
         (5, PaneId::Diagnostics),
+        (6, PaneId::Watchlist),
+        (7, PaneId::Orders),
         (1, PaneId::Accounts),
     ] {
         assert_eq!(handle_action(&mut view, Action::FocusPane(n), &store), ActionOutcome::Consumed);
         assert_eq!(view.focus, pane);
     }
-    assert_eq!(handle_action(&mut view, Action::FocusPane(6), &store), ActionOutcome::Ignored);
+    assert_eq!(view.main_slot, PaneId::Orders, "the shared slot shows the last of Positions, Watchlist, Orders");
+    assert_eq!(handle_action(&mut view, Action::FocusPane(8), &store), ActionOutcome::Ignored);
     assert_eq!(view.focus, PaneId::Accounts);
     assert_eq!(handle_action(&mut view, Action::Quit, &store), ActionOutcome::Quit);
     assert_eq!(handle_action(&mut view, Action::CycleTheme, &store), ActionOutcome::CycleTheme);

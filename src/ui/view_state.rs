@@ -5,8 +5,7 @@ use crate::config::keymap::Keymap;
 use ratatui::layout::Rect;
 use std::cell::Cell;
 
-/// The panes, numbered as the number keys reach them (6 and 7 are reserved for the watchlist
-/// and orders).
+/// The panes, numbered as the number keys reach them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PaneId {
     Accounts,
@@ -14,12 +13,24 @@ pub enum PaneId {
     Health,
     Signals,
     Diagnostics,
+    Watchlist,
+    Orders,
 }
+
+/// How many panes there are.
+pub const PANE_COUNT: usize = 7;
 
 impl PaneId {
     /// Focus order (Tab).
-    pub const ALL: [PaneId; 5] =
-        [PaneId::Accounts, PaneId::Positions, PaneId::Health, PaneId::Signals, PaneId::Diagnostics];
+    pub const ALL: [PaneId; PANE_COUNT] = [
+        PaneId::Accounts,
+        PaneId::Positions,
+        PaneId::Health,
+        PaneId::Signals,
+        PaneId::Diagnostics,
+        PaneId::Watchlist,
+        PaneId::Orders,
+    ];
 
     pub fn index(self) -> usize {
         match self {
@@ -28,7 +39,14 @@ impl PaneId {
             PaneId::Health => 2,
             PaneId::Signals => 3,
             PaneId::Diagnostics => 4,
+            PaneId::Watchlist => 5,
+            PaneId::Orders => 6,
         }
+    }
+
+    /// The panes that share the top-right slot on screens too small for all seven.
+    pub fn shares_the_main_slot(self) -> bool {
+        matches!(self, PaneId::Positions | PaneId::Watchlist | PaneId::Orders)
     }
 
     /// The number key that focuses the pane.
@@ -47,6 +65,8 @@ impl PaneId {
             PaneId::Health => "Connection",
             PaneId::Signals => "Signals",
             PaneId::Diagnostics => "Diagnostics",
+            PaneId::Watchlist => "Watchlist",
+            PaneId::Orders => "Orders",
         }
     }
 
@@ -88,6 +108,20 @@ pub(super) struct PaneMemo {
     pub drawn: Drawn,
 }
 
+/// A sortable table's sort: a column index (into the pane's columns) and its direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SortState {
+    pub column: usize,
+    pub reverse: bool,
+}
+
+/// A table's filter: the text typed after `/`, and whether keys still go into it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterState {
+    pub text: String,
+    pub editing: bool,
+}
+
 /// Everything about the view that is not domain data.
 #[derive(Debug, Clone)]
 pub struct ViewState {
@@ -97,9 +131,17 @@ pub struct ViewState {
     pub help_open: bool,
     /// The first help line shown.
     pub help_scroll: usize,
-    panes: [PaneViewState; 5],
+    /// Which of Positions, Watchlist and Orders the shared slot shows on small screens (the
+    /// last of them focused).
+    pub main_slot: PaneId,
+    /// The account the panes show, chosen with `next_account`; `None` is the primary account.
+    pub account: Option<String>,
+    /// The Positions table's sort and filter.
+    pub positions_sort: SortState,
+    pub positions_filter: FilterState,
+    panes: [PaneViewState; PANE_COUNT],
     keymap: Keymap,
-    layout: Cell<[Option<PaneMemo>; 5]>,
+    layout: Cell<[Option<PaneMemo>; PANE_COUNT]>,
     help_page: Cell<usize>,
 }
 
@@ -122,9 +164,13 @@ impl ViewState {
             zoomed: false,
             help_open: false,
             help_scroll: 0,
+            main_slot: PaneId::Positions,
+            account: None,
+            positions_sort: SortState::default(),
+            positions_filter: FilterState::default(),
             panes: Default::default(),
             keymap,
-            layout: Cell::new([None; 5]),
+            layout: Cell::new([None; PANE_COUNT]),
             help_page: Cell::new(10),
         }
     }
@@ -137,6 +183,31 @@ impl ViewState {
         &self.keymap
     }
 
+    /// The account the panes show: the chosen one while the gateway still manages it (or has
+    /// data for it), else the primary account.
+    pub fn shown_account<'a>(&'a self, store: &'a crate::store::Store) -> Option<&'a str> {
+        let known = |id: &str| {
+            store.connection.managed_accounts.iter().any(|a| a == id) || store.accounts.contains_key(id)
+        };
+        match &self.account {
+            Some(id) if known(id) => Some(id.as_str()),
+            _ => store.primary_account(),
+        }
+    }
+
+    /// Whether keys go into a text field (the filter) rather than the keymap.
+    pub fn is_typing(&self) -> bool {
+        self.positions_filter.editing
+    }
+
+    /// Focus `pane`, remembering it for the shared slot.
+    pub fn focus_on(&mut self, pane: PaneId) {
+        self.focus = pane;
+        if pane.shares_the_main_slot() {
+            self.main_slot = pane;
+        }
+    }
+
     pub fn pane(&self, pane: PaneId) -> &PaneViewState {
         &self.panes[pane.index()]
     }
@@ -146,7 +217,7 @@ impl ViewState {
     }
 
     pub(super) fn forget_layout(&self) {
-        self.layout.set([None; 5]);
+        self.layout.set([None; PANE_COUNT]);
     }
 
     pub(super) fn remember(&self, pane: PaneId, rect: Rect, drawn: Drawn) {

@@ -3,6 +3,8 @@
 use super::{pane_block, render_table, Column, PaneCtx};
 use crate::store::{AccountState, SUMMARY_TAGS};
 use crate::ui::format::{self, MISSING};
+use crate::ui::sparkline::sparkline;
+use ratatui::layout::Alignment;
 use crate::ui::view_state::{Drawn, PaneId};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -49,6 +51,8 @@ fn value_text(account: Option<&AccountState>, tag: &str) -> FigureText {
     };
     let text = match (figure.value, tag) {
         (Some(value), "Cushion") => format::percent_of_fraction(value),
+        // IBKR sends -1 when the pattern-day-trader limit does not apply.
+        (Some(value), "DayTradesRemaining") if value.is_sign_negative() => "unlimited".to_string(),
         (Some(value), "DayTradesRemaining") => format::quantity(value),
         (Some(value), _) => format::money(value),
         (None, _) if figure.text.trim().is_empty() => MISSING.to_string(),
@@ -65,11 +69,18 @@ fn value_text(account: Option<&AccountState>, tag: &str) -> FigureText {
 fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let theme = ctx.theme;
-    let primary = store.primary_account();
-    let account = primary.and_then(|id| store.accounts.get(id));
-    let others = store.connection.managed_accounts.len().saturating_sub(1);
-    let mut extra = match primary {
-        Some(id) if others > 0 => format!("{id} (+{others} more)"),
+    let shown = ctx.cockpit.shown_account(store);
+    let account = shown.and_then(|id| store.accounts.get(id));
+    let managed = &store.connection.managed_accounts;
+    let mut extra = match shown {
+        Some(id) if managed.len() > 1 => {
+            let at = managed.iter().position(|a| a == id).map_or(0, |i| i + 1);
+            let key = ctx.cockpit.keymap().keys_for(crate::config::keymap::Action::NextAccount).first().copied();
+            match key {
+                Some(key) => format!("{id} ({at}/{}, {key} switches)", managed.len()),
+                None => format!("{id} ({at}/{})", managed.len()),
+            }
+        }
         Some(id) => id.to_string(),
         None => "waiting for an account".to_string(),
     };
@@ -94,7 +105,14 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         spans.push(Span::raw(" "));
         Line::from(spans)
     });
-    let block = pane_block(PaneId::Accounts, &extra, bottom, ctx);
+    let mut block = pane_block(PaneId::Accounts, &extra, bottom, ctx);
+    // NetLiquidation over the session, on the top border where the title leaves room.
+    let title_width = extra.chars().count() + 16;
+    let spark_width = usize::from(area.width).saturating_sub(title_width + 3).min(24);
+    let spark = account.map(|a| sparkline(a.net_liq_history.iter(), spark_width, false)).unwrap_or_default();
+    if spark.chars().count() >= 2 {
+        block = block.title(Line::from(Span::styled(format!(" {spark} "), theme.roles.text)).alignment(Alignment::Right));
+    }
     let inner = block.inner(area);
     block.render(area, buf);
     let row = |index: usize| {

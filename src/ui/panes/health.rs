@@ -106,6 +106,7 @@ fn lines(store: &Store, now: DateTime<Utc>, theme: &Theme, width: usize) -> Vec<
     if !c.managed_accounts.is_empty() {
         field(&mut out, "Accounts", &c.managed_accounts.join(", "), roles.text, width, theme);
     }
+    subscription_lines(&mut out, store, now, theme);
     out.push(Line::from(Span::styled("Data farms", roles.header)));
     if c.farms.is_empty() {
         out.push(Line::from(Span::styled("  no farm notices yet", roles.muted)));
@@ -154,6 +155,36 @@ fn lines(store: &Store, now: DateTime<Utc>, theme: &Theme, width: usize) -> Vec<
         }
     }
     out
+}
+
+/// How fresh each subscription is: each `subscription:*` subsystem with its state and the
+/// age of that state, then the newest quote tick.
+fn subscription_lines(out: &mut Vec<Line<'static>>, store: &Store, now: DateTime<Utc>, theme: &Theme) {
+    let roles = &theme.roles;
+    out.push(Line::from(Span::styled("Subscriptions (age of state)", roles.header)));
+    let mut any = false;
+    for (id, status) in store.subsystems.iter().filter(|(id, _)| id.starts_with("subscription:")) {
+        any = true;
+        let name = id.trim_start_matches("subscription:");
+        out.push(Line::from(vec![
+            Span::styled(format!("  {:<14} ", format::truncate(&format::printable(name), 14)), roles.text),
+            Span::styled(format!("{:<9}", status.health.label()), theme.health(status.health)),
+            Span::styled(format::age(now, status.since), roles.muted),
+        ]));
+    }
+    if !any {
+        out.push(Line::from(Span::styled("  none registered yet", roles.muted)));
+    }
+    let newest = store.quotes.values().filter_map(|q| q.updated_at).max();
+    let quotes = match newest {
+        Some(at) => format!("last tick {} ago ({} symbols)", format::age(now, at), store.quotes.len()),
+        None if store.quotes.is_empty() => "no quotes".to_string(),
+        None => format!("no tick yet ({} symbols)", store.quotes.len()),
+    };
+    out.push(Line::from(vec![
+        Span::styled(format!("  {:<14} ", "quotes"), roles.text),
+        Span::styled(quotes, if newest.is_some() { roles.text } else { roles.muted }),
+    ]));
 }
 
 fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {

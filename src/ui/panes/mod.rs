@@ -3,10 +3,12 @@
 mod accounts;
 mod diagnostics;
 pub mod health;
-mod positions;
+pub mod orders;
+pub mod positions;
 pub mod signals;
+pub mod watchlist;
 
-use super::view_state::{Drawn, PaneId, PaneViewState};
+use super::view_state::{Drawn, PaneId, PaneViewState, ViewState};
 use crate::config::theme::Theme;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -24,13 +26,17 @@ pub struct PaneCtx<'a> {
     pub log_tail: &'a [String],
     pub focused: bool,
     pub view: &'a PaneViewState,
+    /// The whole view: the shown account, the positions' sort and filter.
+    pub cockpit: &'a ViewState,
 }
 
 pub use accounts::AccountsPane;
 pub use diagnostics::DiagnosticsPane;
 pub use health::HealthPane;
+pub use orders::OrdersPane;
 pub use positions::PositionsPane;
 pub use signals::SignalsPane;
+pub use watchlist::WatchlistPane;
 
 /// Draw `pane` into `area`; returns how many rows it has and how many fit.
 pub fn render(pane: PaneId, area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
@@ -40,16 +46,21 @@ pub fn render(pane: PaneId, area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Draw
         PaneId::Health => HealthPane { ctx }.render(area, buf),
         PaneId::Signals => SignalsPane { ctx }.render(area, buf),
         PaneId::Diagnostics => DiagnosticsPane { ctx }.render(area, buf),
+        PaneId::Watchlist => WatchlistPane { ctx }.render(area, buf),
+        PaneId::Orders => OrdersPane { ctx }.render(area, buf),
     }
     ctx.view.drawn.get()
 }
 
 /// How far the selection of `pane` can move: rows for tables, first lines for text panes.
 /// Panes whose lines wrap count what the last frame drew.
-pub fn selectable_rows(pane: PaneId, store: &Store, last: Option<Drawn>) -> usize {
+pub fn selectable_rows(pane: PaneId, store: &Store, view: &ViewState, last: Option<Drawn>) -> usize {
+    let account = view.shown_account(store);
     match (pane, last) {
         (PaneId::Accounts, _) => accounts::row_count(),
-        (PaneId::Positions, _) => positions::row_count(store),
+        (PaneId::Positions, _) => positions::row_count(store, view),
+        (PaneId::Watchlist, _) => watchlist::row_count(store, account),
+        (PaneId::Orders, _) => orders::row_count(store, account),
         (PaneId::Signals, _) => signals::row_count(store),
         (PaneId::Health | PaneId::Diagnostics, Some(drawn)) => drawn.rows,
         (PaneId::Health, None) => 1,
