@@ -76,6 +76,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The read-only monitor for a tmux pane: never sends orders, fits small panes.
+    Monitor {
+        #[command(flatten)]
+        connect: ConnectArgs,
+        /// Plain ASCII borders and symbols.
+        #[arg(long)]
+        ascii: bool,
+        /// No colours (as does NO_COLOR).
+        #[arg(long = "no-color")]
+        no_color: bool,
+    },
+    /// Connect, wait for the account, positions and quotes, print the screen once and exit.
+    Snapshot {
+        #[command(flatten)]
+        connect: ConnectArgs,
+        /// text: the screen as text; json: the store's state.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+        /// The screen size for text, WIDTHxHEIGHT.
+        #[arg(long, default_value = "120x40")]
+        size: String,
+        /// Render the monitor instead of the cockpit.
+        #[arg(long)]
+        monitor: bool,
+    },
     /// Run the simulated IB Gateway standalone.
     Gateway(robo_tui::gateway::GatewayArgs),
     /// Show the configuration.
@@ -117,6 +142,29 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             let report = app::check::run(options, json).await;
             print!("{}", report.text);
             Ok(report.exit_code)
+        }
+        Some(Command::Monitor { connect, ascii, no_color }) => {
+            let options = connect.merged(&cli.connect).options(SessionKind::Monitor, true);
+            app::monitor::run(options, app::monitor::MonitorOptions { ascii, no_color }).await
+        }
+        Some(Command::Snapshot { connect, format, size, monitor }) => {
+            let (width, height) = match app::snapshot::parse_size(&size) {
+                Ok(size) => size,
+                Err(message) => {
+                    eprintln!("robo-tui snapshot: {message}");
+                    return Ok(2);
+                }
+            };
+            let format = if format == "json" {
+                app::snapshot::SnapshotFormat::Json
+            } else {
+                app::snapshot::SnapshotFormat::Text
+            };
+            let options = connect.merged(&cli.connect).options(SessionKind::Snapshot, false);
+            let snapshot = app::snapshot::SnapshotOptions { format, width, height, monitor };
+            let (text, code) = app::snapshot::run(options, snapshot).await;
+            print!("{text}");
+            Ok(code)
         }
         Some(Command::Gateway(args)) => {
             robo_tui::gateway::run_standalone(args).await.wrap_err("the simulated gateway stopped")?;

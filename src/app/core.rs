@@ -25,6 +25,8 @@ pub const EVENT_CHANNEL: usize = 4096;
 pub enum SessionKind {
     Trader,
     Monitor,
+    /// `robo-tui snapshot`: the monitor's client id plus one, so it runs beside both.
+    Snapshot,
 }
 
 #[derive(Debug, Clone)]
@@ -136,6 +138,7 @@ impl Core {
         let client_id = match options.session {
             SessionKind::Trader => config.broker.client_id,
             SessionKind::Monitor => config.broker.monitor_client_id,
+            SessionKind::Snapshot => config.broker.monitor_client_id + 1,
         };
         let mut settings = BrokerSettings::new(
             address.clone(),

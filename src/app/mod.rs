@@ -4,6 +4,8 @@
 pub mod check;
 pub mod core;
 pub mod logging;
+pub mod monitor;
+pub mod snapshot;
 pub mod terminal;
 pub mod trading;
 pub mod tui;

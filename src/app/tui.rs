@@ -128,8 +128,18 @@ async fn event_loop(
                         dirty = true;
                         continue;
                     }
-                    let Some(action) = keymap.action_for(&key) else { continue };
-                    match ui::handle_action(&mut view, action, &store) {
+                    let typed = match ui::handle_key(&mut view, &key) {
+                        ActionOutcome::Ignored => None,
+                        outcome => Some(outcome),
+                    };
+                    let outcome = match typed {
+                        Some(outcome) => outcome,
+                        None => {
+                            let Some(action) = keymap.action_for(&key) else { continue };
+                            ui::handle_action(&mut view, action, &store)
+                        }
+                    };
+                    match outcome {
                         ActionOutcome::Quit => return Ok(Exit::Quit),
                         ActionOutcome::CycleTheme => {
                             let names = embedded_theme_names();

@@ -591,7 +591,11 @@ async fn connected(
         events,
         BrokerEvent::Connected {
             server_version: client.server_version(),
-            connection_time: client.connection_time().map(|t| t.to_string()),
+            // Shown in UTC, like every other time in the cockpit.
+            connection_time: client
+                .connection_time()
+                .and_then(|t| chrono::DateTime::<Utc>::from_timestamp(t.unix_timestamp(), 0))
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
             managed_accounts: accounts.clone(),
         },
     )
@@ -612,7 +616,6 @@ async fn connected(
     let mut pending: FuturesUnordered<DeskWork<'_>> = FuturesUnordered::new();
     let mut probe_timer = tokio::time::interval(settings.probe_after);
     probe_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    probe_timer.reset();
     let mut probe: Option<Probe<'_>> = None;
 
     loop {

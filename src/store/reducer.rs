@@ -24,6 +24,7 @@ pub const SIGNAL_HISTORY: usize = 500;
 pub struct Store {
     pub connection: ConnectionHealth,
     pub accounts: BTreeMap<String, AccountState>,
+    #[serde(serialize_with = "positions_as_list")]
     pub positions: BTreeMap<PositionKey, PositionRow>,
     /// True once the first PositionEnd arrived on the current connection.
     pub positions_complete: bool,
@@ -434,6 +435,21 @@ fn attach_commission(
     if let (Some(order), Some(amount)) = (order, amount) {
         order.lifecycle.apply_commission(&row.exec_id, Commission { amount, currency }, at);
     }
+}
+
+/// JSON maps need string keys: positions go out as a list of rows that carry their key.
+fn positions_as_list<S: serde::Serializer>(
+    positions: &BTreeMap<PositionKey, PositionRow>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        account: &'a str,
+        con_id: i32,
+        #[serde(flatten)]
+        row: &'a PositionRow,
+    }
+    serializer.collect_seq(positions.iter().map(|(key, row)| Entry { account: &key.account, con_id: key.con_id, row }))
 }
 
 fn trim(notices: &mut VecDeque<NoticeRecord>) {
