@@ -4,6 +4,7 @@
 mod broker;
 mod check;
 mod gateway;
+mod monitor;
 mod orders;
 mod resilience;
 mod session;

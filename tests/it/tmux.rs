@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-fn tmux_available() -> bool {
+pub fn tmux_available() -> bool {
     Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
 }
 
@@ -38,7 +38,7 @@ impl Tmux {
         tmux
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("run tmux")
     }
 
@@ -77,7 +77,7 @@ impl Drop for Tmux {
 
 /// The shell command that runs robo-tui in the sandbox, then reports how it ended and the tty
 /// modes (raw mode off means `icanon` and `echo` are back).
-fn cockpit_command(sandbox: &Sandbox, args: &str) -> String {
+pub fn cockpit_command(sandbox: &Sandbox, args: &str) -> String {
     let env: Vec<String> = sandbox.env().into_iter().map(|(k, v)| format!("{k}='{v}'")).collect();
     format!(
         "{} '{}' {args}; echo \"EXIT=$?\"; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo MODES; sleep 60",
