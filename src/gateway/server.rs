@@ -189,7 +189,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, addr: SocketAdd
                 Err(e) => {
                     tracing::warn!(%addr, error = %e, "gateway: rebind failed, retrying");
                     tokio::select! {
-                        _ = shutdown.changed() => return,
+                        _ = stopped(&mut shutdown) => return,
                         _ = tokio::time::sleep(Duration::from_millis(50)) => continue,
                     }
                 }
@@ -199,7 +199,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, addr: SocketAdd
             .filter(|_| is_down)
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         tokio::select! {
-            _ = shutdown.changed() => return,
+            _ = stopped(&mut shutdown) => return,
             _ = faults.changed() => continue,
             _ = down.changed() => continue,
             _ = tokio::time::sleep_until(wake), if is_down => continue,
@@ -226,7 +226,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, addr: SocketAdd
 async fn market_clock(shared: Arc<Shared>, speed: f64) {
     let mut shutdown = shared.shutdown_rx();
     if !(speed > 0.0 && speed.is_finite()) {
-        let _ = shutdown.changed().await;
+        let _ = stopped(&mut shutdown).await;
         return;
     }
     let period_ms = (STEP_MS as f64 / speed).clamp(1.0, STEP_MS as f64);
@@ -236,7 +236,7 @@ async fn market_clock(shared: Arc<Shared>, speed: f64) {
     let mut owed_ms = 0.0f64;
     loop {
         tokio::select! {
-            _ = shutdown.changed() => return,
+            _ = stopped(&mut shutdown) => return,
             _ = interval.tick() => {}
         }
         let now = Instant::now();
@@ -271,7 +271,7 @@ async fn fault_dispatcher(
     let mut shutdown = shared.shutdown_rx();
     loop {
         let cmd = tokio::select! {
-            _ = shutdown.changed() => return,
+            _ = stopped(&mut shutdown) => return,
             c = commands.recv() => match c { Some(c) => c, None => return },
         };
         tracing::info!(command = ?cmd, "gateway: fault");
@@ -308,4 +308,10 @@ async fn fault_dispatcher(
             }
         }
     }
+}
+
+/// Completes once the gateway is shutting down, including when it already is.
+pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
+    // A closed channel means the gateway is gone: stop too.
+    let _ = rx.wait_for(|stop| *stop).await;
 }

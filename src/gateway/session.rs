@@ -340,7 +340,7 @@ impl Session {
         loop {
             tokio::select! {
                 biased;
-                _ = shutdown.changed() => return Ok(()),
+                _ = super::server::stopped(&mut shutdown) => return Ok(()),
                 ev = events.recv() => match ev {
                     Some(SessionEvent::Send(o)) => {
                         if !self.stalled(&faults) { self.push(&o) }

@@ -1,9 +1,12 @@
 //! The simulated gateway driven by the real `ibapi` client over TCP.
 
 mod account;
+mod cli;
 mod connect;
 mod market;
 mod orders;
+mod persist;
+mod portfolio;
 
 use std::time::Duration;
 
