@@ -3,10 +3,12 @@
 mod account;
 mod cli;
 mod connect;
+mod faults;
 mod market;
 mod orders;
 mod persist;
 mod portfolio;
+mod wire;
 
 use std::time::Duration;
 
