@@ -8,6 +8,7 @@ mod market;
 mod orders;
 mod persist;
 mod portfolio;
+mod props;
 mod wire;
 
 use std::time::Duration;
