@@ -80,6 +80,7 @@ pub struct Engine {
     state_file: Option<PathBuf>,
     pub faults: OrderFaults,
     exec_prefix: String,
+    summary: Option<mpsc::UnboundedSender<String>>,
 }
 
 /// The result of a state-changing call: whether account figures changed.
@@ -104,14 +105,17 @@ impl Engine {
             let seed = book.seed_for(id);
             let mut positions = Vec::new();
             for (symbol, qty, avg) in &seed.positions {
-                let inst = universe
+                match universe
                     .index_of_symbol(symbol)
                     .and_then(|i| universe.get(i))
-                    .ok_or_else(|| super::GatewayError::BadAsset {
-                        file: "account.toml".into(),
-                        what: format!("account {id}: position in unknown symbol {symbol}"),
-                    })?;
-                positions.push((inst.con_id, *qty, *avg, inst.close));
+                {
+                    Some(inst) => positions.push((inst.con_id, *qty, *avg, inst.close)),
+                    None => tracing::warn!(
+                        account = %id,
+                        %symbol,
+                        "gateway: starting position in a symbol outside the universe skipped"
+                    ),
+                }
             }
             accounts.insert(
                 id.clone(),
@@ -135,6 +139,7 @@ impl Engine {
             state_file,
             faults: OrderFaults::default(),
             exec_prefix: format!("0000{:04x}", seed & 0xffff),
+            summary: None,
         };
         if let Some(path) = engine.state_file.clone() {
             if let Some(saved) = persist::load(&path)? {
@@ -177,6 +182,17 @@ impl Engine {
         };
         if let Err(e) = persist::save(path, &state) {
             tracing::error!(error = %e, "gateway: could not save state");
+        }
+    }
+
+    /// Where one-line event summaries go (the standalone command's stdout).
+    pub fn set_summary(&mut self, tx: Option<mpsc::UnboundedSender<String>>) {
+        self.summary = tx;
+    }
+
+    fn note(&self, line: String) {
+        if let Some(tx) = &self.summary {
+            let _ = tx.send(line);
         }
     }
 
@@ -309,6 +325,11 @@ impl Engine {
     }
 
     fn reject(&self, client_id: i32, order_id: i32, r: Reject) {
+        tracing::info!(client_id, order_id, code = r.code, text = %r.text, "gateway: order rejected");
+        self.note(format!(
+            "client {client_id}: order {order_id} rejected {} {}",
+            r.code, r.text
+        ));
         self.deliver(client_id, report::error(order_id, r.code, &r.text));
     }
 
@@ -618,6 +639,16 @@ impl Engine {
             realized,
             order_ref: order.order_ref.clone(),
         };
+        tracing::info!(client_id, order_id, exec_id = %rec.exec_id, shares = %qty, %price, "gateway: fill");
+        self.note(format!(
+            "client {client_id}: order {order_id} {} {} {} @ {price} ({})",
+            side.exec_side(),
+            qty,
+            self.instrument_by_con_id(con_id)
+                .map(|i| i.symbol.as_str())
+                .unwrap_or("?"),
+            rec.account
+        ));
         self.executions.push(rec.clone());
         if let Some(inst) = self.instrument_by_con_id(con_id).cloned() {
             let exec = report::execution(&rec, &inst, -1);
@@ -693,6 +724,7 @@ impl Engine {
                     client_id,
                     report::error(order_id, 202, "Order Canceled - reason:"),
                 );
+                self.note(format!("client {client_id}: order {order_id} cancelled"));
                 self.save();
                 Changed { account: false }
             }

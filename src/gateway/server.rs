@@ -123,7 +123,11 @@ pub(crate) struct Parts {
     pub summary_tx: Option<mpsc::UnboundedSender<String>>,
 }
 
-pub(crate) async fn start(bind: SocketAddr, parts: Parts) -> Result<GatewayHandle, GatewayError> {
+pub(crate) async fn start(
+    bind: SocketAddr,
+    mut parts: Parts,
+) -> Result<GatewayHandle, GatewayError> {
+    parts.engine.set_summary(parts.summary_tx.clone());
     let listener = TcpListener::bind(bind).await.map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => GatewayError::AddrInUse(bind),
         _ => GatewayError::Io {

@@ -663,6 +663,23 @@ impl Session {
                 }
             }
             Request::PlaceOrder(r) => {
+                let o = r.order.clone().unwrap_or_default();
+                shared.summary(format!(
+                    "client {client_id}: PlaceOrder {} {} {} {} {}{}",
+                    r.order_id.unwrap_or(0),
+                    o.action.as_deref().unwrap_or("?"),
+                    o.total_quantity.as_deref().unwrap_or("?"),
+                    r.contract
+                        .as_ref()
+                        .and_then(|c| c.symbol.as_deref())
+                        .unwrap_or("?"),
+                    o.order_type.as_deref().unwrap_or("?"),
+                    if o.what_if == Some(true) {
+                        " (what-if)"
+                    } else {
+                        ""
+                    }
+                ));
                 let changed = shared.engine().place_order(client_id, r);
                 if changed.account {
                     shared.account_changed();

@@ -836,3 +836,13 @@ async fn orders_for_a_second_account_stay_in_that_account() {
     assert!(!rows.iter().any(|r| r.0 == "DU1234567" && r.1 == "KO"));
     gw.shutdown().await;
 }
+
+/// Places `o` with the next id and asserts it fills.
+pub async fn place_raw_checked(client: &Client, symbol: &str, o: &Order) {
+    let seen = place(client, client.next_order_id(), symbol, o).await;
+    assert!(
+        seen.iter()
+            .any(|s| matches!(s, Seen::Status(OrderStatusKind::Filled, ..))),
+        "{seen:?}"
+    );
+}

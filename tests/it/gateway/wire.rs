@@ -218,3 +218,131 @@ fn random_bytes_after_the_handshake_never_take_the_gateway_down() {
         gw.shutdown().await;
     });
 }
+
+fn contract(symbol: &str) -> Option<m::Contract> {
+    Some(m::Contract {
+        symbol: Some(symbol.into()),
+        sec_type: Some("STK".into()),
+        exchange: Some("SMART".into()),
+        currency: Some("USD".into()),
+        ..Default::default()
+    })
+}
+
+fn req_id_of(body: &[u8]) -> Option<i32> {
+    m::CancelByReqId::decode(&body[4..])
+        .ok()
+        .and_then(|c| c.req_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancels_stop_their_subscriptions() {
+    let mut config = robo_tui::gateway::GatewayConfig::embedded(0);
+    config.speed = 50.0;
+    let gw = super::start_with(config).await;
+    let mut raw = raw_client(gw.local_addr(), 5).await;
+    let acct = Some("DU1234567".to_string());
+    let mut out = Vec::new();
+    out.extend(proto(
+        1,
+        &m::MarketDataRequest {
+            req_id: Some(11),
+            contract: contract("AAPL"),
+            ..Default::default()
+        },
+    ));
+    out.extend(proto(
+        50,
+        &m::RealTimeBarsRequest {
+            req_id: Some(12),
+            contract: contract("AAPL"),
+            what_to_show: Some("TRADES".into()),
+            ..Default::default()
+        },
+    ));
+    out.extend(proto(
+        97,
+        &m::TickByTickRequest {
+            req_id: Some(13),
+            contract: contract("AAPL"),
+            tick_type: Some("BidAsk".into()),
+            ..Default::default()
+        },
+    ));
+    out.extend(proto(
+        62,
+        &m::AccountSummaryRequest {
+            req_id: Some(14),
+            group: Some("All".into()),
+            tags: Some("NetLiquidation,TotalCashValue".into()),
+        },
+    ));
+    out.extend(proto(61, &m::Empty {}));
+    out.extend(proto(
+        92,
+        &m::PnLRequest {
+            req_id: Some(15),
+            account: acct.clone(),
+            model_code: None,
+        },
+    ));
+    out.extend(proto(
+        94,
+        &m::PnLSingleRequest {
+            req_id: Some(16),
+            account: acct,
+            model_code: None,
+            con_id: Some(265598),
+        },
+    ));
+    raw.write_all(&out).await.expect("requests");
+    let mut seen = std::collections::HashSet::new();
+    let mut position_end = false;
+    while !(position_end && (11..=16).all(|id| seen.contains(&id))) {
+        let body = within("subscription data", read_frame(&mut raw))
+            .await
+            .expect("open");
+        match msg_id(&body) {
+            62 => position_end = true,
+            61 => {}
+            _ => {
+                if let Some(id) = req_id_of(&body) {
+                    seen.insert(id);
+                }
+            }
+        }
+    }
+    let mut cancels = Vec::new();
+    cancels.extend(proto(2, &m::CancelByReqId { req_id: Some(11) }));
+    cancels.extend(proto(51, &m::CancelByReqId { req_id: Some(12) }));
+    cancels.extend(proto(98, &m::CancelByReqId { req_id: Some(13) }));
+    cancels.extend(proto(63, &m::CancelByReqId { req_id: Some(14) }));
+    cancels.extend(proto(64, &m::Empty {}));
+    cancels.extend(proto(93, &m::CancelByReqId { req_id: Some(15) }));
+    cancels.extend(proto(95, &m::CancelByReqId { req_id: Some(16) }));
+    cancels.extend(proto(49, &m::Empty {}));
+    raw.write_all(&cancels).await.expect("cancels");
+    expect_msg(&mut raw, 49).await;
+    // A trade changes the account; no pushes may reach the cancelled subscriptions.
+    let client = connect(&gw, 6).await;
+    let order = ibapi::orders::Order {
+        action: ibapi::orders::Action::Buy,
+        total_quantity: 10.0,
+        order_type: "MKT".into(),
+        transmit: true,
+        ..Default::default()
+    };
+    super::orders::place_raw_checked(&client, "AAPL", &order).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(600);
+    while let Ok(Some(body)) = tokio::time::timeout_at(deadline, read_frame(&mut raw)).await {
+        let id = msg_id(&body);
+        assert_ne!(id, 61, "position pushed after CancelPositions");
+        if let Some(r) = req_id_of(&body) {
+            assert!(
+                !(11..=16).contains(&r),
+                "message {id} for cancelled request {r}"
+            );
+        }
+    }
+    gw.shutdown().await;
+}
