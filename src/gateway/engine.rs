@@ -81,6 +81,7 @@ pub struct Engine {
     pub faults: OrderFaults,
     exec_prefix: String,
     summary: Option<mpsc::UnboundedSender<String>>,
+    seed: u64,
 }
 
 /// The result of a state-changing call: whether account figures changed.
@@ -140,6 +141,7 @@ impl Engine {
             faults: OrderFaults::default(),
             exec_prefix: format!("0000{:04x}", seed & 0xffff),
             summary: None,
+            seed,
         };
         if let Some(path) = engine.state_file.clone() {
             if let Some(saved) = persist::load(&path)? {
@@ -802,6 +804,10 @@ impl Engine {
             out.push(report::commission_report(e));
         }
         out
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     pub fn total_value_limit(&self) -> Decimal {

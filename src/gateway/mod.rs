@@ -9,6 +9,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod faults;
+pub mod history;
 pub mod market;
 pub mod orders;
 pub mod persist;

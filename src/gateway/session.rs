@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use super::clock;
 use super::engine::{Engine, SessionEvent};
 use super::faults::HandshakeStep;
+use super::history;
 use super::market::Quote;
 use super::report::{self, f, q};
 use super::server::Shared;
@@ -726,6 +727,60 @@ impl Session {
                     req_id: Some(req_id),
                 }));
             }
+            Request::HistoricalData(r) => self.historical_data(r),
+            Request::CancelHistoricalData(_) | Request::CancelHeadTimestamp(_) => {}
+            Request::HeadTimestamp(r) => {
+                let req_id = r.req_id.unwrap_or(0);
+                let known = r
+                    .contract
+                    .as_ref()
+                    .and_then(|c| shared.engine().resolve(c))
+                    .is_some();
+                if known {
+                    // The simulated history reaches back five years.
+                    let head = (clock::now_ms() / 1000) - 5 * 365 * 86_400;
+                    let head = head - head.rem_euclid(86_400);
+                    self.push(&Outbound::HeadTimestamp(m::HeadTimestamp {
+                        req_id: Some(req_id),
+                        head_timestamp: Some(head.to_string()),
+                    }));
+                } else {
+                    self.push(&no_security(req_id));
+                }
+            }
+            Request::MatchingSymbols(r) => {
+                let req_id = r.req_id.unwrap_or(0);
+                let pattern = r.pattern.unwrap_or_default().to_ascii_uppercase();
+                let eng = shared.engine();
+                let mut found: Vec<_> = eng
+                    .universe
+                    .instruments()
+                    .iter()
+                    .filter(|i| {
+                        !pattern.is_empty()
+                            && (i.symbol.starts_with(&pattern) || i.long_name.contains(&pattern))
+                    })
+                    .map(|i| m::ContractDescription {
+                        contract: Some(report::contract(i)),
+                        derivative_sec_types: Vec::new(),
+                    })
+                    .collect();
+                drop(eng);
+                found.truncate(16);
+                self.push(&Outbound::SymbolSamples(m::SymbolSamples {
+                    req_id: Some(req_id),
+                    contract_descriptions: found,
+                }));
+            }
+            Request::MarketRule(id) => {
+                self.push(&Outbound::MarketRule(m::MarketRule {
+                    market_rule_id: Some(id),
+                    price_increments: vec![m::PriceIncrement {
+                        low_edge: Some(0.0),
+                        increment: Some(0.01),
+                    }],
+                }));
+            }
             Request::Unsupported { msg_id, req_id } => {
                 tracing::warn!(client_id, msg_id, "gateway: unsupported request type");
                 let id = req_id.filter(|&r| r > 0).unwrap_or(-1);
@@ -736,6 +791,73 @@ impl Session {
                 ));
             }
         }
+    }
+
+    /// reqHistoricalData: deterministic bars ending at the current price, then the window.
+    fn historical_data(&mut self, r: m::HistoricalDataRequest) {
+        let req_id = r.req_id.unwrap_or(0);
+        let contract = r.contract.clone().unwrap_or_default();
+        let bar = r.bar_size_setting.as_deref().and_then(history::bar_seconds);
+        let duration = r.duration.as_deref().and_then(history::duration_seconds);
+        let now_ms = clock::now_ms();
+        let end = history::parse_end(r.end_date_time.as_deref().unwrap_or(""), now_ms);
+        let (Some(bar), Some(duration), Some(end)) = (bar, duration, end) else {
+            self.push(&report::error(
+                req_id,
+                321,
+                "Error validating request.-'bP' : cause - Historical data query: invalid bar size, duration or end date",
+            ));
+            return;
+        };
+        let eng = self.shared.engine();
+        let Some((inst, mark)) = eng
+            .resolve(&contract)
+            .and_then(|i| Some((eng.universe.get(i)?.clone(), eng.market.mark(i))))
+        else {
+            drop(eng);
+            self.push(&no_security(req_id));
+            return;
+        };
+        let seed = eng.seed();
+        drop(eng);
+        let count = usize::try_from((duration / bar).max(1)).unwrap_or(1);
+        let bars = history::bars(
+            inst.con_id,
+            seed,
+            mark,
+            inst.min_tick,
+            end.min(now_ms / 1000),
+            bar,
+            count,
+        );
+        let daily = bar >= 86_400;
+        let wire_bars = bars
+            .iter()
+            .map(|b| m::HistoricalDataBar {
+                date: Some(if daily {
+                    clock::eastern_date(b.time * 1000)
+                } else {
+                    b.time.to_string()
+                }),
+                open: Some(f(b.open)),
+                high: Some(f(b.high)),
+                low: Some(f(b.low)),
+                close: Some(f(b.close)),
+                volume: Some(q(b.volume)),
+                wap: Some(q(b.wap)),
+                bar_count: Some(b.count),
+            })
+            .collect();
+        let start = bars.first().map(|b| b.time).unwrap_or(end);
+        self.push(&Outbound::HistoricalData(m::HistoricalData {
+            req_id: Some(req_id),
+            historical_data_bars: wire_bars,
+        }));
+        self.push(&Outbound::HistoricalDataEnd(m::HistoricalDataEnd {
+            req_id: Some(req_id),
+            start_date_str: Some(clock::eastern_timestamp(start * 1000)),
+            end_date_str: Some(clock::eastern_timestamp(end * 1000)),
+        }));
     }
 
     fn market_data(&mut self, r: m::MarketDataRequest) {

@@ -38,6 +38,12 @@ pub enum Request {
     AutoOpenOrders(bool),
     CompletedOrders(bool),
     Executions(m::ExecutionRequest),
+    HistoricalData(m::HistoricalDataRequest),
+    CancelHistoricalData(i32),
+    HeadTimestamp(m::HeadTimestampRequest),
+    CancelHeadTimestamp(i32),
+    MatchingSymbols(m::MatchingSymbolsRequest),
+    MarketRule(i32),
     /// A request type the gateway does not serve; `req_id` if the body had one at tag 1.
     Unsupported {
         msg_id: i32,
@@ -81,6 +87,11 @@ pub enum Outbound {
     ExecutionDetails(m::ExecutionDetails),
     ExecutionDetailsEnd(m::EndByReqId),
     CommissionReport(m::CommissionAndFeesReport),
+    HistoricalData(m::HistoricalData),
+    HistoricalDataEnd(m::HistoricalDataEnd),
+    HeadTimestamp(m::HeadTimestamp),
+    SymbolSamples(m::SymbolSamples),
+    MarketRule(m::MarketRule),
 }
 
 /// Why a frame could not be decoded into a request.

@@ -34,6 +34,12 @@ pub mod req {
     pub const TICK_BY_TICK: i32 = 97;
     pub const CANCEL_TICK_BY_TICK: i32 = 98;
     pub const COMPLETED_ORDERS: i32 = 99;
+    pub const HISTORICAL_DATA: i32 = 20;
+    pub const CANCEL_HISTORICAL_DATA: i32 = 25;
+    pub const MATCHING_SYMBOLS: i32 = 81;
+    pub const HEAD_TIMESTAMP: i32 = 87;
+    pub const CANCEL_HEAD_TIMESTAMP: i32 = 90;
+    pub const MARKET_RULE: i32 = 91;
 }
 
 /// Server -> client.
@@ -71,4 +77,9 @@ pub mod msg {
     pub const TICK_BY_TICK: i32 = 99;
     pub const COMPLETED_ORDER: i32 = 101;
     pub const COMPLETED_ORDERS_END: i32 = 102;
+    pub const HISTORICAL_DATA: i32 = 17;
+    pub const SYMBOL_SAMPLES: i32 = 79;
+    pub const HEAD_TIMESTAMP: i32 = 88;
+    pub const MARKET_RULE: i32 = 93;
+    pub const HISTORICAL_DATA_END: i32 = 108;
 }

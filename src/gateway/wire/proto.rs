@@ -87,6 +87,16 @@ impl Codec for ProtoCodec {
                     .unwrap_or(false),
             ),
             req::EXECUTIONS => Request::Executions(dec(id, b)?),
+            req::HISTORICAL_DATA => Request::HistoricalData(dec(id, b)?),
+            req::CANCEL_HISTORICAL_DATA => Request::CancelHistoricalData(cancel(b)?),
+            req::HEAD_TIMESTAMP => Request::HeadTimestamp(dec(id, b)?),
+            req::CANCEL_HEAD_TIMESTAMP => Request::CancelHeadTimestamp(cancel(b)?),
+            req::MATCHING_SYMBOLS => Request::MatchingSymbols(dec(id, b)?),
+            req::MARKET_RULE => Request::MarketRule(
+                dec::<m::MarketRuleRequest>(id, b)?
+                    .market_rule_id
+                    .unwrap_or(0),
+            ),
             other => Request::Unsupported {
                 msg_id: other,
                 req_id: req_id_of(b),
@@ -129,6 +139,11 @@ impl Codec for ProtoCodec {
             Outbound::ExecutionDetails(x) => body(msg::EXECUTION_DATA, x),
             Outbound::ExecutionDetailsEnd(x) => body(msg::EXECUTION_DATA_END, x),
             Outbound::CommissionReport(x) => body(msg::COMMISSION_REPORT, x),
+            Outbound::HistoricalData(x) => body(msg::HISTORICAL_DATA, x),
+            Outbound::HistoricalDataEnd(x) => body(msg::HISTORICAL_DATA_END, x),
+            Outbound::HeadTimestamp(x) => body(msg::HEAD_TIMESTAMP, x),
+            Outbound::SymbolSamples(x) => body(msg::SYMBOL_SAMPLES, x),
+            Outbound::MarketRule(x) => body(msg::MARKET_RULE, x),
         }
     }
 }

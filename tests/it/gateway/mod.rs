@@ -4,6 +4,7 @@ mod account;
 mod cli;
 mod connect;
 mod faults;
+mod history;
 mod market;
 mod orders;
 mod persist;
