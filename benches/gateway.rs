@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ibapi::market_data::realtime::TickTypes;
 use ibapi::orders::{Action, Order, OrderStatusKind};
 use ibapi::prelude::*;
 use robo_tui::gateway::{self, GatewayConfig};
@@ -97,45 +96,40 @@ fn place_to_filled(c: &mut Criterion) {
 }
 
 fn ticks_per_second(c: &mut Criterion) {
-    let rt = runtime();
+    // The gateway runs on its own runtime thread, as it does for a separate client process,
+    // so the client's decoding and the simulated market do not share one worker.
+    let gateway_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let mut config = GatewayConfig::embedded(0);
-    // Each simulated step moves every instrument; at this speed the clock runs flat out.
-    config.speed = 100_000.0;
-    let gw = rt.block_on(gateway::spawn(config)).expect("gateway");
+    // 8,000 simulated steps a second: every instrument moves and trades many times per tick
+    // of the clock, so the gateway always has news for every subscription.
+    config.speed = 2_000.0;
+    let gw = gateway_rt
+        .block_on(gateway::spawn(config))
+        .expect("gateway");
     let addr = gw.local_addr().to_string();
+    let rt = runtime();
     let cl = rt.block_on(client(&addr, 1));
     let symbols = [
         "AAPL", "MSFT", "AMZN", "GOOGL", "META", "NVDA", "TSLA", "NFLX", "AMD", "INTC", "CSCO",
         "ADBE", "ORCL", "IBM", "JPM", "BAC", "GS", "V", "MA", "XOM", "CVX", "JNJ", "PFE", "KO",
         "PEP", "WMT", "DIS", "BA", "CAT", "F", "SPY", "QQQ", "IWM", "DIA", "TLT", "GLD",
     ];
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let mut subs = Vec::new();
-    rt.block_on(async {
+    let mut all = rt.block_on(async {
+        let mut subs = Vec::new();
         for s in symbols {
             let contract = Contract::stock(s).build();
-            let mut sub = cl
-                .market_data(&contract)
-                .subscribe()
-                .await
-                .expect("subscribes");
-            let tx = tx.clone();
-            subs.push(tokio::spawn(async move {
-                while let Some(item) = sub.next().await {
-                    if let Ok(SubscriptionItem::Data(
-                        TickTypes::PriceSize(_)
-                        | TickTypes::Price(_)
-                        | TickTypes::Size(_)
-                        | TickTypes::String(_),
-                    )) = item
-                    {
-                        if tx.send(()).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }));
+            subs.push(
+                cl.market_data(&contract)
+                    .subscribe()
+                    .await
+                    .expect("subscribes"),
+            );
         }
+        futures::stream::select_all(subs)
     });
     let mut group = c.benchmark_group("gateway");
     group.throughput(Throughput::Elements(1));
@@ -143,9 +137,12 @@ fn ticks_per_second(c: &mut Criterion) {
         b.iter_custom(|iters| {
             rt.block_on(async {
                 let t0 = Instant::now();
-                for _ in 0..iters {
-                    if rx.recv().await.is_none() {
-                        break;
+                let mut got = 0;
+                while got < iters {
+                    match all.next().await {
+                        Some(Ok(SubscriptionItem::Data(_))) => got += 1,
+                        Some(_) => {}
+                        None => break,
                     }
                 }
                 t0.elapsed()
@@ -153,10 +150,8 @@ fn ticks_per_second(c: &mut Criterion) {
         })
     });
     group.finish();
-    for s in subs {
-        s.abort();
-    }
-    rt.block_on(gw.shutdown());
+    drop(all);
+    gateway_rt.block_on(gw.shutdown());
 }
 
 criterion_group! {

@@ -226,6 +226,9 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, addr: SocketAdd
     }
 }
 
+/// Most market steps taken in one wake of the clock (bounds how long it holds the engine).
+const MAX_STEPS_PER_WAKE: u32 = 64;
+
 /// Advances the simulated market: `speed` simulated seconds per real second; 0 freezes it.
 async fn market_clock(shared: Arc<Shared>, speed: f64) {
     let mut shutdown = shared.shutdown_rx();
@@ -250,13 +253,15 @@ async fn market_clock(shared: Arc<Shared>, speed: f64) {
         let mut account = false;
         {
             let mut eng = shared.engine();
-            while owed_ms >= STEP_MS as f64 && steps < 1000 {
+            while owed_ms >= STEP_MS as f64 && steps < MAX_STEPS_PER_WAKE {
                 account |= eng.step_market().account;
                 owed_ms -= STEP_MS as f64;
                 steps += 1;
             }
         }
-        if steps == 1000 {
+        if steps == MAX_STEPS_PER_WAKE {
+            // Faster than the machine can simulate: run as fast as it can instead of holding
+            // the engine (and starving the sessions) to catch up.
             owed_ms = 0.0;
         }
         if steps > 0 {
