@@ -106,12 +106,23 @@ impl GatewayHandle {
     }
 
     /// Stops accepting, closes every session and waits for the gateway's tasks.
-    pub async fn shutdown(self) {
-        let _ = self.shared.shutdown_tx.send(true);
-        self.shared.engine().close_all();
-        for t in self.tasks {
+    pub async fn shutdown(mut self) {
+        self.signal_shutdown();
+        for t in std::mem::take(&mut self.tasks) {
             let _ = t.await;
         }
+    }
+
+    fn signal_shutdown(&self) {
+        let _ = self.shared.shutdown_tx.send(true);
+        self.shared.engine().close_all();
+    }
+}
+
+impl Drop for GatewayHandle {
+    /// Dropping the handle stops the gateway too (without waiting for its tasks).
+    fn drop(&mut self) {
+        self.signal_shutdown();
     }
 }
 

@@ -846,3 +846,68 @@ pub async fn place_raw_checked(client: &Client, symbol: &str, o: &Order) {
         "{seen:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_fields_sent_by_the_client_come_back_in_open_order_and_execution() {
+    let gw = start().await;
+    let client = connect(&gw, 3).await;
+    let contract = Contract::stock("MSFT").build();
+    let mut o = order(
+        Action::Buy,
+        4.0,
+        "LMT",
+        Some(100.25),
+        None,
+        TimeInForce::GoodTillCanceled,
+    );
+    o.order_ref = "intent-42".into();
+    o.account = "DU1234567".into();
+    let id = client.next_order_id();
+    let mut sub = within("place", client.place_order(id, &contract, &o))
+        .await
+        .expect("sent");
+    let data = loop {
+        match within("open order", sub.next()).await {
+            Some(Ok(SubscriptionItem::Data(PlaceOrder::OpenOrder(d)))) => break d,
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(data.order_id, id);
+    assert_eq!(data.order.order_ref, "intent-42");
+    assert_eq!(data.order.account, "DU1234567");
+    assert_eq!(data.order.limit_price, Some(100.25));
+    assert_eq!(data.order.tif, TimeInForce::GoodTillCanceled);
+    assert_eq!(data.order.total_quantity, 4.0);
+    assert_eq!(data.order.client_id, 3);
+    assert!(data.order.perm_id > 0);
+    assert_eq!(data.contract.contract_id, 272093);
+    assert_eq!(data.order_state.status, OrderStatusKind::Submitted);
+    // A fill carries the order ref into the execution.
+    let mut mkt = order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day);
+    mkt.order_ref = "intent-43".into();
+    let mut sub = within(
+        "place",
+        client.place_order(client.next_order_id(), &contract, &mkt),
+    )
+    .await
+    .expect("sent");
+    loop {
+        match within("exec", sub.next()).await {
+            Some(Ok(SubscriptionItem::Data(PlaceOrder::ExecutionData(e)))) => {
+                assert_eq!(e.execution.order_reference, "intent-43");
+                assert_eq!(e.execution.account_number, "DU1234567");
+                assert_eq!(e.execution.client_id, 3);
+                assert!(
+                    e.execution.time.ends_with("US/Eastern"),
+                    "{}",
+                    e.execution.time
+                );
+                break;
+            }
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    gw.shutdown().await;
+}
