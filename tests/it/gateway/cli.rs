@@ -123,3 +123,53 @@ async fn universe_file_overrides_the_embedded_one() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standalone_command_serves_clients_and_logs_requests_to_a_file() {
+    let dir = std::env::temp_dir().join(format!("robo-gw-standalone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let log = dir.join("gw.log");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let args = parse(&[
+        "--port",
+        &port.to_string(),
+        "--speed",
+        "0",
+        "--log",
+        log.to_str().expect("utf8"),
+    ]);
+    let task = tokio::spawn(robo_tui::gateway::run_standalone(args));
+    let addr = format!("127.0.0.1:{port}");
+    let mut client = None;
+    for _ in 0..200 {
+        let fut = ibapi::Client::builder()
+            .address(&addr)
+            .client_id(77)
+            .max_reconnect_attempts(0)
+            .connect();
+        if let Ok(Ok(c)) = tokio::time::timeout(super::T, fut).await {
+            client = Some(c);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let client = client.expect("standalone gateway accepts clients");
+    assert!(super::within("time", client.server_time()).await.is_ok());
+    let mut logged = String::new();
+    for _ in 0..200 {
+        logged = std::fs::read_to_string(&log).unwrap_or_default();
+        if logged.contains("CurrentTime") && logged.contains("client_id=77") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(logged.contains("accepted connection"), "{logged}");
+    assert!(logged.contains("client_id=77"), "{logged}");
+    assert!(logged.contains("CurrentTime"), "request logged: {logged}");
+    task.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+}
