@@ -388,6 +388,17 @@ impl Engine {
         };
         // Modify of a working order with the same id.
         if let Some(existing) = self.orders.get(&(client_id, order_id)) {
+            if existing.status == Status::Filled {
+                self.reject(
+                    client_id,
+                    order_id,
+                    Reject {
+                        code: 104,
+                        text: "Can't modify a filled order.".into(),
+                    },
+                );
+                return Changed::default();
+            }
             if !existing.status.is_working() || existing.con_id != inst.con_id {
                 self.reject(
                     client_id,

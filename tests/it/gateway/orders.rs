@@ -512,26 +512,35 @@ async fn rejections_carry_ib_codes_and_change_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reusing_a_filled_order_id_is_103() {
+async fn reusing_an_order_id_is_104_when_filled_and_103_otherwise() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
     let id = client.next_order_id();
-    let seen = place(
-        &client,
-        id,
-        "AAPL",
-        &order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day),
-    )
-    .await;
+    let mkt = order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day);
+    let seen = place(&client, id, "AAPL", &mkt).await;
     assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 1.0, 0.0)));
-    let again = place(
-        &client,
-        id,
-        "AAPL",
-        &order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day),
-    )
-    .await;
-    assert_eq!(rejection(&again), Some(103), "{again:?}");
+    let again = place(&client, id, "AAPL", &mkt).await;
+    assert_eq!(
+        rejection(&again),
+        Some(104),
+        "a filled order cannot be modified: {again:?}"
+    );
+    // A cancelled order's id cannot be reused either.
+    let cancelled = client.next_order_id();
+    let ioc = order(
+        Action::Buy,
+        1.0,
+        "LMT",
+        Some(100.0),
+        None,
+        TimeInForce::ImmediateOrCancel,
+    );
+    let seen = place(&client, cancelled, "AAPL", &ioc).await;
+    assert!(seen
+        .iter()
+        .any(|s| matches!(s, Seen::Status(OrderStatusKind::Cancelled, ..))));
+    let reuse = place(&client, cancelled, "AAPL", &mkt).await;
+    assert_eq!(rejection(&reuse), Some(103), "{reuse:?}");
     gw.shutdown().await;
 }
 
@@ -909,5 +918,58 @@ async fn order_fields_sent_by_the_client_come_back_in_open_order_and_execution()
             other => panic!("{other:?}"),
         }
     }
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placing_a_working_order_id_again_modifies_it() {
+    let mut config = GatewayConfig::embedded(0);
+    config.speed = 0.0;
+    let gw = start_with(config).await;
+    let client = connect(&gw, 1).await;
+    let contract = Contract::stock("AAPL").build();
+    let id = client.next_order_id();
+    let gtc = TimeInForce::GoodTillCanceled;
+    let first = order(Action::Buy, 5.0, "LMT", Some(100.0), None, gtc.clone());
+    let mut sub = within("place", client.place_order(id, &contract, &first))
+        .await
+        .expect("sent");
+    while !matches!(
+        within("status", sub.next()).await,
+        Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(_))))
+    ) {}
+    drop(sub);
+    // Same id, new price and quantity: still one working order, with the new terms.
+    let second = order(Action::Buy, 8.0, "LMT", Some(101.5), None, gtc.clone());
+    let mut sub = within("modify", client.place_order(id, &contract, &second))
+        .await
+        .expect("sent");
+    let data = loop {
+        match within("open order", sub.next()).await {
+            Some(Ok(SubscriptionItem::Data(PlaceOrder::OpenOrder(d)))) => break d,
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(
+        (data.order.limit_price, data.order.total_quantity),
+        (Some(101.5), 8.0)
+    );
+    drop(sub);
+    let mut open = within("open", client.open_orders()).await.expect("open");
+    let mut rows = Vec::new();
+    while let Some(Ok(SubscriptionItem::Data(Orders::OrderData(d)))) =
+        within("open order", open.next()).await
+    {
+        rows.push((d.order_id, d.order.limit_price));
+    }
+    assert_eq!(rows, vec![(id, Some(101.5))]);
+    // Modify to a marketable price: it fills.
+    let third = order(Action::Buy, 8.0, "LMT", Some(300.0), None, gtc);
+    let seen = place(&client, id, "AAPL", &third).await;
+    assert!(
+        seen.contains(&Seen::Status(OrderStatusKind::Filled, 8.0, 0.0)),
+        "{seen:?}"
+    );
     gw.shutdown().await;
 }
