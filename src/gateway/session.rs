@@ -262,6 +262,18 @@ struct SummarySub {
     sent: HashMap<(String, String, String), String>,
 }
 
+/// reqPositionsMulti: one account (or all) and what was sent.
+struct PositionsMultiSub {
+    account: Option<String>,
+    sent: HashMap<(String, i32), (Decimal, Decimal)>,
+}
+
+/// reqAccountUpdatesMulti: one account (or all) and the values sent.
+struct AccountMultiSub {
+    account: Option<String>,
+    sent: HashMap<(String, String, String), String>,
+}
+
 struct AccountUpdatesSub {
     account: String,
     values: HashMap<(String, String), String>,
@@ -281,6 +293,8 @@ struct Subs {
     summary: HashMap<i32, SummarySub>,
     positions: Option<HashMap<(String, i32), (Decimal, Decimal)>>,
     account_updates: Option<AccountUpdatesSub>,
+    positions_multi: HashMap<i32, PositionsMultiSub>,
+    account_multi: HashMap<i32, AccountMultiSub>,
     pnl: HashMap<i32, (String, Option<PnlFigures>)>,
     pnl_single: HashMap<i32, (String, i32, Option<PnlSingleFigures>)>,
 }
@@ -772,6 +786,48 @@ impl Session {
                     contract_descriptions: found,
                 }));
             }
+            Request::PositionsMulti(r) => {
+                let req_id = r.req_id.unwrap_or(0);
+                let account = r
+                    .account
+                    .filter(|a| !a.is_empty() && !a.eq_ignore_ascii_case("All"));
+                let mut sub = PositionsMultiSub {
+                    account,
+                    sent: HashMap::new(),
+                };
+                let rows = positions_multi_diff(&shared.engine(), req_id, &mut sub);
+                for o in rows {
+                    self.push(&o);
+                }
+                self.push(&Outbound::PositionMultiEnd(m::EndByReqId {
+                    req_id: Some(req_id),
+                }));
+                self.subs.positions_multi.insert(req_id, sub);
+            }
+            Request::CancelPositionsMulti(id) => {
+                self.subs.positions_multi.remove(&id);
+            }
+            Request::AccountUpdatesMulti(r) => {
+                let req_id = r.req_id.unwrap_or(0);
+                let account = r
+                    .account
+                    .filter(|a| !a.is_empty() && !a.eq_ignore_ascii_case("All"));
+                let mut sub = AccountMultiSub {
+                    account,
+                    sent: HashMap::new(),
+                };
+                let rows = account_multi_diff(&shared.engine(), req_id, &mut sub);
+                for o in rows {
+                    self.push(&o);
+                }
+                self.push(&Outbound::AccountUpdateMultiEnd(m::EndByReqId {
+                    req_id: Some(req_id),
+                }));
+                self.subs.account_multi.insert(req_id, sub);
+            }
+            Request::CancelAccountUpdatesMulti(id) => {
+                self.subs.account_multi.remove(&id);
+            }
             Request::MarketRule(id) => {
                 self.push(&Outbound::MarketRule(m::MarketRule {
                     market_rule_id: Some(id),
@@ -1023,6 +1079,12 @@ impl Session {
             if let Some(sub) = self.subs.account_updates.as_mut() {
                 out.extend(account_updates_diff(&eng, sub));
             }
+            for (&req_id, sub) in self.subs.positions_multi.iter_mut() {
+                out.extend(positions_multi_diff(&eng, req_id, sub));
+            }
+            for (&req_id, sub) in self.subs.account_multi.iter_mut() {
+                out.extend(account_multi_diff(&eng, req_id, sub));
+            }
         }
         for o in out {
             self.push(&o);
@@ -1139,6 +1201,61 @@ fn positions_diff(
                     out.push(report::position(a, con_id, inst));
                 }
             }
+        }
+    }
+    out
+}
+
+fn positions_multi_diff(eng: &Engine, req_id: i32, sub: &mut PositionsMultiSub) -> Vec<Outbound> {
+    let mut out = Vec::new();
+    for a in eng
+        .accounts()
+        .filter(|a| sub.account.as_ref().is_none_or(|w| *w == a.id))
+    {
+        for (&con_id, h) in &a.positions {
+            let key = (a.id.clone(), con_id);
+            let now = (h.quantity, h.avg_cost);
+            if sub.sent.get(&key) == Some(&now) {
+                continue;
+            }
+            sub.sent.insert(key, now);
+            if let Some(inst) = eng.instrument_by_con_id(con_id) {
+                out.push(Outbound::PositionMulti(m::PositionMulti {
+                    req_id: Some(req_id),
+                    account: Some(a.id.clone()),
+                    contract: Some(report::contract(inst)),
+                    position: Some(q(h.quantity)),
+                    avg_cost: Some(f(h.avg_cost)),
+                    model_code: None,
+                }));
+            }
+        }
+    }
+    out
+}
+
+fn account_multi_diff(eng: &Engine, req_id: i32, sub: &mut AccountMultiSub) -> Vec<Outbound> {
+    let mut out = Vec::new();
+    for a in eng
+        .accounts()
+        .filter(|a| sub.account.as_ref().is_none_or(|w| *w == a.id))
+    {
+        let mt = eng.metrics(a);
+        let start = mt.net_liquidation - mt.daily_pnl;
+        for (key, value, ccy) in report::account_values(a, &mt, start) {
+            let k = (a.id.clone(), key.clone(), ccy.clone());
+            if sub.sent.get(&k) == Some(&value) {
+                continue;
+            }
+            sub.sent.insert(k, value.clone());
+            out.push(Outbound::AccountUpdateMulti(m::AccountUpdateMulti {
+                req_id: Some(req_id),
+                account: Some(a.id.clone()),
+                model_code: None,
+                key: Some(key),
+                value: Some(value),
+                currency: Some(ccy),
+            }));
         }
     }
     out

@@ -44,6 +44,10 @@ pub enum Request {
     CancelHeadTimestamp(i32),
     MatchingSymbols(m::MatchingSymbolsRequest),
     MarketRule(i32),
+    PositionsMulti(m::PositionsMultiRequest),
+    CancelPositionsMulti(i32),
+    AccountUpdatesMulti(m::AccountUpdatesMultiRequest),
+    CancelAccountUpdatesMulti(i32),
     /// A request type the gateway does not serve; `req_id` if the body had one at tag 1.
     Unsupported {
         msg_id: i32,
@@ -92,6 +96,10 @@ pub enum Outbound {
     HeadTimestamp(m::HeadTimestamp),
     SymbolSamples(m::SymbolSamples),
     MarketRule(m::MarketRule),
+    PositionMulti(m::PositionMulti),
+    PositionMultiEnd(m::EndByReqId),
+    AccountUpdateMulti(m::AccountUpdateMulti),
+    AccountUpdateMultiEnd(m::EndByReqId),
 }
 
 /// Why a frame could not be decoded into a request.

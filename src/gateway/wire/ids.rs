@@ -40,6 +40,10 @@ pub mod req {
     pub const HEAD_TIMESTAMP: i32 = 87;
     pub const CANCEL_HEAD_TIMESTAMP: i32 = 90;
     pub const MARKET_RULE: i32 = 91;
+    pub const POSITIONS_MULTI: i32 = 74;
+    pub const CANCEL_POSITIONS_MULTI: i32 = 75;
+    pub const ACCOUNT_UPDATES_MULTI: i32 = 76;
+    pub const CANCEL_ACCOUNT_UPDATES_MULTI: i32 = 77;
 }
 
 /// Server -> client.
@@ -82,4 +86,8 @@ pub mod msg {
     pub const HEAD_TIMESTAMP: i32 = 88;
     pub const MARKET_RULE: i32 = 93;
     pub const HISTORICAL_DATA_END: i32 = 108;
+    pub const POSITION_MULTI: i32 = 71;
+    pub const POSITION_MULTI_END: i32 = 72;
+    pub const ACCOUNT_UPDATE_MULTI: i32 = 73;
+    pub const ACCOUNT_UPDATE_MULTI_END: i32 = 74;
 }

@@ -924,3 +924,61 @@ pub struct MarketRule {
     #[prost(message, repeated, tag = "2")]
     pub price_increments: Vec<PriceIncrement>,
 }
+
+// ---------------------------------------------------------------------------------------------
+// Multi-account / model subscriptions
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PositionsMultiRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub account: Option<String>,
+    #[prost(string, optional, tag = "3")]
+    pub model_code: Option<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PositionMulti {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub account: Option<String>,
+    #[prost(message, optional, tag = "3")]
+    pub contract: Option<Contract>,
+    #[prost(string, optional, tag = "4")]
+    pub position: Option<String>,
+    #[prost(double, optional, tag = "5")]
+    pub avg_cost: Option<f64>,
+    #[prost(string, optional, tag = "6")]
+    pub model_code: Option<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct AccountUpdatesMultiRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub account: Option<String>,
+    #[prost(string, optional, tag = "3")]
+    pub model_code: Option<String>,
+    #[prost(bool, optional, tag = "4")]
+    pub ledger_and_nlv: Option<bool>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct AccountUpdateMulti {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub account: Option<String>,
+    #[prost(string, optional, tag = "3")]
+    pub model_code: Option<String>,
+    #[prost(string, optional, tag = "4")]
+    pub key: Option<String>,
+    #[prost(string, optional, tag = "5")]
+    pub value: Option<String>,
+    #[prost(string, optional, tag = "6")]
+    pub currency: Option<String>,
+}

@@ -92,6 +92,10 @@ impl Codec for ProtoCodec {
             req::HEAD_TIMESTAMP => Request::HeadTimestamp(dec(id, b)?),
             req::CANCEL_HEAD_TIMESTAMP => Request::CancelHeadTimestamp(cancel(b)?),
             req::MATCHING_SYMBOLS => Request::MatchingSymbols(dec(id, b)?),
+            req::POSITIONS_MULTI => Request::PositionsMulti(dec(id, b)?),
+            req::CANCEL_POSITIONS_MULTI => Request::CancelPositionsMulti(cancel(b)?),
+            req::ACCOUNT_UPDATES_MULTI => Request::AccountUpdatesMulti(dec(id, b)?),
+            req::CANCEL_ACCOUNT_UPDATES_MULTI => Request::CancelAccountUpdatesMulti(cancel(b)?),
             req::MARKET_RULE => Request::MarketRule(
                 dec::<m::MarketRuleRequest>(id, b)?
                     .market_rule_id
@@ -144,6 +148,10 @@ impl Codec for ProtoCodec {
             Outbound::HeadTimestamp(x) => body(msg::HEAD_TIMESTAMP, x),
             Outbound::SymbolSamples(x) => body(msg::SYMBOL_SAMPLES, x),
             Outbound::MarketRule(x) => body(msg::MARKET_RULE, x),
+            Outbound::PositionMulti(x) => body(msg::POSITION_MULTI, x),
+            Outbound::PositionMultiEnd(x) => body(msg::POSITION_MULTI_END, x),
+            Outbound::AccountUpdateMulti(x) => body(msg::ACCOUNT_UPDATE_MULTI, x),
+            Outbound::AccountUpdateMultiEnd(x) => body(msg::ACCOUNT_UPDATE_MULTI_END, x),
         }
     }
 }

@@ -147,3 +147,56 @@ async fn pnl_and_pnl_single_follow_positions_and_trades() {
     }
     gw.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn positions_multi_and_account_updates_multi_per_account() {
+    let mut config = frozen();
+    config.accounts = vec!["DU1234567".into(), "DU7654321".into()];
+    let gw = start_with(config).await;
+    let client = connect(&gw, 1).await;
+    let acct = AccountId("DU1234567".into());
+    let mut sub = within("positions multi", client.positions_multi(Some(&acct), None))
+        .await
+        .expect("subscribes");
+    let mut rows = Vec::new();
+    loop {
+        match within("row", sub.next()).await {
+            Some(Ok(SubscriptionItem::Data(PositionUpdateMulti::Position(p)))) => {
+                rows.push((p.account.clone(), p.contract.symbol.to_string(), p.position))
+            }
+            Some(Ok(SubscriptionItem::Data(PositionUpdateMulti::PositionEnd))) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    rows.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(
+        rows,
+        vec![
+            ("DU1234567".to_string(), "AAPL".to_string(), 100.0),
+            ("DU1234567".to_string(), "SPY".to_string(), 50.0)
+        ]
+    );
+    let other = AccountId("DU7654321".into());
+    let mut sub = within(
+        "updates multi",
+        client.account_updates_multi(Some(&other), None),
+    )
+    .await
+    .expect("subscribes");
+    let mut values = std::collections::HashMap::new();
+    loop {
+        match within("value", sub.next()).await {
+            Some(Ok(SubscriptionItem::Data(AccountUpdateMulti::AccountMultiValue(v)))) => {
+                assert_eq!(v.account, "DU7654321");
+                values.insert(format!("{}:{}", v.key, v.currency), v.value);
+            }
+            Some(Ok(SubscriptionItem::Data(AccountUpdateMulti::End))) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        values.get("NetLiquidation:USD").map(String::as_str),
+        Some("100000.00")
+    );
+    gw.shutdown().await;
+}
