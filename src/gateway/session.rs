@@ -828,6 +828,12 @@ impl Session {
             Request::CancelAccountUpdatesMulti(id) => {
                 self.subs.account_multi.remove(&id);
             }
+            Request::CurrentTimeInMillis => {
+                self.push(&Outbound::CurrentTimeInMillis(m::CurrentTimeInMillis {
+                    current_time_in_millis: Some(clock::now_ms()),
+                }));
+            }
+            Request::OtherCancel(_) => {}
             Request::MarketRule(id) => {
                 self.push(&Outbound::MarketRule(m::MarketRule {
                     market_rule_id: Some(id),

@@ -48,6 +48,9 @@ pub enum Request {
     CancelPositionsMulti(i32),
     AccountUpdatesMulti(m::AccountUpdatesMultiRequest),
     CancelAccountUpdatesMulti(i32),
+    CurrentTimeInMillis,
+    /// A cancel of a request type the gateway does not serve (no reply, as IB).
+    OtherCancel(i32),
     /// A request type the gateway does not serve; `req_id` if the body had one at tag 1.
     Unsupported {
         msg_id: i32,
@@ -100,6 +103,7 @@ pub enum Outbound {
     PositionMultiEnd(m::EndByReqId),
     AccountUpdateMulti(m::AccountUpdateMulti),
     AccountUpdateMultiEnd(m::EndByReqId),
+    CurrentTimeInMillis(m::CurrentTimeInMillis),
 }
 
 /// Why a frame could not be decoded into a request.

@@ -44,6 +44,21 @@ pub mod req {
     pub const CANCEL_POSITIONS_MULTI: i32 = 75;
     pub const ACCOUNT_UPDATES_MULTI: i32 = 76;
     pub const CANCEL_ACCOUNT_UPDATES_MULTI: i32 = 77;
+    pub const CURRENT_TIME_IN_MILLIS: i32 = 105;
+    /// Cancels of request types the gateway does not serve: accepted silently, as IB does.
+    pub const OTHER_CANCELS: &[i32] = &[
+        11,  // market depth
+        13,  // news bulletins
+        23,  // scanner subscription
+        53,  // fundamental data
+        56,  // implied volatility
+        57,  // option price
+        89,  // histogram data
+        101, // WSH metadata
+        103, // WSH event data
+        106, // contract data
+        107, // historical ticks
+    ];
 }
 
 /// Server -> client.
@@ -90,4 +105,5 @@ pub mod msg {
     pub const POSITION_MULTI_END: i32 = 72;
     pub const ACCOUNT_UPDATE_MULTI: i32 = 73;
     pub const ACCOUNT_UPDATE_MULTI_END: i32 = 74;
+    pub const CURRENT_TIME_IN_MILLIS: i32 = 109;
 }

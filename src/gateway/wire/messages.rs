@@ -982,3 +982,9 @@ pub struct AccountUpdateMulti {
     #[prost(string, optional, tag = "6")]
     pub currency: Option<String>,
 }
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct CurrentTimeInMillis {
+    #[prost(int64, optional, tag = "1")]
+    pub current_time_in_millis: Option<i64>,
+}

@@ -346,3 +346,31 @@ async fn cancels_stop_their_subscriptions() {
     }
     gw.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancels_of_unserved_requests_get_no_reply_and_millis_time_works() {
+    let gw = start().await;
+    let mut raw = raw_client(gw.local_addr(), 8).await;
+    let mut out = Vec::new();
+    for id in [11, 13, 23, 53, 89, 106, 107] {
+        out.extend(proto(id, &m::CancelByReqId { req_id: Some(5) }));
+    }
+    out.extend(proto(49, &m::Empty {}));
+    raw.write_all(&out).await.expect("write");
+    let first = within("reply", read_frame(&mut raw)).await.expect("open");
+    assert_eq!(
+        msg_id(&first),
+        49,
+        "the first reply is the time: cancels are silent"
+    );
+    let client = connect(&gw, 9).await;
+    let t = within("millis", client.server_time_millis())
+        .await
+        .expect("millis");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    assert!((t.unix_timestamp() - now).abs() <= 5);
+    gw.shutdown().await;
+}
