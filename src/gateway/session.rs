@@ -248,6 +248,16 @@ struct BarSub {
     last_seq: u64,
 }
 
+/// reqHistoricalData with keepUpToDate: the bar in progress, fed by the 5-second bars.
+struct HistStreamSub {
+    index: usize,
+    bar_secs: i64,
+    daily: bool,
+    /// (bar start, open, high, low, close, volume, count)
+    current: (i64, Decimal, Decimal, Decimal, Decimal, Decimal, i32),
+    last_seq: u64,
+}
+
 struct TbtSub {
     index: usize,
     kind: TbtKind,
@@ -289,6 +299,7 @@ type PnlSingleFigures = (Decimal, Decimal, Decimal, Decimal);
 struct Subs {
     market: HashMap<i32, MktSub>,
     bars: HashMap<i32, BarSub>,
+    hist_streams: HashMap<i32, HistStreamSub>,
     tbt: HashMap<i32, TbtSub>,
     summary: HashMap<i32, SummarySub>,
     positions: Option<HashMap<(String, i32), (Decimal, Decimal)>>,
@@ -742,7 +753,10 @@ impl Session {
                 }));
             }
             Request::HistoricalData(r) => self.historical_data(r),
-            Request::CancelHistoricalData(_) | Request::CancelHeadTimestamp(_) => {}
+            Request::CancelHistoricalData(id) => {
+                self.subs.hist_streams.remove(&id);
+            }
+            Request::CancelHeadTimestamp(_) => {}
             Request::HeadTimestamp(r) => {
                 let req_id = r.req_id.unwrap_or(0);
                 let known = r
@@ -881,6 +895,7 @@ impl Session {
             return;
         };
         let seed = eng.seed();
+        let inst_index = eng.universe.index_of_con_id(inst.con_id).unwrap_or(0);
         drop(eng);
         let count = usize::try_from((duration / bar).max(1)).unwrap_or(1);
         let bars = history::bars(
@@ -911,6 +926,30 @@ impl Session {
             })
             .collect();
         let start = bars.first().map(|b| b.time).unwrap_or(end);
+        if r.keep_up_to_date == Some(true) {
+            if let Some(last) = bars.last() {
+                let last_seq = self.shared.engine().market.bar_seq();
+                let current = (
+                    last.time,
+                    last.open,
+                    last.high,
+                    last.low,
+                    last.close,
+                    last.volume,
+                    last.count,
+                );
+                self.subs.hist_streams.insert(
+                    req_id,
+                    HistStreamSub {
+                        index: inst_index,
+                        bar_secs: bar,
+                        daily,
+                        current,
+                        last_seq,
+                    },
+                );
+            }
+        }
         self.push(&Outbound::HistoricalData(m::HistoricalData {
             req_id: Some(req_id),
             historical_data_bars: wire_bars,
@@ -992,6 +1031,47 @@ impl Session {
                     count: Some(bar.count),
                 }));
                 sub.last_seq = sub.last_seq.max(bar.seq);
+            }
+        }
+        for (&req_id, sub) in self.subs.hist_streams.iter_mut() {
+            let mut changed = false;
+            for bar in eng.market.bars_since(sub.index, sub.last_seq) {
+                let bucket = bar.time - bar.time.rem_euclid(sub.bar_secs);
+                let t = bar.trades;
+                let c = &mut sub.current;
+                if bucket == c.0 {
+                    c.2 = c.2.max(t.high);
+                    c.3 = c.3.min(t.low);
+                    c.4 = t.close;
+                    c.5 += bar.volume;
+                    c.6 += bar.count;
+                } else if bucket > c.0 {
+                    *c = (
+                        bucket, t.open, t.high, t.low, t.close, bar.volume, bar.count,
+                    );
+                }
+                sub.last_seq = sub.last_seq.max(bar.seq);
+                changed = true;
+            }
+            if changed {
+                let c = sub.current;
+                out.push(Outbound::HistoricalDataUpdate(m::HistoricalDataUpdate {
+                    req_id: Some(req_id),
+                    historical_data_bar: Some(m::HistoricalDataBar {
+                        date: Some(if sub.daily {
+                            clock::eastern_date(c.0 * 1000)
+                        } else {
+                            c.0.to_string()
+                        }),
+                        open: Some(f(c.1)),
+                        high: Some(f(c.2)),
+                        low: Some(f(c.3)),
+                        close: Some(f(c.4)),
+                        volume: Some(q(c.5)),
+                        wap: Some(q(((c.2 + c.3 + c.4) / Decimal::from(3)).round_dp(4))),
+                        bar_count: Some(c.6),
+                    }),
+                }));
             }
         }
         for (&req_id, sub) in self.subs.tbt.iter_mut() {

@@ -104,6 +104,7 @@ pub enum Outbound {
     AccountUpdateMulti(m::AccountUpdateMulti),
     AccountUpdateMultiEnd(m::EndByReqId),
     CurrentTimeInMillis(m::CurrentTimeInMillis),
+    HistoricalDataUpdate(m::HistoricalDataUpdate),
 }
 
 /// Why a frame could not be decoded into a request.

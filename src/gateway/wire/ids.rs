@@ -106,4 +106,5 @@ pub mod msg {
     pub const ACCOUNT_UPDATE_MULTI: i32 = 73;
     pub const ACCOUNT_UPDATE_MULTI_END: i32 = 74;
     pub const CURRENT_TIME_IN_MILLIS: i32 = 109;
+    pub const HISTORICAL_DATA_UPDATE: i32 = 90;
 }

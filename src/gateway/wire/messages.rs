@@ -988,3 +988,11 @@ pub struct CurrentTimeInMillis {
     #[prost(int64, optional, tag = "1")]
     pub current_time_in_millis: Option<i64>,
 }
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HistoricalDataUpdate {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, optional, tag = "2")]
+    pub historical_data_bar: Option<HistoricalDataBar>,
+}

@@ -150,6 +150,7 @@ impl Codec for ProtoCodec {
             Outbound::HeadTimestamp(x) => body(msg::HEAD_TIMESTAMP, x),
             Outbound::SymbolSamples(x) => body(msg::SYMBOL_SAMPLES, x),
             Outbound::MarketRule(x) => body(msg::MARKET_RULE, x),
+            Outbound::HistoricalDataUpdate(x) => body(msg::HISTORICAL_DATA_UPDATE, x),
             Outbound::CurrentTimeInMillis(x) => body(msg::CURRENT_TIME_IN_MILLIS, x),
             Outbound::PositionMulti(x) => body(msg::POSITION_MULTI, x),
             Outbound::PositionMultiEnd(x) => body(msg::POSITION_MULTI_END, x),

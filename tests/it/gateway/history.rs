@@ -113,3 +113,49 @@ async fn head_timestamp_symbol_search_and_market_rule() {
     );
     gw.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_up_to_date_streams_the_bar_in_progress() {
+    let mut config = GatewayConfig::embedded(0);
+    config.speed = 50.0;
+    let gw = start_with(config).await;
+    let client = connect(&gw, 1).await;
+    let contract = Contract::stock("MSFT").build();
+    let hour: Span = "3600 S".parse().expect("duration");
+    let mut sub = within(
+        "stream",
+        client
+            .historical_data(&contract, BarSize::Min)
+            .duration(hour)
+            .stream(),
+    )
+    .await
+    .expect("streams");
+    let mut history = None;
+    let mut updates = Vec::new();
+    while updates.len() < 3 {
+        match within("update", sub.next()).await {
+            Some(Ok(SubscriptionItem::Data(
+                ibapi::market_data::historical::HistoricalBarUpdate::Historical(h),
+            ))) => history = Some(h),
+            Some(Ok(SubscriptionItem::Data(
+                ibapi::market_data::historical::HistoricalBarUpdate::Update(bar),
+            ))) => updates.push(bar),
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    let history = history.expect("history first");
+    assert_eq!(history.bars.len(), 60);
+    let last = history.bars.last().expect("bars").date;
+    for u in &updates {
+        match (&last, &u.date) {
+            (BarTimestamp::DateTime(a), BarTimestamp::DateTime(b)) => {
+                assert!(b >= a, "update {b} before history end {a}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(u.low <= u.high);
+    }
+    gw.shutdown().await;
+}
