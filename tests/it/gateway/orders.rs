@@ -750,6 +750,30 @@ async fn executions_filter_and_carry_commission_reports() {
     })
     .await;
     assert!(other_client.is_empty());
+    // Time filter: executions at or after the given time (UTC form "yyyymmdd-hh:mm:ss").
+    let utc = |offset: i64| {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs() as i64
+            + offset;
+        chrono::DateTime::from_timestamp(t, 0)
+            .expect("time")
+            .format("%Y%m%d-%H:%M:%S")
+            .to_string()
+    };
+    let (recent, _) = collect(ExecutionFilter {
+        time: utc(-3600),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(recent.len(), 2);
+    let (future, _) = collect(ExecutionFilter {
+        time: utc(3600),
+        ..Default::default()
+    })
+    .await;
+    assert!(future.is_empty(), "{future:?}");
     // Another client id does not see these executions (only the master client 0 would).
     let other = connect(&gw, 2).await;
     let mut sub = within("executions", other.executions(ExecutionFilter::default()))
