@@ -25,6 +25,8 @@ use super::wire::messages as m;
 pub enum SessionEvent {
     Send(Outbound),
     SendLater(Duration, Outbound),
+    /// Bytes written as they are (fault injection: a corrupt frame).
+    Raw(Vec<u8>),
     Close,
 }
 
@@ -229,6 +231,47 @@ impl Engine {
         let mut ids: Vec<i32> = self.sinks.keys().copied().collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// Writes `bytes` to every session as they are.
+    pub fn broadcast_raw(&self, bytes: &[u8]) {
+        for (_, sink) in self.sinks.values() {
+            let _ = sink.send(SessionEvent::Raw(bytes.to_vec()));
+        }
+    }
+
+    /// Replaces the managed accounts (new ones start from the asset book) for connections
+    /// made from now on.
+    pub fn set_managed_accounts(&mut self, ids: &[String], book: &AccountBook) {
+        for id in ids {
+            if !self.accounts.contains_key(id) {
+                let seed = book.seed_for(id);
+                let positions: Vec<(i32, Decimal, Decimal, Decimal)> = seed
+                    .positions
+                    .iter()
+                    .filter_map(|(symbol, qty, avg)| {
+                        let inst = self
+                            .universe
+                            .index_of_symbol(symbol)
+                            .and_then(|i| self.universe.get(i))?;
+                        Some((inst.con_id, *qty, *avg, inst.close))
+                    })
+                    .collect();
+                self.accounts.insert(
+                    id.clone(),
+                    Account::new(id, &seed.account_type, seed.cash, &positions),
+                );
+            }
+        }
+        if !ids.is_empty() {
+            self.account_ids = ids.to_vec();
+        }
+    }
+
+    /// Sets the next order id handed out (e.g. above ibapi's 1.5e9 request-id floor).
+    pub fn set_next_valid_id(&mut self, id: i32) {
+        self.counters.next_order_id = id;
+        self.save();
     }
 
     pub fn broadcast(&self, out: Outbound) {

@@ -125,6 +125,7 @@ pub(crate) async fn spawn_inner(
             control,
             commands,
             summary_tx,
+            book,
         },
     )
     .await

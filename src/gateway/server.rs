@@ -29,6 +29,7 @@ pub struct Shared {
     pacing: Mutex<(u64, u32)>,
     summary_tx: Option<mpsc::UnboundedSender<String>>,
     connections: AtomicU64,
+    book: super::universe::AccountBook,
 }
 
 impl Shared {
@@ -132,6 +133,7 @@ pub(crate) struct Parts {
     pub control: FaultControl,
     pub commands: mpsc::UnboundedReceiver<FaultCommand>,
     pub summary_tx: Option<mpsc::UnboundedSender<String>>,
+    pub book: super::universe::AccountBook,
 }
 
 pub(crate) async fn start(
@@ -164,6 +166,7 @@ pub(crate) async fn start(
         pacing: Mutex::new((0, 0)),
         summary_tx: parts.summary_tx,
         connections: AtomicU64::new(0),
+        book: parts.book,
     });
     shared.summary(format!("listening on {local_addr}"));
     tracing::info!(%local_addr, "gateway: listening");
@@ -316,6 +319,14 @@ async fn fault_dispatcher(
                 eng.close_all();
                 eng.bump_next_valid_id(id_bump);
             }
+            FaultCommand::CorruptFrame => shared
+                .engine()
+                .broadcast_raw(&[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1]),
+            FaultCommand::SetAccounts(ids) => {
+                let book = shared.book.clone();
+                shared.engine().set_managed_accounts(&ids, &book);
+            }
+            FaultCommand::SetNextValidId(id) => shared.engine().set_next_valid_id(id),
             FaultCommand::SwallowNextOrder => shared.engine().faults.swallow_next = true,
             FaultCommand::DuplicateNextExecution => {
                 shared.engine().faults.duplicate_next_execution = true

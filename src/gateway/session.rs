@@ -119,11 +119,16 @@ async fn run(
     if close_at(HandshakeStep::AfterVersion) {
         return Ok(());
     }
-    write_frame(
-        &mut wr,
-        &reply_body(server_version, &clock::eastern_timestamp(clock::now_ms())),
-    )
-    .await?;
+    // Faults may announce another version or a zone the client does not know.
+    let announced = faults.server_version.unwrap_or(server_version);
+    let time = match &faults.time_zone {
+        Some(zone) => {
+            let stamp = clock::eastern_timestamp(clock::now_ms());
+            format!("{} {zone}", stamp.trim_end_matches(" US/Eastern"))
+        }
+        None => clock::eastern_timestamp(clock::now_ms()),
+    };
+    write_frame(&mut wr, &reply_body(announced, &time)).await?;
     if close_at(HandshakeStep::AfterReply) {
         return Ok(());
     }
@@ -378,6 +383,7 @@ impl Session {
                             let _ = tx.send(SessionEvent::Send(o));
                         });
                     }
+                    Some(SessionEvent::Raw(bytes)) => self.out.extend_from_slice(&bytes),
                     Some(SessionEvent::Close) | None => return Ok(()),
                 },
                 frame = frames.recv() => match frame {

@@ -436,3 +436,81 @@ async fn faults_from_a_spec_apply_at_start() {
     ));
     gw.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_server_version_is_refused_by_the_client() {
+    let gw = start().await;
+    gw.control().set_server_version(Some(200));
+    match try_connect(&gw, 1, Duration::from_secs(10)).await {
+        Some(Err(ibapi::Error::ServerVersion(..))) => {}
+        other => panic!(
+            "expected a server version error, got {:?}",
+            other.map(|r| r.err())
+        ),
+    }
+    gw.control().set_server_version(None);
+    let client = reconnect(&gw, 1).await;
+    assert_eq!(client.server_version(), 226);
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_time_zone_connects_without_a_connection_time() {
+    let gw = start().await;
+    gw.control().set_time_zone(Some("Some Standard Time"));
+    let client = connect(&gw, 1).await;
+    assert!(client.connection_time().is_none());
+    assert!(client.time_zone().is_none());
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_frame_makes_the_client_resync_by_reconnecting() {
+    let gw = start().await;
+    let fut = Client::builder()
+        .address(addr(&gw))
+        .client_id(4)
+        .max_reconnect_attempts(5)
+        .connect_with_notice_stream();
+    let (client, mut notices) = within("connect", fut).await.expect("connects");
+    gw.control().corrupt_frame();
+    loop {
+        let n = within("reconnect notice", notices.next())
+            .await
+            .expect("notices");
+        if n.code == ibapi::TRANSPORT_RECONNECT_CODE {
+            break;
+        }
+    }
+    assert!(within("works after resync", client.server_time())
+        .await
+        .is_ok());
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managed_accounts_and_next_valid_id_can_change_between_connections() {
+    let gw = start().await;
+    let first = connect(&gw, 1).await;
+    gw.control().set_accounts(&["DU1234567", "U7654321"]);
+    gw.control().set_next_valid_id(5_000);
+    within("sync", first.server_time()).await.expect("time");
+    let second = connect(&gw, 2).await;
+    assert_eq!(
+        second.handshake_managed_accounts(),
+        &["DU1234567".to_string(), "U7654321".to_string()]
+    );
+    assert_eq!(second.next_order_id(), 5_000);
+    assert_eq!(
+        first.handshake_managed_accounts(),
+        &["DU1234567".to_string()]
+    );
+    // An order id floor in ibapi's request-id range makes connect fail.
+    gw.control().set_next_valid_id(1_500_000_000);
+    within("sync", first.server_time()).await.expect("time");
+    assert!(matches!(
+        try_connect(&gw, 3, Duration::from_secs(10)).await,
+        Some(Err(_))
+    ));
+    gw.shutdown().await;
+}
