@@ -25,6 +25,8 @@ use super::wire::messages as m;
 pub enum SessionEvent {
     Send(Outbound),
     SendLater(Duration, Outbound),
+    /// Bytes written as they are (fault injection: a corrupt frame).
+    Raw(Vec<u8>),
     Close,
 }
 
@@ -80,6 +82,8 @@ pub struct Engine {
     state_file: Option<PathBuf>,
     pub faults: OrderFaults,
     exec_prefix: String,
+    summary: Option<mpsc::UnboundedSender<String>>,
+    seed: u64,
 }
 
 /// The result of a state-changing call: whether account figures changed.
@@ -104,13 +108,14 @@ impl Engine {
             let seed = book.seed_for(id);
             let mut positions = Vec::new();
             for (symbol, qty, avg) in &seed.positions {
-                let inst = universe.index_of_symbol(symbol).and_then(|i| universe.get(i)).ok_or_else(|| {
-                    super::GatewayError::BadAsset {
-                        file: "account.toml".into(),
-                        what: format!("account {id}: position in unknown symbol {symbol}"),
-                    }
-                })?;
-                positions.push((inst.con_id, *qty, *avg, inst.close));
+                match universe.index_of_symbol(symbol).and_then(|i| universe.get(i)) {
+                    Some(inst) => positions.push((inst.con_id, *qty, *avg, inst.close)),
+                    None => tracing::warn!(
+                        account = %id,
+                        %symbol,
+                        "gateway: starting position in a symbol outside the universe skipped"
+                    ),
+                }
             }
             accounts.insert(id.clone(), Account::new(id, &seed.account_type, seed.cash, &positions));
         }
@@ -127,6 +132,8 @@ impl Engine {
             state_file,
             faults: OrderFaults::default(),
             exec_prefix: format!("0000{:04x}", seed & 0xffff),
+            summary: None,
+            seed,
         };
         if let Some(path) = engine.state_file.clone() {
             if let Some(saved) = persist::load(&path)? {
@@ -163,6 +170,17 @@ impl Engine {
         }
     }
 
+    /// Where one-line event summaries go (the standalone command's stdout).
+    pub fn set_summary(&mut self, tx: Option<mpsc::UnboundedSender<String>>) {
+        self.summary = tx;
+    }
+
+    fn note(&self, line: String) {
+        if let Some(tx) = &self.summary {
+            let _ = tx.send(line);
+        }
+    }
+
     // ----- sessions -------------------------------------------------------------------------
 
     /// Registers a client id; false if it is in use (error 326).
@@ -194,6 +212,41 @@ impl Engine {
         let mut ids: Vec<i32> = self.sinks.keys().copied().collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// Writes `bytes` to every session as they are.
+    pub fn broadcast_raw(&self, bytes: &[u8]) {
+        for (_, sink) in self.sinks.values() {
+            let _ = sink.send(SessionEvent::Raw(bytes.to_vec()));
+        }
+    }
+
+    /// Replaces the managed accounts (new ones start from the asset book) for connections
+    /// made from now on.
+    pub fn set_managed_accounts(&mut self, ids: &[String], book: &AccountBook) {
+        for id in ids {
+            if !self.accounts.contains_key(id) {
+                let seed = book.seed_for(id);
+                let positions: Vec<(i32, Decimal, Decimal, Decimal)> = seed
+                    .positions
+                    .iter()
+                    .filter_map(|(symbol, qty, avg)| {
+                        let inst = self.universe.index_of_symbol(symbol).and_then(|i| self.universe.get(i))?;
+                        Some((inst.con_id, *qty, *avg, inst.close))
+                    })
+                    .collect();
+                self.accounts.insert(id.clone(), Account::new(id, &seed.account_type, seed.cash, &positions));
+            }
+        }
+        if !ids.is_empty() {
+            self.account_ids = ids.to_vec();
+        }
+    }
+
+    /// Sets the next order id handed out (e.g. above ibapi's 1.5e9 request-id floor).
+    pub fn set_next_valid_id(&mut self, id: i32) {
+        self.counters.next_order_id = id;
+        self.save();
     }
 
     pub fn broadcast(&self, out: Outbound) {
@@ -279,6 +332,8 @@ impl Engine {
     }
 
     fn reject(&self, client_id: i32, order_id: i32, r: Reject) {
+        tracing::info!(client_id, order_id, code = r.code, text = %r.text, "gateway: order rejected");
+        self.note(format!("client {client_id}: order {order_id} rejected {} {}", r.code, r.text));
         self.deliver(client_id, report::error(order_id, r.code, &r.text));
     }
 
@@ -331,6 +386,10 @@ impl Engine {
         };
         // Modify of a working order with the same id.
         if let Some(existing) = self.orders.get(&(client_id, order_id)) {
+            if existing.status == Status::Filled {
+                self.reject(client_id, order_id, Reject { code: 104, text: "Can't modify a filled order.".into() });
+                return Changed::default();
+            }
             if !existing.status.is_working() || existing.con_id != inst.con_id {
                 self.reject(client_id, order_id, Reject { code: 103, text: "Duplicate order id".into() });
                 return Changed::default();
@@ -549,6 +608,14 @@ impl Engine {
             realized,
             order_ref: order.order_ref.clone(),
         };
+        tracing::info!(client_id, order_id, exec_id = %rec.exec_id, shares = %qty, %price, "gateway: fill");
+        self.note(format!(
+            "client {client_id}: order {order_id} {} {} {} @ {price} ({})",
+            side.exec_side(),
+            qty,
+            self.instrument_by_con_id(con_id).map(|i| i.symbol.as_str()).unwrap_or("?"),
+            rec.account
+        ));
         self.executions.push(rec.clone());
         if let Some(inst) = self.instrument_by_con_id(con_id).cloned() {
             let exec = report::execution(&rec, &inst, -1);
@@ -618,6 +685,7 @@ impl Engine {
                 let status = report::order_status(o);
                 self.deliver(client_id, status);
                 self.deliver(client_id, report::error(order_id, 202, "Order Canceled - reason:"));
+                self.note(format!("client {client_id}: order {order_id} cancelled"));
                 self.save();
                 Changed { account: false }
             }
@@ -671,6 +739,10 @@ impl Engine {
             out.push(report::commission_report(e));
         }
         out
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     pub fn total_value_limit(&self) -> Decimal {

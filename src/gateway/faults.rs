@@ -44,6 +44,10 @@ pub struct FaultSettings {
     pub stall: bool,
     pub delay: Option<Duration>,
     pub pacing: bool,
+    /// Announce this server version in the handshake instead of the negotiated one.
+    pub server_version: Option<i32>,
+    /// Put this zone name in the handshake's connection time instead of US/Eastern.
+    pub time_zone: Option<String>,
 }
 
 /// A command that needs the server to act now.
@@ -60,6 +64,12 @@ pub enum FaultCommand {
         down_for: Duration,
         id_bump: i32,
     },
+    /// Write a frame with an impossible length prefix to every client (framing desync).
+    CorruptFrame,
+    /// Managed accounts for connections made from now on.
+    SetAccounts(Vec<String>),
+    /// The next order id handed out.
+    SetNextValidId(i32),
     SwallowNextOrder,
     DuplicateNextExecution,
     ReorderNextStatuses,
@@ -152,6 +162,32 @@ impl FaultControl {
         self.command(FaultCommand::Restart { down_for, id_bump });
     }
 
+    /// Announce `version` in the handshake (`None` = negotiate normally).
+    pub fn set_server_version(&self, version: Option<i32>) {
+        self.modify(|s| s.server_version = version);
+    }
+
+    /// Use `zone` in the handshake's connection time (`None` = US/Eastern).
+    pub fn set_time_zone(&self, zone: Option<&str>) {
+        let zone = zone.map(str::to_string);
+        self.modify(|s| s.time_zone = zone);
+    }
+
+    /// Send every client a frame with a bogus length prefix.
+    pub fn corrupt_frame(&self) {
+        self.command(FaultCommand::CorruptFrame);
+    }
+
+    /// Managed accounts reported to connections made from now on.
+    pub fn set_accounts(&self, accounts: &[&str]) {
+        self.command(FaultCommand::SetAccounts(accounts.iter().map(|a| a.to_string()).collect()));
+    }
+
+    /// The next order id the gateway hands out.
+    pub fn set_next_valid_id(&self, id: i32) {
+        self.command(FaultCommand::SetNextValidId(id));
+    }
+
     pub fn swallow_next_order(&self) {
         self.command(FaultCommand::SwallowNextOrder);
     }
@@ -224,7 +260,9 @@ fn duration(spec: &str, v: &str) -> Result<Duration, GatewayError> {
 }
 
 /// Parses `refuse,silent,stall,pacing,delay=200ms,close-at=start-api,notice=1100,
-/// notice=202@5,swallow-order,dup-exec,reorder-status,late-commission=2s,restart=3s`.
+/// notice=202@5,swallow-order,dup-exec,reorder-status,late-commission=2s,restart=3s,
+/// server-version=200,timezone=Some Standard Time,corrupt,accounts=DU1+U2,
+/// next-valid-id=1500000000`.
 pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
     let mut out = FaultSpec::default();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -257,6 +295,26 @@ pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
                 out.commands.push(FaultCommand::Notice { id, code, text: notice_text(code).into() });
             }
             "restart" => out.commands.push(FaultCommand::Restart { down_for: duration(spec, need()?)?, id_bump: 1000 }),
+            "server-version" => {
+                let v = need()?;
+                out.settings.server_version = Some(v.parse().map_err(|_| GatewayError::BadFaultSpec {
+                    spec: spec.to_string(),
+                    what: format!("bad server version {v:?}"),
+                })?);
+            }
+            "timezone" => out.settings.time_zone = Some(need()?.to_string()),
+            "corrupt" => out.commands.push(FaultCommand::CorruptFrame),
+            "accounts" => {
+                let list: Vec<String> = need()?.split('+').map(str::to_string).filter(|a| !a.is_empty()).collect();
+                out.commands.push(FaultCommand::SetAccounts(list));
+            }
+            "next-valid-id" => {
+                let v = need()?;
+                out.commands.push(FaultCommand::SetNextValidId(v.parse().map_err(|_| GatewayError::BadFaultSpec {
+                    spec: spec.to_string(),
+                    what: format!("bad order id {v:?}"),
+                })?));
+            }
             "swallow-order" => out.commands.push(FaultCommand::SwallowNextOrder),
             "dup-exec" => out.commands.push(FaultCommand::DuplicateNextExecution),
             "reorder-status" => out.commands.push(FaultCommand::ReorderNextStatuses),
@@ -286,6 +344,19 @@ mod tests {
         assert_eq!(s.commands.len(), 7);
         assert!(s.commands.contains(&FaultCommand::Notice { id: 5, code: 202, text: notice_text(202).into() }));
         assert!(s.commands.contains(&FaultCommand::LateNextCommission(Duration::from_secs(2))));
+    }
+
+    #[test]
+    fn parses_protocol_knobs() {
+        let s = parse_spec(
+            "server-version=200,timezone=Some Standard Time,corrupt,accounts=DU1+U2,next-valid-id=1500000000",
+        )
+        .expect("parses");
+        assert_eq!(s.settings.server_version, Some(200));
+        assert_eq!(s.settings.time_zone.as_deref(), Some("Some Standard Time"));
+        assert!(s.commands.contains(&FaultCommand::CorruptFrame));
+        assert!(s.commands.contains(&FaultCommand::SetAccounts(vec!["DU1".into(), "U2".into()])));
+        assert!(s.commands.contains(&FaultCommand::SetNextValidId(1_500_000_000)));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod faults;
+pub mod history;
 pub mod market;
 pub mod orders;
 pub mod persist;
@@ -105,5 +106,5 @@ pub(crate) async fn spawn_inner(
     )?;
     let (control, commands) = FaultControl::new(Default::default());
     control.apply(&config.faults);
-    server::start(config.bind, server::Parts { engine, speed: config.speed, control, commands, summary_tx }).await
+    server::start(config.bind, server::Parts { engine, speed: config.speed, control, commands, summary_tx, book }).await
 }

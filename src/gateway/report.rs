@@ -58,8 +58,23 @@ fn trading_class(inst: &Instrument) -> String {
     }
 }
 
+/// Regular hours of today and the next six days, weekends closed, in IB's format.
+fn trading_hours(now_ms: i64) -> String {
+    (0..7)
+        .map(|d| {
+            let day = clock::eastern_date(now_ms + d * 86_400_000);
+            let weekday = chrono::NaiveDate::parse_from_str(&day, "%Y%m%d").map(|d| chrono::Datelike::weekday(&d));
+            match weekday {
+                Ok(chrono::Weekday::Sat | chrono::Weekday::Sun) => format!("{day}:CLOSED"),
+                _ => format!("{day}:0930-{day}:1600"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 pub fn contract_details(req_id: i32, inst: &Instrument) -> Outbound {
-    let hours = "20261128:0930-20261128:1600;20261129:CLOSED;20261130:0930-20261130:1600";
+    let hours = trading_hours(clock::now_ms());
     let mut c = contract(inst);
     c.exchange = Some("SMART".into());
     Outbound::ContractData(m::ContractData {
@@ -76,8 +91,8 @@ pub fn contract_details(req_id: i32, inst: &Instrument) -> Outbound {
             category: Some(inst.category.clone()),
             subcategory: Some(inst.category.clone()),
             time_zone_id: Some("US/Eastern".into()),
-            trading_hours: Some(hours.into()),
-            liquid_hours: Some(hours.into()),
+            trading_hours: Some(hours.clone()),
+            liquid_hours: Some(hours),
             agg_group: Some(1),
             market_rule_ids: Some("26,26,26,26,26,26,26,26".into()),
             stock_type: Some(inst.stock_type.clone()),
@@ -247,9 +262,9 @@ pub fn execution_matches(e: &ExecRecord, inst: &Instrument, filter: &m::Executio
         }
     }
     if let Some(t) = set(&filter.time) {
-        let stamp = clock::eastern_timestamp(e.time_ms);
-        let key: String = t.chars().take(17).collect::<String>().replace('-', " ");
-        if stamp[..17.min(stamp.len())] < *key.as_str() {
+        // "yyyymmdd hh:mm:ss [zone]" or "yyyymmdd-hh:mm:ss" (UTC): executions at or after it.
+        let since = super::history::parse_end(&t, 0).unwrap_or(0);
+        if e.time_ms / 1000 < since {
             return false;
         }
     }

@@ -29,6 +29,7 @@ pub struct Shared {
     pacing: Mutex<(u64, u32)>,
     summary_tx: Option<mpsc::UnboundedSender<String>>,
     connections: AtomicU64,
+    book: super::universe::AccountBook,
 }
 
 impl Shared {
@@ -103,12 +104,23 @@ impl GatewayHandle {
     }
 
     /// Stops accepting, closes every session and waits for the gateway's tasks.
-    pub async fn shutdown(self) {
-        let _ = self.shared.shutdown_tx.send(true);
-        self.shared.engine().close_all();
-        for t in self.tasks {
+    pub async fn shutdown(mut self) {
+        self.signal_shutdown();
+        for t in std::mem::take(&mut self.tasks) {
             let _ = t.await;
         }
+    }
+
+    fn signal_shutdown(&self) {
+        let _ = self.shared.shutdown_tx.send(true);
+        self.shared.engine().close_all();
+    }
+}
+
+impl Drop for GatewayHandle {
+    /// Dropping the handle stops the gateway too (without waiting for its tasks).
+    fn drop(&mut self) {
+        self.signal_shutdown();
     }
 }
 
@@ -118,9 +130,11 @@ pub(crate) struct Parts {
     pub control: FaultControl,
     pub commands: mpsc::UnboundedReceiver<FaultCommand>,
     pub summary_tx: Option<mpsc::UnboundedSender<String>>,
+    pub book: super::universe::AccountBook,
 }
 
-pub(crate) async fn start(bind: SocketAddr, parts: Parts) -> Result<GatewayHandle, GatewayError> {
+pub(crate) async fn start(bind: SocketAddr, mut parts: Parts) -> Result<GatewayHandle, GatewayError> {
+    parts.engine.set_summary(parts.summary_tx.clone());
     let listener = TcpListener::bind(bind).await.map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => GatewayError::AddrInUse(bind),
         _ => GatewayError::Io { what: format!("binding {bind}"), source: e },
@@ -142,6 +156,7 @@ pub(crate) async fn start(bind: SocketAddr, parts: Parts) -> Result<GatewayHandl
         pacing: Mutex::new((0, 0)),
         summary_tx: parts.summary_tx,
         connections: AtomicU64::new(0),
+        book: parts.book,
     });
     shared.summary(format!("listening on {local_addr}"));
     tracing::info!(%local_addr, "gateway: listening");
@@ -177,7 +192,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, addr: SocketAdd
                 Err(e) => {
                     tracing::warn!(%addr, error = %e, "gateway: rebind failed, retrying");
                     tokio::select! {
-                        _ = shutdown.changed() => return,
+                        _ = stopped(&mut shutdown) => return,
                         _ = tokio::time::sleep(Duration::from_millis(50)) => continue,
                     }
                 }
@@ -185,7 +200,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, addr: SocketAdd
         }
         let wake = down_until.filter(|_| is_down).unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         tokio::select! {
-            _ = shutdown.changed() => return,
+            _ = stopped(&mut shutdown) => return,
             _ = faults.changed() => continue,
             _ = down.changed() => continue,
             _ = tokio::time::sleep_until(wake), if is_down => continue,
@@ -208,11 +223,14 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, addr: SocketAdd
     }
 }
 
+/// Most market steps taken in one wake of the clock (bounds how long it holds the engine).
+const MAX_STEPS_PER_WAKE: u32 = 64;
+
 /// Advances the simulated market: `speed` simulated seconds per real second; 0 freezes it.
 async fn market_clock(shared: Arc<Shared>, speed: f64) {
     let mut shutdown = shared.shutdown_rx();
     if !(speed > 0.0 && speed.is_finite()) {
-        let _ = shutdown.changed().await;
+        let _ = stopped(&mut shutdown).await;
         return;
     }
     let period_ms = (STEP_MS as f64 / speed).clamp(1.0, STEP_MS as f64);
@@ -222,7 +240,7 @@ async fn market_clock(shared: Arc<Shared>, speed: f64) {
     let mut owed_ms = 0.0f64;
     loop {
         tokio::select! {
-            _ = shutdown.changed() => return,
+            _ = stopped(&mut shutdown) => return,
             _ = interval.tick() => {}
         }
         let now = Instant::now();
@@ -232,13 +250,15 @@ async fn market_clock(shared: Arc<Shared>, speed: f64) {
         let mut account = false;
         {
             let mut eng = shared.engine();
-            while owed_ms >= STEP_MS as f64 && steps < 1000 {
+            while owed_ms >= STEP_MS as f64 && steps < MAX_STEPS_PER_WAKE {
                 account |= eng.step_market().account;
                 owed_ms -= STEP_MS as f64;
                 steps += 1;
             }
         }
-        if steps == 1000 {
+        if steps == MAX_STEPS_PER_WAKE {
+            // Faster than the machine can simulate: run as fast as it can instead of holding
+            // the engine (and starving the sessions) to catch up.
             owed_ms = 0.0;
         }
         if steps > 0 {
@@ -254,7 +274,7 @@ async fn fault_dispatcher(shared: Arc<Shared>, mut commands: mpsc::UnboundedRece
     let mut shutdown = shared.shutdown_rx();
     loop {
         let cmd = tokio::select! {
-            _ = shutdown.changed() => return,
+            _ = stopped(&mut shutdown) => return,
             c = commands.recv() => match c { Some(c) => c, None => return },
         };
         tracing::info!(command = ?cmd, "gateway: fault");
@@ -275,10 +295,22 @@ async fn fault_dispatcher(shared: Arc<Shared>, mut commands: mpsc::UnboundedRece
                 eng.close_all();
                 eng.bump_next_valid_id(id_bump);
             }
+            FaultCommand::CorruptFrame => shared.engine().broadcast_raw(&[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1]),
+            FaultCommand::SetAccounts(ids) => {
+                let book = shared.book.clone();
+                shared.engine().set_managed_accounts(&ids, &book);
+            }
+            FaultCommand::SetNextValidId(id) => shared.engine().set_next_valid_id(id),
             FaultCommand::SwallowNextOrder => shared.engine().faults.swallow_next = true,
             FaultCommand::DuplicateNextExecution => shared.engine().faults.duplicate_next_execution = true,
             FaultCommand::ReorderNextStatuses => shared.engine().faults.reorder_next_statuses = true,
             FaultCommand::LateNextCommission(d) => shared.engine().faults.late_next_commission = Some(d),
         }
     }
+}
+
+/// Completes once the gateway is shutting down, including when it already is.
+pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
+    // A closed channel means the gateway is gone: stop too.
+    let _ = rx.wait_for(|stop| *stop).await;
 }

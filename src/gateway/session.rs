@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use super::clock;
 use super::engine::{Engine, SessionEvent};
 use super::faults::HandshakeStep;
+use super::history;
 use super::market::Quote;
 use super::report::{self, f, q};
 use super::server::Shared;
@@ -107,7 +108,16 @@ async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: 
     if close_at(HandshakeStep::AfterVersion) {
         return Ok(());
     }
-    write_frame(&mut wr, &reply_body(server_version, &clock::eastern_timestamp(clock::now_ms()))).await?;
+    // Faults may announce another version or a zone the client does not know.
+    let announced = faults.server_version.unwrap_or(server_version);
+    let time = match &faults.time_zone {
+        Some(zone) => {
+            let stamp = clock::eastern_timestamp(clock::now_ms());
+            format!("{} {zone}", stamp.trim_end_matches(" US/Eastern"))
+        }
+        None => clock::eastern_timestamp(clock::now_ms()),
+    };
+    write_frame(&mut wr, &reply_body(announced, &time)).await?;
     if close_at(HandshakeStep::AfterReply) {
         return Ok(());
     }
@@ -216,6 +226,16 @@ struct BarSub {
     last_seq: u64,
 }
 
+/// reqHistoricalData with keepUpToDate: the bar in progress, fed by the 5-second bars.
+struct HistStreamSub {
+    index: usize,
+    bar_secs: i64,
+    daily: bool,
+    /// (bar start, open, high, low, close, volume, count)
+    current: (i64, Decimal, Decimal, Decimal, Decimal, Decimal, i32),
+    last_seq: u64,
+}
+
 struct TbtSub {
     index: usize,
     kind: TbtKind,
@@ -227,6 +247,18 @@ struct TbtSub {
 struct SummarySub {
     tags: Vec<String>,
     accounts: Vec<String>,
+    sent: HashMap<(String, String, String), String>,
+}
+
+/// reqPositionsMulti: one account (or all) and what was sent.
+struct PositionsMultiSub {
+    account: Option<String>,
+    sent: HashMap<(String, i32), (Decimal, Decimal)>,
+}
+
+/// reqAccountUpdatesMulti: one account (or all) and the values sent.
+struct AccountMultiSub {
+    account: Option<String>,
     sent: HashMap<(String, String, String), String>,
 }
 
@@ -245,10 +277,13 @@ type PnlSingleFigures = (Decimal, Decimal, Decimal, Decimal);
 struct Subs {
     market: HashMap<i32, MktSub>,
     bars: HashMap<i32, BarSub>,
+    hist_streams: HashMap<i32, HistStreamSub>,
     tbt: HashMap<i32, TbtSub>,
     summary: HashMap<i32, SummarySub>,
     positions: Option<HashMap<(String, i32), (Decimal, Decimal)>>,
     account_updates: Option<AccountUpdatesSub>,
+    positions_multi: HashMap<i32, PositionsMultiSub>,
+    account_multi: HashMap<i32, AccountMultiSub>,
     pnl: HashMap<i32, (String, Option<PnlFigures>)>,
     pnl_single: HashMap<i32, (String, i32, Option<PnlSingleFigures>)>,
 }
@@ -309,7 +344,7 @@ impl Session {
         loop {
             tokio::select! {
                 biased;
-                _ = shutdown.changed() => return Ok(()),
+                _ = super::server::stopped(&mut shutdown) => return Ok(()),
                 ev = events.recv() => match ev {
                     Some(SessionEvent::Send(o)) => {
                         if !self.stalled(&faults) { self.push(&o) }
@@ -321,6 +356,7 @@ impl Session {
                             let _ = tx.send(SessionEvent::Send(o));
                         });
                     }
+                    Some(SessionEvent::Raw(bytes)) => self.out.extend_from_slice(&bytes),
                     Some(SessionEvent::Close) | None => return Ok(()),
                 },
                 frame = frames.recv() => match frame {
@@ -577,6 +613,16 @@ impl Session {
                 }
             }
             Request::PlaceOrder(r) => {
+                let o = r.order.clone().unwrap_or_default();
+                shared.summary(format!(
+                    "client {client_id}: PlaceOrder {} {} {} {} {}{}",
+                    r.order_id.unwrap_or(0),
+                    o.action.as_deref().unwrap_or("?"),
+                    o.total_quantity.as_deref().unwrap_or("?"),
+                    r.contract.as_ref().and_then(|c| c.symbol.as_deref()).unwrap_or("?"),
+                    o.order_type.as_deref().unwrap_or("?"),
+                    if o.what_if == Some(true) { " (what-if)" } else { "" }
+                ));
                 let changed = shared.engine().place_order(client_id, r);
                 if changed.account {
                     shared.account_changed();
@@ -616,6 +662,89 @@ impl Session {
                 }
                 self.push(&Outbound::ExecutionDetailsEnd(m::EndByReqId { req_id: Some(req_id) }));
             }
+            Request::HistoricalData(r) => self.historical_data(r),
+            Request::CancelHistoricalData(id) => {
+                self.subs.hist_streams.remove(&id);
+            }
+            Request::CancelHeadTimestamp(_) => {}
+            Request::HeadTimestamp(r) => {
+                let req_id = r.req_id.unwrap_or(0);
+                let known = r.contract.as_ref().and_then(|c| shared.engine().resolve(c)).is_some();
+                if known {
+                    // The simulated history reaches back five years.
+                    let head = (clock::now_ms() / 1000) - 5 * 365 * 86_400;
+                    let head = head - head.rem_euclid(86_400);
+                    self.push(&Outbound::HeadTimestamp(m::HeadTimestamp {
+                        req_id: Some(req_id),
+                        head_timestamp: Some(head.to_string()),
+                    }));
+                } else {
+                    self.push(&no_security(req_id));
+                }
+            }
+            Request::MatchingSymbols(r) => {
+                let req_id = r.req_id.unwrap_or(0);
+                let pattern = r.pattern.unwrap_or_default().to_ascii_uppercase();
+                let eng = shared.engine();
+                let mut found: Vec<_> = eng
+                    .universe
+                    .instruments()
+                    .iter()
+                    .filter(|i| {
+                        !pattern.is_empty() && (i.symbol.starts_with(&pattern) || i.long_name.contains(&pattern))
+                    })
+                    .map(|i| m::ContractDescription {
+                        contract: Some(report::contract(i)),
+                        derivative_sec_types: Vec::new(),
+                    })
+                    .collect();
+                drop(eng);
+                found.truncate(16);
+                self.push(&Outbound::SymbolSamples(m::SymbolSamples {
+                    req_id: Some(req_id),
+                    contract_descriptions: found,
+                }));
+            }
+            Request::PositionsMulti(r) => {
+                let req_id = r.req_id.unwrap_or(0);
+                let account = r.account.filter(|a| !a.is_empty() && !a.eq_ignore_ascii_case("All"));
+                let mut sub = PositionsMultiSub { account, sent: HashMap::new() };
+                let rows = positions_multi_diff(&shared.engine(), req_id, &mut sub);
+                for o in rows {
+                    self.push(&o);
+                }
+                self.push(&Outbound::PositionMultiEnd(m::EndByReqId { req_id: Some(req_id) }));
+                self.subs.positions_multi.insert(req_id, sub);
+            }
+            Request::CancelPositionsMulti(id) => {
+                self.subs.positions_multi.remove(&id);
+            }
+            Request::AccountUpdatesMulti(r) => {
+                let req_id = r.req_id.unwrap_or(0);
+                let account = r.account.filter(|a| !a.is_empty() && !a.eq_ignore_ascii_case("All"));
+                let mut sub = AccountMultiSub { account, sent: HashMap::new() };
+                let rows = account_multi_diff(&shared.engine(), req_id, &mut sub);
+                for o in rows {
+                    self.push(&o);
+                }
+                self.push(&Outbound::AccountUpdateMultiEnd(m::EndByReqId { req_id: Some(req_id) }));
+                self.subs.account_multi.insert(req_id, sub);
+            }
+            Request::CancelAccountUpdatesMulti(id) => {
+                self.subs.account_multi.remove(&id);
+            }
+            Request::CurrentTimeInMillis => {
+                self.push(&Outbound::CurrentTimeInMillis(m::CurrentTimeInMillis {
+                    current_time_in_millis: Some(clock::now_ms()),
+                }));
+            }
+            Request::OtherCancel(_) => {}
+            Request::MarketRule(id) => {
+                self.push(&Outbound::MarketRule(m::MarketRule {
+                    market_rule_id: Some(id),
+                    price_increments: vec![m::PriceIncrement { low_edge: Some(0.0), increment: Some(0.01) }],
+                }));
+            }
             Request::Unsupported { msg_id, req_id } => {
                 tracing::warn!(client_id, msg_id, "gateway: unsupported request type");
                 let id = req_id.filter(|&r| r > 0).unwrap_or(-1);
@@ -626,6 +755,70 @@ impl Session {
                 ));
             }
         }
+    }
+
+    /// reqHistoricalData: deterministic bars ending at the current price, then the window.
+    fn historical_data(&mut self, r: m::HistoricalDataRequest) {
+        let req_id = r.req_id.unwrap_or(0);
+        let contract = r.contract.clone().unwrap_or_default();
+        let bar = r.bar_size_setting.as_deref().and_then(history::bar_seconds);
+        let duration = r.duration.as_deref().and_then(history::duration_seconds);
+        let now_ms = clock::now_ms();
+        let end = history::parse_end(r.end_date_time.as_deref().unwrap_or(""), now_ms);
+        let (Some(bar), Some(duration), Some(end)) = (bar, duration, end) else {
+            self.push(&report::error(
+                req_id,
+                321,
+                "Error validating request.-'bP' : cause - Historical data query: invalid bar size, duration or end date",
+            ));
+            return;
+        };
+        let eng = self.shared.engine();
+        let Some((inst, mark)) =
+            eng.resolve(&contract).and_then(|i| Some((eng.universe.get(i)?.clone(), eng.market.mark(i))))
+        else {
+            drop(eng);
+            self.push(&no_security(req_id));
+            return;
+        };
+        let seed = eng.seed();
+        let inst_index = eng.universe.index_of_con_id(inst.con_id).unwrap_or(0);
+        drop(eng);
+        let count = usize::try_from((duration / bar).max(1)).unwrap_or(1);
+        let bars = history::bars(inst.con_id, seed, mark, inst.min_tick, end.min(now_ms / 1000), bar, count);
+        let daily = bar >= 86_400;
+        let wire_bars = bars
+            .iter()
+            .map(|b| m::HistoricalDataBar {
+                date: Some(if daily { clock::eastern_date(b.time * 1000) } else { b.time.to_string() }),
+                open: Some(f(b.open)),
+                high: Some(f(b.high)),
+                low: Some(f(b.low)),
+                close: Some(f(b.close)),
+                volume: Some(q(b.volume)),
+                wap: Some(q(b.wap)),
+                bar_count: Some(b.count),
+            })
+            .collect();
+        let start = bars.first().map(|b| b.time).unwrap_or(end);
+        if r.keep_up_to_date == Some(true) {
+            if let Some(last) = bars.last() {
+                let last_seq = self.shared.engine().market.bar_seq();
+                let current = (last.time, last.open, last.high, last.low, last.close, last.volume, last.count);
+                self.subs
+                    .hist_streams
+                    .insert(req_id, HistStreamSub { index: inst_index, bar_secs: bar, daily, current, last_seq });
+            }
+        }
+        self.push(&Outbound::HistoricalData(m::HistoricalData {
+            req_id: Some(req_id),
+            historical_data_bars: wire_bars,
+        }));
+        self.push(&Outbound::HistoricalDataEnd(m::HistoricalDataEnd {
+            req_id: Some(req_id),
+            start_date_str: Some(clock::eastern_timestamp(start * 1000)),
+            end_date_str: Some(clock::eastern_timestamp(end * 1000)),
+        }));
     }
 
     fn market_data(&mut self, r: m::MarketDataRequest) {
@@ -689,6 +882,41 @@ impl Session {
                     count: Some(bar.count),
                 }));
                 sub.last_seq = sub.last_seq.max(bar.seq);
+            }
+        }
+        for (&req_id, sub) in self.subs.hist_streams.iter_mut() {
+            let mut changed = false;
+            for bar in eng.market.bars_since(sub.index, sub.last_seq) {
+                let bucket = bar.time - bar.time.rem_euclid(sub.bar_secs);
+                let t = bar.trades;
+                let c = &mut sub.current;
+                if bucket == c.0 {
+                    c.2 = c.2.max(t.high);
+                    c.3 = c.3.min(t.low);
+                    c.4 = t.close;
+                    c.5 += bar.volume;
+                    c.6 += bar.count;
+                } else if bucket > c.0 {
+                    *c = (bucket, t.open, t.high, t.low, t.close, bar.volume, bar.count);
+                }
+                sub.last_seq = sub.last_seq.max(bar.seq);
+                changed = true;
+            }
+            if changed {
+                let c = sub.current;
+                out.push(Outbound::HistoricalDataUpdate(m::HistoricalDataUpdate {
+                    req_id: Some(req_id),
+                    historical_data_bar: Some(m::HistoricalDataBar {
+                        date: Some(if sub.daily { clock::eastern_date(c.0 * 1000) } else { c.0.to_string() }),
+                        open: Some(f(c.1)),
+                        high: Some(f(c.2)),
+                        low: Some(f(c.3)),
+                        close: Some(f(c.4)),
+                        volume: Some(q(c.5)),
+                        wap: Some(q(((c.2 + c.3 + c.4) / Decimal::from(3)).round_dp(4))),
+                        bar_count: Some(c.6),
+                    }),
+                }));
             }
         }
         for (&req_id, sub) in self.subs.tbt.iter_mut() {
@@ -778,6 +1006,12 @@ impl Session {
             }
             if let Some(sub) = self.subs.account_updates.as_mut() {
                 out.extend(account_updates_diff(&eng, sub));
+            }
+            for (&req_id, sub) in self.subs.positions_multi.iter_mut() {
+                out.extend(positions_multi_diff(&eng, req_id, sub));
+            }
+            for (&req_id, sub) in self.subs.account_multi.iter_mut() {
+                out.extend(account_multi_diff(&eng, req_id, sub));
             }
         }
         for o in out {
@@ -877,6 +1111,55 @@ fn positions_diff(eng: &Engine, sent: &mut HashMap<(String, i32), (Decimal, Deci
                     out.push(report::position(a, con_id, inst));
                 }
             }
+        }
+    }
+    out
+}
+
+fn positions_multi_diff(eng: &Engine, req_id: i32, sub: &mut PositionsMultiSub) -> Vec<Outbound> {
+    let mut out = Vec::new();
+    for a in eng.accounts().filter(|a| sub.account.as_ref().is_none_or(|w| *w == a.id)) {
+        for (&con_id, h) in &a.positions {
+            let key = (a.id.clone(), con_id);
+            let now = (h.quantity, h.avg_cost);
+            if sub.sent.get(&key) == Some(&now) {
+                continue;
+            }
+            sub.sent.insert(key, now);
+            if let Some(inst) = eng.instrument_by_con_id(con_id) {
+                out.push(Outbound::PositionMulti(m::PositionMulti {
+                    req_id: Some(req_id),
+                    account: Some(a.id.clone()),
+                    contract: Some(report::contract(inst)),
+                    position: Some(q(h.quantity)),
+                    avg_cost: Some(f(h.avg_cost)),
+                    model_code: None,
+                }));
+            }
+        }
+    }
+    out
+}
+
+fn account_multi_diff(eng: &Engine, req_id: i32, sub: &mut AccountMultiSub) -> Vec<Outbound> {
+    let mut out = Vec::new();
+    for a in eng.accounts().filter(|a| sub.account.as_ref().is_none_or(|w| *w == a.id)) {
+        let mt = eng.metrics(a);
+        let start = mt.net_liquidation - mt.daily_pnl;
+        for (key, value, ccy) in report::account_values(a, &mt, start) {
+            let k = (a.id.clone(), key.clone(), ccy.clone());
+            if sub.sent.get(&k) == Some(&value) {
+                continue;
+            }
+            sub.sent.insert(k, value.clone());
+            out.push(Outbound::AccountUpdateMulti(m::AccountUpdateMulti {
+                req_id: Some(req_id),
+                account: Some(a.id.clone()),
+                model_code: None,
+                key: Some(key),
+                value: Some(value),
+                currency: Some(ccy),
+            }));
         }
     }
     out

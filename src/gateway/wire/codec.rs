@@ -38,6 +38,19 @@ pub enum Request {
     AutoOpenOrders(bool),
     CompletedOrders(bool),
     Executions(m::ExecutionRequest),
+    HistoricalData(m::HistoricalDataRequest),
+    CancelHistoricalData(i32),
+    HeadTimestamp(m::HeadTimestampRequest),
+    CancelHeadTimestamp(i32),
+    MatchingSymbols(m::MatchingSymbolsRequest),
+    MarketRule(i32),
+    PositionsMulti(m::PositionsMultiRequest),
+    CancelPositionsMulti(i32),
+    AccountUpdatesMulti(m::AccountUpdatesMultiRequest),
+    CancelAccountUpdatesMulti(i32),
+    CurrentTimeInMillis,
+    /// A cancel of a request type the gateway does not serve (no reply, as IB).
+    OtherCancel(i32),
     /// A request type the gateway does not serve; `req_id` if the body had one at tag 1.
     Unsupported {
         msg_id: i32,
@@ -81,6 +94,17 @@ pub enum Outbound {
     ExecutionDetails(m::ExecutionDetails),
     ExecutionDetailsEnd(m::EndByReqId),
     CommissionReport(m::CommissionAndFeesReport),
+    HistoricalData(m::HistoricalData),
+    HistoricalDataEnd(m::HistoricalDataEnd),
+    HeadTimestamp(m::HeadTimestamp),
+    SymbolSamples(m::SymbolSamples),
+    MarketRule(m::MarketRule),
+    PositionMulti(m::PositionMulti),
+    PositionMultiEnd(m::EndByReqId),
+    AccountUpdateMulti(m::AccountUpdateMulti),
+    AccountUpdateMultiEnd(m::EndByReqId),
+    CurrentTimeInMillis(m::CurrentTimeInMillis),
+    HistoricalDataUpdate(m::HistoricalDataUpdate),
 }
 
 /// Why a frame could not be decoded into a request.

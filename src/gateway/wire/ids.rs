@@ -34,6 +34,31 @@ pub mod req {
     pub const TICK_BY_TICK: i32 = 97;
     pub const CANCEL_TICK_BY_TICK: i32 = 98;
     pub const COMPLETED_ORDERS: i32 = 99;
+    pub const HISTORICAL_DATA: i32 = 20;
+    pub const CANCEL_HISTORICAL_DATA: i32 = 25;
+    pub const MATCHING_SYMBOLS: i32 = 81;
+    pub const HEAD_TIMESTAMP: i32 = 87;
+    pub const CANCEL_HEAD_TIMESTAMP: i32 = 90;
+    pub const MARKET_RULE: i32 = 91;
+    pub const POSITIONS_MULTI: i32 = 74;
+    pub const CANCEL_POSITIONS_MULTI: i32 = 75;
+    pub const ACCOUNT_UPDATES_MULTI: i32 = 76;
+    pub const CANCEL_ACCOUNT_UPDATES_MULTI: i32 = 77;
+    pub const CURRENT_TIME_IN_MILLIS: i32 = 105;
+    /// Cancels of request types the gateway does not serve: accepted silently, as IB does.
+    pub const OTHER_CANCELS: &[i32] = &[
+        11,  // market depth
+        13,  // news bulletins
+        23,  // scanner subscription
+        53,  // fundamental data
+        56,  // implied volatility
+        57,  // option price
+        89,  // histogram data
+        101, // WSH metadata
+        103, // WSH event data
+        106, // contract data
+        107, // historical ticks
+    ];
 }
 
 /// Server -> client.
@@ -71,4 +96,15 @@ pub mod msg {
     pub const TICK_BY_TICK: i32 = 99;
     pub const COMPLETED_ORDER: i32 = 101;
     pub const COMPLETED_ORDERS_END: i32 = 102;
+    pub const HISTORICAL_DATA: i32 = 17;
+    pub const SYMBOL_SAMPLES: i32 = 79;
+    pub const HEAD_TIMESTAMP: i32 = 88;
+    pub const MARKET_RULE: i32 = 93;
+    pub const HISTORICAL_DATA_END: i32 = 108;
+    pub const POSITION_MULTI: i32 = 71;
+    pub const POSITION_MULTI_END: i32 = 72;
+    pub const ACCOUNT_UPDATE_MULTI: i32 = 73;
+    pub const ACCOUNT_UPDATE_MULTI_END: i32 = 74;
+    pub const CURRENT_TIME_IN_MILLIS: i32 = 109;
+    pub const HISTORICAL_DATA_UPDATE: i32 = 90;
 }

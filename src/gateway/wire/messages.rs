@@ -792,3 +792,207 @@ pub struct ContractData {
     #[prost(message, optional, tag = "3")]
     pub contract_details: Option<ContractDetails>,
 }
+
+// ---------------------------------------------------------------------------------------------
+// Historical data, symbol search, market rules
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HistoricalDataRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, optional, tag = "2")]
+    pub contract: Option<Contract>,
+    #[prost(string, optional, tag = "3")]
+    pub end_date_time: Option<String>,
+    #[prost(string, optional, tag = "4")]
+    pub bar_size_setting: Option<String>,
+    #[prost(string, optional, tag = "5")]
+    pub duration: Option<String>,
+    #[prost(bool, optional, tag = "6")]
+    pub use_rth: Option<bool>,
+    #[prost(string, optional, tag = "7")]
+    pub what_to_show: Option<String>,
+    #[prost(int32, optional, tag = "8")]
+    pub format_date: Option<i32>,
+    #[prost(bool, optional, tag = "9")]
+    pub keep_up_to_date: Option<bool>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HistoricalDataBar {
+    #[prost(string, optional, tag = "1")]
+    pub date: Option<String>,
+    #[prost(double, optional, tag = "2")]
+    pub open: Option<f64>,
+    #[prost(double, optional, tag = "3")]
+    pub high: Option<f64>,
+    #[prost(double, optional, tag = "4")]
+    pub low: Option<f64>,
+    #[prost(double, optional, tag = "5")]
+    pub close: Option<f64>,
+    #[prost(string, optional, tag = "6")]
+    pub volume: Option<String>,
+    #[prost(string, optional, tag = "7")]
+    pub wap: Option<String>,
+    #[prost(int32, optional, tag = "8")]
+    pub bar_count: Option<i32>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HistoricalData {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, repeated, tag = "2")]
+    pub historical_data_bars: Vec<HistoricalDataBar>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HistoricalDataEnd {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub start_date_str: Option<String>,
+    #[prost(string, optional, tag = "3")]
+    pub end_date_str: Option<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HeadTimestampRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, optional, tag = "2")]
+    pub contract: Option<Contract>,
+    #[prost(bool, optional, tag = "3")]
+    pub use_rth: Option<bool>,
+    #[prost(string, optional, tag = "4")]
+    pub what_to_show: Option<String>,
+    #[prost(int32, optional, tag = "5")]
+    pub format_date: Option<i32>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HeadTimestamp {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub head_timestamp: Option<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct MatchingSymbolsRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub pattern: Option<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ContractDescription {
+    #[prost(message, optional, tag = "1")]
+    pub contract: Option<Contract>,
+    #[prost(string, repeated, tag = "2")]
+    pub derivative_sec_types: Vec<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct SymbolSamples {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, repeated, tag = "2")]
+    pub contract_descriptions: Vec<ContractDescription>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct MarketRuleRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub market_rule_id: Option<i32>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PriceIncrement {
+    #[prost(double, optional, tag = "1")]
+    pub low_edge: Option<f64>,
+    #[prost(double, optional, tag = "2")]
+    pub increment: Option<f64>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct MarketRule {
+    #[prost(int32, optional, tag = "1")]
+    pub market_rule_id: Option<i32>,
+    #[prost(message, repeated, tag = "2")]
+    pub price_increments: Vec<PriceIncrement>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multi-account / model subscriptions
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PositionsMultiRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub account: Option<String>,
+    #[prost(string, optional, tag = "3")]
+    pub model_code: Option<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PositionMulti {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub account: Option<String>,
+    #[prost(message, optional, tag = "3")]
+    pub contract: Option<Contract>,
+    #[prost(string, optional, tag = "4")]
+    pub position: Option<String>,
+    #[prost(double, optional, tag = "5")]
+    pub avg_cost: Option<f64>,
+    #[prost(string, optional, tag = "6")]
+    pub model_code: Option<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct AccountUpdatesMultiRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub account: Option<String>,
+    #[prost(string, optional, tag = "3")]
+    pub model_code: Option<String>,
+    #[prost(bool, optional, tag = "4")]
+    pub ledger_and_nlv: Option<bool>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct AccountUpdateMulti {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(string, optional, tag = "2")]
+    pub account: Option<String>,
+    #[prost(string, optional, tag = "3")]
+    pub model_code: Option<String>,
+    #[prost(string, optional, tag = "4")]
+    pub key: Option<String>,
+    #[prost(string, optional, tag = "5")]
+    pub value: Option<String>,
+    #[prost(string, optional, tag = "6")]
+    pub currency: Option<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct CurrentTimeInMillis {
+    #[prost(int64, optional, tag = "1")]
+    pub current_time_in_millis: Option<i64>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HistoricalDataUpdate {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, optional, tag = "2")]
+    pub historical_data_bar: Option<HistoricalDataBar>,
+}

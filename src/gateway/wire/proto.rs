@@ -76,6 +76,18 @@ impl Codec for ProtoCodec {
                 Request::CompletedOrders(dec::<m::CompletedOrdersRequest>(id, b)?.api_only.unwrap_or(false))
             }
             req::EXECUTIONS => Request::Executions(dec(id, b)?),
+            req::HISTORICAL_DATA => Request::HistoricalData(dec(id, b)?),
+            req::CANCEL_HISTORICAL_DATA => Request::CancelHistoricalData(cancel(b)?),
+            req::HEAD_TIMESTAMP => Request::HeadTimestamp(dec(id, b)?),
+            req::CANCEL_HEAD_TIMESTAMP => Request::CancelHeadTimestamp(cancel(b)?),
+            req::MATCHING_SYMBOLS => Request::MatchingSymbols(dec(id, b)?),
+            req::CURRENT_TIME_IN_MILLIS => Request::CurrentTimeInMillis,
+            other if req::OTHER_CANCELS.contains(&other) => Request::OtherCancel(other),
+            req::POSITIONS_MULTI => Request::PositionsMulti(dec(id, b)?),
+            req::CANCEL_POSITIONS_MULTI => Request::CancelPositionsMulti(cancel(b)?),
+            req::ACCOUNT_UPDATES_MULTI => Request::AccountUpdatesMulti(dec(id, b)?),
+            req::CANCEL_ACCOUNT_UPDATES_MULTI => Request::CancelAccountUpdatesMulti(cancel(b)?),
+            req::MARKET_RULE => Request::MarketRule(dec::<m::MarketRuleRequest>(id, b)?.market_rule_id.unwrap_or(0)),
             other => Request::Unsupported { msg_id: other, req_id: req_id_of(b) },
         })
     }
@@ -115,6 +127,17 @@ impl Codec for ProtoCodec {
             Outbound::ExecutionDetails(x) => body(msg::EXECUTION_DATA, x),
             Outbound::ExecutionDetailsEnd(x) => body(msg::EXECUTION_DATA_END, x),
             Outbound::CommissionReport(x) => body(msg::COMMISSION_REPORT, x),
+            Outbound::HistoricalData(x) => body(msg::HISTORICAL_DATA, x),
+            Outbound::HistoricalDataEnd(x) => body(msg::HISTORICAL_DATA_END, x),
+            Outbound::HeadTimestamp(x) => body(msg::HEAD_TIMESTAMP, x),
+            Outbound::SymbolSamples(x) => body(msg::SYMBOL_SAMPLES, x),
+            Outbound::MarketRule(x) => body(msg::MARKET_RULE, x),
+            Outbound::HistoricalDataUpdate(x) => body(msg::HISTORICAL_DATA_UPDATE, x),
+            Outbound::CurrentTimeInMillis(x) => body(msg::CURRENT_TIME_IN_MILLIS, x),
+            Outbound::PositionMulti(x) => body(msg::POSITION_MULTI, x),
+            Outbound::PositionMultiEnd(x) => body(msg::POSITION_MULTI_END, x),
+            Outbound::AccountUpdateMulti(x) => body(msg::ACCOUNT_UPDATE_MULTI, x),
+            Outbound::AccountUpdateMultiEnd(x) => body(msg::ACCOUNT_UPDATE_MULTI_END, x),
         }
     }
 }

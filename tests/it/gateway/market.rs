@@ -156,6 +156,10 @@ async fn contract_details_describe_the_stock() {
     assert_eq!(d.min_tick, 0.01);
     assert_eq!(d.long_name, "APPLE INC");
     assert!(d.order_types.iter().any(|t| t == "LMT"));
+    assert_eq!(d.time_zone_id, "US/Eastern");
+    let days: Vec<&str> = d.trading_hours.iter().flat_map(|h| h.split(';')).collect();
+    assert_eq!(days.len(), 7, "{:?}", d.trading_hours);
+    assert!(days.iter().all(|day| day.ends_with(":CLOSED") || day.contains(":0930-")), "{days:?}");
     let spy = within("spy", client.contract_details(&Contract::stock("SPY").build())).await.expect("details");
     assert_eq!(spy[0].stock_type, "ETF");
     gw.shutdown().await;

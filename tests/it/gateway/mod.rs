@@ -1,9 +1,16 @@
 //! The simulated gateway driven by the real `ibapi` client over TCP.
 
 mod account;
+mod cli;
 mod connect;
+mod faults;
+mod history;
 mod market;
 mod orders;
+mod persist;
+mod portfolio;
+mod props;
+mod wire;
 
 use std::time::Duration;
 

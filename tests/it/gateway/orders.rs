@@ -318,14 +318,22 @@ async fn rejections_carry_ib_codes_and_change_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reusing_a_filled_order_id_is_103() {
+async fn reusing_an_order_id_is_104_when_filled_and_103_otherwise() {
     let gw = start().await;
     let client = connect(&gw, 1).await;
     let id = client.next_order_id();
-    let seen = place(&client, id, "AAPL", &order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day)).await;
+    let mkt = order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day);
+    let seen = place(&client, id, "AAPL", &mkt).await;
     assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 1.0, 0.0)));
-    let again = place(&client, id, "AAPL", &order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day)).await;
-    assert_eq!(rejection(&again), Some(103), "{again:?}");
+    let again = place(&client, id, "AAPL", &mkt).await;
+    assert_eq!(rejection(&again), Some(104), "a filled order cannot be modified: {again:?}");
+    // A cancelled order's id cannot be reused either.
+    let cancelled = client.next_order_id();
+    let ioc = order(Action::Buy, 1.0, "LMT", Some(100.0), None, TimeInForce::ImmediateOrCancel);
+    let seen = place(&client, cancelled, "AAPL", &ioc).await;
+    assert!(seen.iter().any(|s| matches!(s, Seen::Status(OrderStatusKind::Cancelled, ..))));
+    let reuse = place(&client, cancelled, "AAPL", &mkt).await;
+    assert_eq!(rejection(&reuse), Some(103), "{reuse:?}");
     gw.shutdown().await;
 }
 
@@ -455,6 +463,16 @@ async fn executions_filter_and_carry_commission_reports() {
     assert_eq!(sells.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(), vec!["MSFT"]);
     let (other_client, _) = collect(ExecutionFilter { client_id: Some(99), ..Default::default() }).await;
     assert!(other_client.is_empty());
+    // Time filter: executions at or after the given time (UTC form "yyyymmdd-hh:mm:ss").
+    let utc = |offset: i64| {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
+            + offset;
+        chrono::DateTime::from_timestamp(t, 0).expect("time").format("%Y%m%d-%H:%M:%S").to_string()
+    };
+    let (recent, _) = collect(ExecutionFilter { time: utc(-3600), ..Default::default() }).await;
+    assert_eq!(recent.len(), 2);
+    let (future, _) = collect(ExecutionFilter { time: utc(3600), ..Default::default() }).await;
+    assert!(future.is_empty(), "{future:?}");
     // Another client id does not see these executions (only the master client 0 would).
     let other = connect(&gw, 2).await;
     let mut sub = within("executions", other.executions(ExecutionFilter::default())).await.expect("executions");
@@ -519,5 +537,96 @@ async fn orders_for_a_second_account_stay_in_that_account() {
     }
     assert!(rows.contains(&("DU7654321".into(), "KO".into(), 7.0)), "{rows:?}");
     assert!(!rows.iter().any(|r| r.0 == "DU1234567" && r.1 == "KO"));
+    gw.shutdown().await;
+}
+
+/// Places `o` with the next id and asserts it fills.
+pub async fn place_raw_checked(client: &Client, symbol: &str, o: &Order) {
+    let seen = place(client, client.next_order_id(), symbol, o).await;
+    assert!(seen.iter().any(|s| matches!(s, Seen::Status(OrderStatusKind::Filled, ..))), "{seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_fields_sent_by_the_client_come_back_in_open_order_and_execution() {
+    let gw = start().await;
+    let client = connect(&gw, 3).await;
+    let contract = Contract::stock("MSFT").build();
+    let mut o = order(Action::Buy, 4.0, "LMT", Some(100.25), None, TimeInForce::GoodTillCanceled);
+    o.order_ref = "intent-42".into();
+    o.account = "DU1234567".into();
+    let id = client.next_order_id();
+    let mut sub = within("place", client.place_order(id, &contract, &o)).await.expect("sent");
+    let data = loop {
+        match within("open order", sub.next()).await {
+            Some(Ok(SubscriptionItem::Data(PlaceOrder::OpenOrder(d)))) => break d,
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(data.order_id, id);
+    assert_eq!(data.order.order_ref, "intent-42");
+    assert_eq!(data.order.account, "DU1234567");
+    assert_eq!(data.order.limit_price, Some(100.25));
+    assert_eq!(data.order.tif, TimeInForce::GoodTillCanceled);
+    assert_eq!(data.order.total_quantity, 4.0);
+    assert_eq!(data.order.client_id, 3);
+    assert!(data.order.perm_id > 0);
+    assert_eq!(data.contract.contract_id, 272093);
+    assert_eq!(data.order_state.status, OrderStatusKind::Submitted);
+    // A fill carries the order ref into the execution.
+    let mut mkt = order(Action::Buy, 1.0, "MKT", None, None, TimeInForce::Day);
+    mkt.order_ref = "intent-43".into();
+    let mut sub = within("place", client.place_order(client.next_order_id(), &contract, &mkt)).await.expect("sent");
+    loop {
+        match within("exec", sub.next()).await {
+            Some(Ok(SubscriptionItem::Data(PlaceOrder::ExecutionData(e)))) => {
+                assert_eq!(e.execution.order_reference, "intent-43");
+                assert_eq!(e.execution.account_number, "DU1234567");
+                assert_eq!(e.execution.client_id, 3);
+                assert!(e.execution.time.ends_with("US/Eastern"), "{}", e.execution.time);
+                break;
+            }
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placing_a_working_order_id_again_modifies_it() {
+    let mut config = GatewayConfig::embedded(0);
+    config.speed = 0.0;
+    let gw = start_with(config).await;
+    let client = connect(&gw, 1).await;
+    let contract = Contract::stock("AAPL").build();
+    let id = client.next_order_id();
+    let gtc = TimeInForce::GoodTillCanceled;
+    let first = order(Action::Buy, 5.0, "LMT", Some(100.0), None, gtc.clone());
+    let mut sub = within("place", client.place_order(id, &contract, &first)).await.expect("sent");
+    while !matches!(within("status", sub.next()).await, Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(_))))) {}
+    drop(sub);
+    // Same id, new price and quantity: still one working order, with the new terms.
+    let second = order(Action::Buy, 8.0, "LMT", Some(101.5), None, gtc.clone());
+    let mut sub = within("modify", client.place_order(id, &contract, &second)).await.expect("sent");
+    let data = loop {
+        match within("open order", sub.next()).await {
+            Some(Ok(SubscriptionItem::Data(PlaceOrder::OpenOrder(d)))) => break d,
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!((data.order.limit_price, data.order.total_quantity), (Some(101.5), 8.0));
+    drop(sub);
+    let mut open = within("open", client.open_orders()).await.expect("open");
+    let mut rows = Vec::new();
+    while let Some(Ok(SubscriptionItem::Data(Orders::OrderData(d)))) = within("open order", open.next()).await {
+        rows.push((d.order_id, d.order.limit_price));
+    }
+    assert_eq!(rows, vec![(id, Some(101.5))]);
+    // Modify to a marketable price: it fills.
+    let third = order(Action::Buy, 8.0, "LMT", Some(300.0), None, gtc);
+    let seen = place(&client, id, "AAPL", &third).await;
+    assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 8.0, 0.0)), "{seen:?}");
     gw.shutdown().await;
 }

@@ -1,0 +1,101 @@
+//! `--state`: the paper account survives a gateway restart.
+
+use ibapi::orders::{Action, OrderStatusKind, TimeInForce};
+use ibapi::prelude::*;
+use robo_tui::gateway::GatewayConfig;
+
+use super::orders::{order, place, Seen};
+use super::{connect, start_with, within};
+
+fn temp_state(name: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    std::env::temp_dir().join(format!("robo-gw-{name}-{}-{nanos}", std::process::id())).join("state.json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_with_state_keeps_positions_orders_executions_and_ids() {
+    let path = temp_state("restart");
+    let mut config = GatewayConfig::embedded(0);
+    config.state_file = Some(path.clone());
+    config.speed = 0.0;
+    let gw = start_with(config.clone()).await;
+    let client = connect(&gw, 5).await;
+    let fill_id = client.next_order_id();
+    let seen = place(&client, fill_id, "MSFT", &order(Action::Buy, 12.0, "MKT", None, None, TimeInForce::Day)).await;
+    let exec_id = seen
+        .iter()
+        .find_map(|s| match s {
+            Seen::Exec(id, ..) => Some(id.clone()),
+            _ => None,
+        })
+        .expect("filled");
+    let rest_id = client.next_order_id();
+    let contract = Contract::stock("MSFT").build();
+    let mut sub = within(
+        "rest",
+        client.place_order(
+            rest_id,
+            &contract,
+            &order(Action::Buy, 3.0, "LMT", Some(100.0), None, TimeInForce::GoodTillCanceled),
+        ),
+    )
+    .await
+    .expect("sent");
+    while !matches!(within("status", sub.next()).await, Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(_))))) {}
+    assert!(path.exists(), "state written after the change");
+    client.disconnect().await;
+    gw.shutdown().await;
+
+    let gw = start_with(config).await;
+    let client = connect(&gw, 5).await;
+    assert!(client.next_order_id() > rest_id, "NextValidId above ids used before the restart");
+    let mut positions = within("positions", client.positions()).await.expect("positions");
+    let mut msft = None;
+    while let Some(Ok(SubscriptionItem::Data(PositionUpdate::Position(p)))) = within("pos", positions.next()).await {
+        if p.contract.symbol == "MSFT" {
+            msft = Some((p.position, p.average_cost));
+        }
+    }
+    let (qty, avg) = msft.expect("MSFT position survived");
+    assert_eq!(qty, 12.0);
+    assert!(avg > 400.0);
+    let mut execs = within("executions", client.executions(ExecutionFilter::default())).await.expect("executions");
+    let mut ids = Vec::new();
+    while let Some(Ok(SubscriptionItem::Data(e))) = within("exec", execs.next()).await {
+        if let ibapi::orders::Executions::ExecutionData(e) = e {
+            ids.push(e.execution.execution_id.clone());
+        }
+    }
+    assert_eq!(ids, vec![exec_id]);
+    let mut open = within("open", client.open_orders()).await.expect("open orders");
+    let mut open_ids = Vec::new();
+    while let Some(Ok(SubscriptionItem::Data(o))) = within("open order", open.next()).await {
+        if let Orders::OrderData(d) = o {
+            open_ids.push(d.order_id);
+        }
+    }
+    assert_eq!(open_ids, vec![rest_id]);
+    // The resting order is still live: it can be cancelled after the restart.
+    let mut cancel = within("cancel", client.cancel_order(rest_id, "")).await.expect("cancel");
+    match within("cancelled", cancel.next()).await {
+        Some(Ok(SubscriptionItem::Data(ibapi::orders::CancelOrder::OrderStatus(s)))) => {
+            assert_eq!(s.status, OrderStatusKind::Cancelled)
+        }
+        other => panic!("{other:?}"),
+    }
+    gw.shutdown().await;
+    let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_state_file_is_a_bad_state_error() {
+    let path = temp_state("corrupt");
+    std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&path, b"{\"format\": 1, \"state\": 42}").expect("write");
+    let mut config = GatewayConfig::embedded(0);
+    config.state_file = Some(path.clone());
+    let err = robo_tui::gateway::spawn(config).await.err().expect("refuses a corrupt state");
+    let text = err.to_string();
+    assert!(text.contains("state.json"), "{text}");
+    let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
+}

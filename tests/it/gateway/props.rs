@@ -1,0 +1,187 @@
+//! Property tests of the matching engine and the account model.
+
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+use robo_tui::gateway::account::{commission, Account};
+use robo_tui::gateway::engine::Engine;
+use robo_tui::gateway::universe::{AccountBook, Universe};
+use robo_tui::gateway::wire::messages as m;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Place { inst: usize, buy: bool, qty: u32, kind: u8, offset: i32, tif: u8, second_account: bool },
+    Step(u8),
+    Cancel(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0usize..36, any::<bool>(), 1u32..400, 0u8..4, -30i32..30, 0u8..3, any::<bool>()).prop_map(
+            |(inst, buy, qty, kind, offset, tif, second_account)| Op::Place { inst, buy, qty, kind, offset, tif, second_account }
+        ),
+        2 => (1u8..40).prop_map(Op::Step),
+        1 => (0usize..64).prop_map(Op::Cancel),
+    ]
+}
+
+const ACCOUNTS: [&str; 2] = ["DU1234567", "DU7654321"];
+
+fn engine(seed: u64) -> Engine {
+    let universe = Universe::embedded().expect("universe");
+    let book = AccountBook::embedded().expect("accounts");
+    let ids: Vec<String> = ACCOUNTS.iter().map(|s| s.to_string()).collect();
+    Engine::new(universe, &book, &ids, seed, 1_795_876_200_000, None, None).expect("engine")
+}
+
+fn cents(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+/// Runs `ops`; returns the engine and the ids placed.
+fn run(seed: u64, ops: &[Op]) -> (Engine, Vec<i32>) {
+    let mut e = engine(seed);
+    let mut ids = Vec::new();
+    let mut next_id = 1;
+    for op in ops {
+        match op {
+            Op::Place { inst, buy, qty, kind, offset, tif, second_account } => {
+                let Some(i) = e.universe.get(*inst % e.universe.len()).cloned() else {
+                    continue;
+                };
+                let idx = e.universe.index_of_con_id(i.con_id).expect("index");
+                let q = e.market.quote(idx).expect("quote").clone();
+                let tick = Decimal::new(1, 2);
+                let around = |base: Decimal| cents((base + tick * Decimal::from(*offset)).max(tick));
+                let (ty, lmt, aux) = match kind {
+                    0 => ("MKT", None, None),
+                    1 => ("LMT", Some(around(q.mid().round_dp(2))), None),
+                    2 => ("STP", None, Some(around(q.last))),
+                    _ => ("STP LMT", Some(around(q.last)), Some(around(q.last))),
+                };
+                let order = m::Order {
+                    action: Some(if *buy { "BUY" } else { "SELL" }.into()),
+                    total_quantity: Some(qty.to_string()),
+                    order_type: Some(ty.into()),
+                    lmt_price: lmt,
+                    aux_price: aux,
+                    tif: Some(["DAY", "GTC", "IOC"][*tif as usize].into()),
+                    account: Some(ACCOUNTS[usize::from(*second_account)].into()),
+                    transmit: Some(true),
+                    ..Default::default()
+                };
+                let req = m::PlaceOrderRequest {
+                    order_id: Some(next_id),
+                    contract: Some(m::Contract {
+                        symbol: Some(i.symbol.clone()),
+                        sec_type: Some("STK".into()),
+                        currency: Some("USD".into()),
+                        ..Default::default()
+                    }),
+                    order: Some(order),
+                };
+                e.place_order(1, req);
+                ids.push(next_id);
+                next_id += 1;
+            }
+            Op::Step(n) => {
+                for _ in 0..*n {
+                    e.step_market();
+                }
+            }
+            Op::Cancel(k) => {
+                if !ids.is_empty() {
+                    let id = ids[k % ids.len()];
+                    e.cancel_order(1, id);
+                }
+            }
+        }
+    }
+    (e, ids)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fills_positions_cash_and_net_liquidation_stay_consistent(seed in 0u64..1000, ops in proptest::collection::vec(op(), 1..60)) {
+        let start = engine(seed);
+        let (e, _) = run(seed, &ops);
+        // No order fills beyond its quantity; executions add up to what each order reports.
+        let mut exec_by_order: HashMap<i32, Decimal> = HashMap::new();
+        for x in e.executions() {
+            *exec_by_order.entry(x.order_id).or_default() += x.shares;
+            prop_assert_eq!(x.commission, commission(x.shares, x.price));
+            prop_assert!(x.price > Decimal::ZERO);
+        }
+        for o in e.orders() {
+            prop_assert!(o.filled <= o.quantity, "order {} filled {} of {}", o.order_id, o.filled, o.quantity);
+            prop_assert_eq!(exec_by_order.get(&o.order_id).copied().unwrap_or_default(), o.filled);
+        }
+        for acct in ACCOUNTS {
+            let before = start.account(acct).expect("account");
+            let after = e.account(acct).expect("account");
+            // Positions equal the starting positions plus the sum of fills.
+            let mut expected: HashMap<i32, Decimal> = before.positions.iter().map(|(c, h)| (*c, h.quantity)).collect();
+            let mut cash = before.cash;
+            for x in e.executions().iter().filter(|x| x.account == acct) {
+                let signed = if x.side.exec_side() == "BOT" { x.shares } else { -x.shares };
+                *expected.entry(x.con_id).or_default() += signed;
+                cash -= signed * x.price + x.commission;
+            }
+            for (con_id, qty) in &expected {
+                prop_assert_eq!(after.quantity(*con_id), *qty, "position in {} of {}", con_id, acct);
+            }
+            // Cash moves only by trades and their commissions.
+            prop_assert_eq!(after.cash, cash);
+            // Net liquidation is cash plus the market value of positions.
+            let mt = e.metrics(after);
+            let value: Decimal = after.positions.iter().map(|(c, h)| h.quantity * e.mark_con_id(*c)).sum();
+            prop_assert_eq!(mt.net_liquidation, after.cash + value);
+            // It moved only by price changes and commissions: replay the moves.
+            let start_value: Decimal = before.positions.iter().map(|(c, h)| h.quantity * e.mark_con_id(*c)).sum();
+            let fills_value: Decimal = e
+                .executions()
+                .iter()
+                .filter(|x| x.account == acct)
+                .map(|x| {
+                    let signed = if x.side.exec_side() == "BOT" { x.shares } else { -x.shares };
+                    signed * (e.mark_con_id(x.con_id) - x.price) - x.commission
+                })
+                .sum();
+            prop_assert_eq!(mt.net_liquidation, before.cash + start_value + fills_value);
+        }
+    }
+
+    #[test]
+    fn same_seed_same_run(seed in 0u64..1000, ops in proptest::collection::vec(op(), 1..40)) {
+        let (a, _) = run(seed, &ops);
+        let (b, _) = run(seed, &ops);
+        let key = |e: &Engine| e.executions().iter().map(|x| (x.order_id, x.con_id, x.shares, x.price, x.commission)).collect::<Vec<_>>();
+        prop_assert_eq!(key(&a), key(&b));
+        for i in 0..a.market.len() {
+            prop_assert_eq!(a.market.quote(i), b.market.quote(i));
+        }
+    }
+
+    #[test]
+    fn account_pnl_identity(fills in proptest::collection::vec((any::<bool>(), 1u32..500, 100i64..20_000), 1..40), mark in 100i64..20_000) {
+        let mut a = Account::new("DU1", "INDIVIDUAL", Decimal::from(1_000_000), &[]);
+        for (buy, qty, px) in &fills {
+            let qty = Decimal::from(*qty);
+            let px = Decimal::new(*px, 2);
+            let signed = if *buy { qty } else { -qty };
+            a.apply_fill(7, signed, px, commission(qty, px));
+        }
+        let mark = Decimal::new(mark, 2);
+        let mt = a.metrics(&|_| mark);
+        // Total P&L (realized + unrealized) equals the change in net liquidation.
+        let total = mt.realized_pnl + mt.unrealized_pnl;
+        let change = mt.net_liquidation - Decimal::from(1_000_000);
+        prop_assert!((total - change).abs() < Decimal::new(1, 6), "total {} change {}", total, change);
+        prop_assert_eq!(mt.daily_pnl, change);
+        prop_assert!(mt.buying_power >= Decimal::ZERO);
+    }
+}
