@@ -136,6 +136,8 @@ async fn event_loop(
                             dirty = true;
                         }
                         ActionOutcome::Consumed => dirty = true,
+                        // TODO(lead): carry out the ticket's request (ui::ticket::TradeRequest).
+                        ActionOutcome::Trade(_) => dirty = true,
                         ActionOutcome::Ignored => {}
                     }
                 }

@@ -27,6 +27,20 @@ pub enum Action {
     PageDown,
     Top,
     Bottom,
+    /// Open a BUY ticket for the selected position, watchlist row or signal.
+    BuyTicket,
+    /// Open a SELL ticket for the selected position, watchlist row or signal.
+    SellTicket,
+    /// Open a blank order ticket.
+    NewTicket,
+    /// Cancel the selected working order (with confirmation).
+    CancelOrder,
+    /// Cancel every open order through a global cancel (typed confirmation).
+    CancelAllOrders,
+    /// Load a working order into the ticket to modify it.
+    ModifyOrder,
+    /// Halt or resume order entry (with confirmation).
+    ToggleHalt,
     /// Unbind a key (`run = "none"`).
     None,
 }
@@ -53,6 +67,13 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("page_down", Action::PageDown),
     ("top", Action::Top),
     ("bottom", Action::Bottom),
+    ("buy_ticket", Action::BuyTicket),
+    ("sell_ticket", Action::SellTicket),
+    ("new_ticket", Action::NewTicket),
+    ("cancel_order", Action::CancelOrder),
+    ("cancel_all", Action::CancelAllOrders),
+    ("modify_order", Action::ModifyOrder),
+    ("halt", Action::ToggleHalt),
     ("none", Action::None),
 ];
 
@@ -94,6 +115,13 @@ const DEFAULT_ROWS: &[(&str, &str, &str)] = &[
     ("home", "top", "Go to the first row"),
     ("G", "bottom", "Go to the last row"),
     ("end", "bottom", "Go to the last row"),
+    ("b", "buy_ticket", "Buy ticket for the selected row"),
+    ("s", "sell_ticket", "Sell ticket for the selected row"),
+    ("o", "new_ticket", "Blank order ticket"),
+    ("m", "modify_order", "Modify a working order"),
+    ("c", "cancel_order", "Cancel a working order (asks first)"),
+    ("C", "cancel_all", "Cancel ALL open orders (typed confirmation)"),
+    ("H", "halt", "Halt or resume order entry (asks first)"),
 ];
 
 /// A key as a keymap row names it: a code and the modifiers that matter (ctrl, alt; shift
@@ -363,6 +391,15 @@ mod tests {
         assert_eq!(keymap.action_for(&key(KeyCode::Char('d'), KeyModifiers::CONTROL)), Some(Action::PageDown));
         assert_eq!(keymap.action_for(&ch('d')), None, "plain d is not ctrl-d");
         assert_eq!(keymap.action_for(&key(KeyCode::Char('q'), KeyModifiers::ALT)), None, "alt-q is not q");
+        assert_eq!(keymap.action_for(&ch('b')), Some(Action::BuyTicket));
+        assert_eq!(keymap.action_for(&ch('s')), Some(Action::SellTicket));
+        assert_eq!(keymap.action_for(&ch('o')), Some(Action::NewTicket));
+        assert_eq!(keymap.action_for(&ch('m')), Some(Action::ModifyOrder));
+        assert_eq!(keymap.action_for(&ch('c')), Some(Action::CancelOrder));
+        assert_eq!(keymap.action_for(&ch('C')), Some(Action::CancelAllOrders));
+        assert_eq!(keymap.action_for(&key(KeyCode::Char('C'), KeyModifiers::SHIFT)), Some(Action::CancelAllOrders));
+        assert_eq!(keymap.action_for(&ch('H')), Some(Action::ToggleHalt));
+        assert_eq!(keymap.action_for(&ch('h')), None, "plain h does not halt");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::store::Store;
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 /// What the app should do after an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionOutcome {
     /// The view changed: draw.
     Consumed,
@@ -17,6 +17,8 @@ pub enum ActionOutcome {
     Quit,
     /// The app switches to the next theme (`embedded_theme_names`).
     CycleTheme,
+    /// An order-related request from the ticket or an order popup, for the app to carry out.
+    Trade(super::ticket::TradeRequest),
 }
 
 /// How many rows a wheel notch moves.
@@ -24,6 +26,10 @@ const WHEEL_STEP: usize = 3;
 
 pub fn handle_action(view: &mut ViewState, action: Action, store: &Store) -> ActionOutcome {
     use ActionOutcome::{Consumed, Ignored};
+    // Order popups are on top of everything else; the order keys open them.
+    if let Some(outcome) = super::ticket::route_action(view, action, store) {
+        return outcome;
+    }
     match action {
         Action::Quit => return ActionOutcome::Quit,
         Action::CycleTheme => return ActionOutcome::CycleTheme,

@@ -3,8 +3,10 @@
 //! row counts and scroll offsets, kept in cells of the view state) so that mouse input and
 //! paging know what is on screen.
 //!
-//! The app calls [`draw`] each frame, [`handle_action`] with the keymap's [`Action`]s
-//! (`crate::config::keymap`) and [`handle_mouse`] with mouse events. Build the view with
+//! The app calls [`draw`] each frame, [`handle_key`] with each key press first (the order
+//! ticket and popups take keys while open), then [`handle_action`] with the keymap's
+//! [`Action`]s (`crate::config::keymap`), [`handle_tick`] on the tick, and [`handle_mouse`]
+//! with mouse events. [`ActionOutcome::Trade`] carries the ticket's requests (see [`ticket`]). Build the view with
 //! [`ViewState::with_keymap`] so the help overlay and the status bar show the active keymap.
 //!
 //! Adding a pane (the watchlist and orders have keys 6 and 7 reserved): a `PaneId` variant,
@@ -19,6 +21,7 @@ mod input;
 pub mod layout;
 pub mod panes;
 mod status_bar;
+pub mod ticket;
 mod view_state;
 
 #[cfg(test)]
@@ -27,6 +30,7 @@ mod test_support;
 mod tests;
 
 pub use input::{handle_action, handle_mouse, ActionOutcome};
+pub use ticket::{TicketSeed, TradeRequest};
 pub use view_state::{PaneId, PaneViewState, ViewState};
 
 use crate::config::theme::Theme;
@@ -76,11 +80,29 @@ pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &ViewState, ctx
                 view.remember(pane, rect, drawn);
             }
             status_bar::render(status, buf, store, view, ctx);
+            ticket::render(area, buf, store, &view.ticket, ctx.theme, ctx.now);
             if view.help_open {
                 help::render(area, buf, view, ctx.theme);
             }
         }
     }
+}
+
+/// A key press, before the keymap: while an order popup is open it takes every key (typing,
+/// Tab, Enter, Esc) and answers `Some`; otherwise `None` and the app looks the key up in the
+/// keymap and calls [`handle_action`]. `now` is the clock the ticket's checks use.
+pub fn handle_key(
+    view: &mut ViewState,
+    key: &crossterm::event::KeyEvent,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Option<ActionOutcome> {
+    view.ticket.handle_key(key, store, now)
+}
+
+/// The tick: the ticket asks to resolve a symbol the trader paused on.
+pub fn handle_tick(view: &mut ViewState, store: &Store, now: DateTime<Utc>) -> Option<ActionOutcome> {
+    view.ticket.handle_tick(store, now)
 }
 
 fn too_small(area: Rect, buf: &mut Buffer, ctx: &RenderContext) {

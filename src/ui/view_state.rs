@@ -97,6 +97,8 @@ pub struct ViewState {
     pub help_open: bool,
     /// The first help line shown.
     pub help_scroll: usize,
+    /// The order ticket and the order popups.
+    pub ticket: super::ticket::TicketView,
     panes: [PaneViewState; 5],
     keymap: Keymap,
     layout: Cell<[Option<PaneMemo>; 5]>,
@@ -122,6 +124,7 @@ impl ViewState {
             zoomed: false,
             help_open: false,
             help_scroll: 0,
+            ticket: Default::default(),
             panes: Default::default(),
             keymap,
             layout: Cell::new([None; 5]),
