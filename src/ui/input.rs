@@ -102,6 +102,10 @@ fn moved(selected: usize, rows: usize, action: Action, page: usize) -> Option<us
 /// A left click focuses the pane under it (and closes the help); the wheel scrolls the pane
 /// under the pointer. Returns whether anything changed. Uses the layout of the last frame.
 pub fn handle_mouse(view: &mut ViewState, mouse: MouseEvent) -> bool {
+    if view.ticket.is_open() {
+        // An order popup is on top: the panes underneath do not react.
+        return false;
+    }
     match mouse.kind {
         MouseEventKind::Down(MouseButton::Left) => {
             if view.help_open {

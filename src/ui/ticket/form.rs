@@ -14,6 +14,10 @@ use rust_decimal::Decimal;
 /// How long the trader must pause on the symbol before it is resolved.
 pub const RESOLVE_PAUSE_MS: i64 = 600;
 
+/// A confirm this soon after the preview opened is ignored: a key repeat or an impatient
+/// double Enter on the ticket must not go straight through the preview.
+pub const CONFIRM_DELAY_MS: i64 = 400;
+
 /// The longest text a field takes (far beyond any valid value; validation reports the rest).
 const MAX_FIELD_CHARS: usize = 24;
 
@@ -61,6 +65,7 @@ pub struct TicketState {
     pub hint: Option<String>,
     resolve_asked: Option<String>,
     symbol_typed_at: Option<DateTime<Utc>>,
+    previewed_at: Option<DateTime<Utc>>,
 }
 
 /// What a key did to the ticket.
@@ -139,6 +144,7 @@ impl TicketState {
             hint: None,
             resolve_asked: None,
             symbol_typed_at: None,
+            previewed_at: None,
         };
         state.cursor = state.focused_len();
         state
@@ -186,6 +192,7 @@ impl TicketState {
             hint: None,
             resolve_asked: None,
             symbol_typed_at: None,
+            previewed_at: None,
         };
         state.cursor = state.focused_len();
         Ok(state)
@@ -510,6 +517,7 @@ impl TicketState {
                 self.back_to_editing();
                 self.mode = Mode::Previewing { request };
                 self.prompt = Prompt::Override;
+                self.previewed_at = Some(now);
                 KeyAnswer::Request(TradeRequest::Preview { request, ticket: self.ticket.clone(), modify: self.modify })
             }
         }
@@ -568,6 +576,10 @@ impl TicketState {
     }
 
     fn confirm(&mut self, request: u64, store: &Store, now: DateTime<Utc>) -> KeyAnswer {
+        if self.previewed_at.is_some_and(|at| (now - at).num_milliseconds() < CONFIRM_DELAY_MS) {
+            self.hint = Some("not sent: too soon after the preview opened; read it, then confirm".into());
+            return KeyAnswer::Consumed;
+        }
         let pre = match self.preflight(store, now) {
             Ok(pre) => pre,
             Err(refusal) => {
@@ -575,11 +587,16 @@ impl TicketState {
                 return KeyAnswer::Consumed;
             }
         };
-        if let Some(answer) = store.trading.what_if.as_ref().filter(|w| w.request == request) {
-            if let Err(text) = &answer.result {
+        match store.trading.what_if.as_ref().filter(|w| w.request == request).map(|w| &w.result) {
+            None => {
+                self.hint = Some("not sent: waiting for the gateway's what-if; confirm once it is shown".into());
+                return KeyAnswer::Consumed;
+            }
+            Some(Err(text)) => {
                 self.hint = Some(format!("not sent: the gateway refused the what-if: {text}"));
                 return KeyAnswer::Consumed;
             }
+            Some(Ok(_)) => {}
         }
         if let Some(word) = pre.override_word(&store.trading.precautions) {
             if self.override_typed.trim() != word {

@@ -26,7 +26,7 @@ mod props;
 mod tests;
 
 pub use confirm::OrderPick;
-pub use form::{Mode, TicketState};
+pub use form::{Mode, Prompt, TicketState, CONFIRM_DELAY_MS, RESOLVE_PAUSE_MS};
 pub use render::render;
 pub use seed::TicketSeed;
 

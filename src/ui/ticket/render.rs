@@ -4,7 +4,7 @@ use super::confirm::{not_actionable, working_orders};
 use super::form::{is_text_field, Mode, Prompt, TicketState};
 use super::{OrderPick, Popup, TicketView, CANCEL_ALL_WORD};
 use crate::config::theme::Theme;
-use crate::orders::{EntryMode, FieldError, OrderAction, Refusal, TicketField};
+use crate::orders::{entry_allowed, EntryMode, FieldError, GuardBlock, OrderAction, Refusal, TicketField};
 use crate::store::{OrderRow, Store, WhatIf};
 use crate::ui::format::{self, MISSING};
 use chrono::{DateTime, Utc};
@@ -356,7 +356,7 @@ fn editing(area: Rect, buf: &mut Buffer, store: &Store, state: &TicketState, the
     popup(area, buf, title_for(state, false, theme), roles.border_focused, lines, width, theme);
 }
 
-fn what_if_lines(answer: &WhatIf, currency: &str, theme: &Theme) -> Vec<Line<'static>> {
+fn what_if_lines(answer: &WhatIf, currency: &str, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let roles = &theme.roles;
     let row = |name: &str, value: String| {
         Line::from(vec![Span::styled(format!("   {name:<24}"), roles.muted), Span::styled(value, roles.text)])
@@ -383,7 +383,7 @@ fn what_if_lines(answer: &WhatIf, currency: &str, theme: &Theme) -> Vec<Line<'st
         row("Equity with loan after", money_or_missing(answer.equity_with_loan_after)),
     ];
     if let Some(warning) = answer.warning.as_deref().filter(|w| !w.trim().is_empty()) {
-        lines.push(Line::from(Span::styled(format!("   Warning: {}", format::printable(warning)), roles.warning)));
+        lines.extend(wrapped(vec![Span::raw("   ")], &format!("Warning: {warning}"), roles.warning, width));
     }
     lines
 }
@@ -452,7 +452,7 @@ fn preview(
     match store.trading.what_if.as_ref().filter(|w| Some(w.request) == request) {
         None => lines.push(Line::from(Span::styled("   waiting for the gateway's what-if…", roles.muted))),
         Some(answer) => match &answer.result {
-            Ok(what_if) => lines.extend(what_if_lines(what_if, &currency, theme)),
+            Ok(what_if) => lines.extend(what_if_lines(what_if, &currency, theme, inner_width)),
             Err(text) => lines.extend(wrapped(
                 indent(),
                 &format!("refused by the gateway: {text}"),
@@ -635,11 +635,22 @@ fn halt(area: Rect, buf: &mut Buffer, store: &Store, theme: &Theme) {
             "y/enter halt · n/esc keep trading",
         )
     };
-    let lines = vec![
+    let mut lines = vec![
         Line::from(vec![Span::styled(" Trading is ", roles.text), state]),
         Line::from(Span::styled(question, roles.text)),
-        Line::default(),
-        keys_line(keys, theme),
     ];
+    // The cockpit blocks entry by itself too (connection not live, reconciling, …): say so.
+    if let Err(block) = entry_allowed(&store.guard_context()) {
+        if block != GuardBlock::Halted {
+            lines.extend(wrapped(
+                vec![Span::raw(" ")],
+                &format!("Order entry is blocked anyway: {block}"),
+                roles.warning,
+                92,
+            ));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(keys_line(keys, theme));
     popup(area, buf, Span::styled(" Halt ", roles.title_focused), roles.border_focused, lines, 96, theme);
 }

@@ -1,6 +1,7 @@
 //! The ticket and the order popups: keys in, requests out, and what the popups show (insta
 //! snapshots with a fixed clock and scripted stores).
 
+use super::form::CONFIRM_DELAY_MS;
 use super::*;
 use crate::config::keymap::Action;
 use crate::config::theme::{load_theme, Theme};
@@ -101,10 +102,30 @@ pub(super) fn press(view: &mut ViewState, store: &Store, k: KeyEvent) -> Option<
     handle_key(view, &k, store, now())
 }
 
+/// `now()` plus `ms` milliseconds.
+fn at_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    now() + chrono::Duration::milliseconds(ms)
+}
+
+/// Past the confirm delay after a preview opened at `now()`.
+fn later() -> chrono::DateTime<chrono::Utc> {
+    at_ms(CONFIRM_DELAY_MS)
+}
+
 /// Every trade request that `keys` produce, in order.
 fn press_all(view: &mut ViewState, store: &Store, keys: &[KeyEvent]) -> Vec<TradeRequest> {
+    press_all_at(view, store, keys, now())
+}
+
+/// Every trade request that `keys` pressed at `at` produce, in order.
+fn press_all_at(
+    view: &mut ViewState,
+    store: &Store,
+    keys: &[KeyEvent],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<TradeRequest> {
     keys.iter()
-        .filter_map(|k| match press(view, store, *k) {
+        .filter_map(|k| match handle_key(view, k, store, at) {
             Some(ActionOutcome::Trade(request)) => Some(request),
             _ => None,
         })
@@ -327,8 +348,14 @@ fn y_pressed_three_times_transmits_exactly_once() {
     let mut view = ViewState::new();
     valid_ticket(&mut view, &store, "100");
     press(&mut view, &store, key(KeyCode::Enter));
+    // An impatient confirm before the what-if is in does nothing.
+    assert_eq!(press_all_at(&mut view, &store, &[ch('y')], later()), vec![]);
+    assert!(screen(&store, &view, 120, 40).contains("not sent: waiting for the gateway's what-if"));
     what_if(&mut store, 1, Ok(a_what_if()));
-    let sent = press_all(&mut view, &store, &[ch('y'), ch('y'), key(KeyCode::Enter), ch('y')]);
+    // A key repeat right after the preview opened does nothing either.
+    assert_eq!(press_all_at(&mut view, &store, &[key(KeyCode::Enter)], at_ms(50)), vec![]);
+    assert!(screen(&store, &view, 120, 40).contains("not sent: too soon after the preview opened"));
+    let sent = press_all_at(&mut view, &store, &[ch('y'), ch('y'), key(KeyCode::Enter), ch('y')], later());
     assert_eq!(
         sent,
         vec![TradeRequest::Transmit {
@@ -355,14 +382,18 @@ fn a_refused_transmit_shows_the_reason_and_a_new_preview_gets_a_new_request() {
     let mut store = trading_store();
     let mut view = ViewState::new();
     valid_ticket(&mut view, &store, "100");
-    press_all(&mut view, &store, &[key(KeyCode::Enter), ch('y')]);
+    press(&mut view, &store, key(KeyCode::Enter));
+    what_if(&mut store, 1, Ok(a_what_if()));
+    assert_eq!(press_all_at(&mut view, &store, &[ch('y')], later()).len(), 1);
     outcome(&mut store, 1, Err("journal unwritable: disk full".into()));
     let text = screen(&store, &view, 120, 40);
     assert!(text.contains("REFUSED") && text.contains("journal unwritable: disk full"), "{text}");
-    assert_eq!(press_all(&mut view, &store, &[ch('y')]), vec![], "a refusal is not confirmed again");
+    assert_eq!(press_all_at(&mut view, &store, &[ch('y')], later()), vec![], "a refusal is not confirmed again");
     press(&mut view, &store, key(KeyCode::Enter));
     assert_eq!(state(&view).mode, Mode::Editing);
-    let sent = press_all(&mut view, &store, &[key(KeyCode::Enter), ch('y')]);
+    let mut sent = press_all(&mut view, &store, &[key(KeyCode::Enter)]);
+    what_if(&mut store, 2, Ok(a_what_if()));
+    sent.extend(press_all_at(&mut view, &store, &[ch('y')], later()));
     assert!(matches!(
         sent.as_slice(),
         [TradeRequest::Preview { request: 2, .. }, TradeRequest::Transmit { request: 2, .. }]
@@ -429,29 +460,31 @@ fn a_guard_that_closes_during_the_preview_stops_the_transmit() {
     let mut view = ViewState::new();
     valid_ticket(&mut view, &store, "100");
     press(&mut view, &store, key(KeyCode::Enter));
+    what_if(&mut store, 1, Ok(a_what_if()));
     store.apply(t(60), StoreEvent::Trading(TradingEvent::Halted(true)));
-    assert_eq!(press_all(&mut view, &store, &[ch('y'), key(KeyCode::Enter)]), vec![]);
+    assert_eq!(press_all_at(&mut view, &store, &[ch('y'), key(KeyCode::Enter)], later()), vec![]);
     let text = screen(&store, &view, 120, 40);
     assert!(text.contains("not sent: order entry disabled: halted by the trader: cancels only"), "{text}");
 }
 
 #[test]
 fn an_overridable_violation_needs_the_override_word_typed() {
-    let store = trading_store();
+    let mut store = trading_store();
     let mut view = ViewState::new();
     valid_ticket(&mut view, &store, "1500");
     press(&mut view, &store, key(KeyCode::Enter));
+    what_if(&mut store, 1, Ok(a_what_if()));
     let text = screen(&store, &view, 120, 40);
     assert!(text.contains("✗ max_quantity:"), "{text}");
     assert!(text.contains("type OVERRIDE to override"), "{text}");
     // y types into the input: it does not confirm.
     assert_eq!(press_all(&mut view, &store, &[ch('y')]), vec![]);
     assert_eq!(state(&view).override_typed, "y");
-    assert_eq!(press_all(&mut view, &store, &[key(KeyCode::Enter)]), vec![], "wrong word");
+    assert_eq!(press_all_at(&mut view, &store, &[key(KeyCode::Enter)], later()), vec![], "wrong word");
     assert!(screen(&store, &view, 120, 40).contains("not sent: type OVERRIDE to override"));
     press(&mut view, &store, key(KeyCode::Backspace));
     type_text(&mut view, &store, "OVERRIDE");
-    let sent = press_all(&mut view, &store, &[key(KeyCode::Enter), key(KeyCode::Enter)]);
+    let sent = press_all_at(&mut view, &store, &[key(KeyCode::Enter), key(KeyCode::Enter)], later());
     assert_eq!(
         sent,
         vec![TradeRequest::Transmit {
@@ -466,17 +499,19 @@ fn an_overridable_violation_needs_the_override_word_typed() {
 
 #[test]
 fn a_live_account_needs_its_id_typed_for_each_order() {
-    let store = live_account_store(true);
+    let mut store = live_account_store(true);
     let mut view = ViewState::new();
     valid_ticket(&mut view, &store, "10");
     let text = screen(&store, &view, 120, 40);
     assert!(text.contains("LIVE  U1234567: each order needs the account id typed to confirm"), "{text}");
     assert!(matches!(press_all(&mut view, &store, &[key(KeyCode::Enter)]).as_slice(), [TradeRequest::Preview { .. }]));
+    what_if(&mut store, 1, Ok(a_what_if()));
     assert!(screen(&store, &view, 120, 40).contains("LIVE account U1234567: type the account id to confirm"));
-    assert_eq!(press_all(&mut view, &store, &[ch('y'), key(KeyCode::Enter)]), vec![]);
+    assert_eq!(press_all_at(&mut view, &store, &[ch('y'), key(KeyCode::Enter)], later()), vec![]);
+    assert!(screen(&store, &view, 120, 40).contains("not sent: LIVE account U1234567: type the account id"));
     press(&mut view, &store, key(KeyCode::Backspace));
     type_text(&mut view, &store, "U1234567");
-    let sent = press_all(&mut view, &store, &[key(KeyCode::Enter)]);
+    let sent = press_all_at(&mut view, &store, &[key(KeyCode::Enter)], later());
     assert!(
         matches!(sent.as_slice(), [TradeRequest::Transmit { typed_account, .. }] if typed_account == "U1234567"),
         "{sent:?}"
@@ -744,7 +779,7 @@ fn modify_loads_the_order_and_sends_it_with_its_id() {
     let changed = Ticket { quantity: "50".into(), ..state(&view).ticket.clone() };
     assert_eq!(sent, vec![TradeRequest::Preview { request: 1, ticket: changed.clone(), modify: Some(12) }]);
     what_if(&mut store, 1, Ok(a_what_if()));
-    let sent = press_all(&mut view, &store, &[ch('y')]);
+    let sent = press_all_at(&mut view, &store, &[ch('y')], later());
     assert!(
         matches!(sent.as_slice(), [TradeRequest::Transmit { modify: Some(12), ticket, .. }] if *ticket == changed),
         "{sent:?}"
