@@ -118,13 +118,22 @@ fn decimal_text(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
+/// A price as the trader would type it: at least two decimals (`149.50`), more if it has them.
+fn price_text(value: Decimal) -> String {
+    let mut value = value.normalize();
+    if value.scale() < 2 {
+        value.rescale(2);
+    }
+    value.to_string()
+}
+
 impl TicketState {
     /// A ticket prefilled from `seed`, focused on the first field the trader still has to fill.
     pub fn from_seed(seed: TicketSeed) -> Self {
         let mut ticket = Ticket::new(seed.symbol.trim(), seed.action, &seed.account);
         ticket.symbol = ticket.symbol.to_ascii_uppercase();
         ticket.quantity = seed.quantity.map(decimal_text).unwrap_or_default();
-        ticket.limit_price = seed.limit.map(decimal_text).unwrap_or_default();
+        ticket.limit_price = seed.limit.map(price_text).unwrap_or_default();
         let focus = if ticket.symbol.is_empty() {
             TicketField::Symbol
         } else if ticket.quantity.is_empty() {
@@ -174,8 +183,8 @@ impl TicketState {
             action,
             quantity: decimal_text(terms.quantity),
             order_type,
-            limit_price: terms.limit_price.map(decimal_text).unwrap_or_default(),
-            stop_price: terms.stop_price.map(decimal_text).unwrap_or_default(),
+            limit_price: terms.limit_price.map(price_text).unwrap_or_default(),
+            stop_price: terms.stop_price.map(price_text).unwrap_or_default(),
             tif,
             outside_rth: terms.outside_rth,
             account: terms.account.clone(),
@@ -356,10 +365,8 @@ impl TicketState {
                 KeyCode::Esc => KeyAnswer::CloseWith(format!(
                     "ticket closed while request {request} was being sent: check the orders for what happened"
                 )),
-                _ => {
-                    self.hint = Some("sending… waiting for the answer; nothing more is sent".into());
-                    KeyAnswer::Consumed
-                }
+                // The popup says "sending…"; nothing more goes out until the outcome arrives.
+                _ => KeyAnswer::Consumed,
             },
             Mode::Refused { .. } => {
                 if matches!(key.code, KeyCode::Esc | KeyCode::Enter) {

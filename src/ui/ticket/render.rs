@@ -447,7 +447,8 @@ fn preview(
     ];
     let request = match mode {
         Mode::Previewing { request } | Mode::Sending { request } => Some(*request),
-        _ => None,
+        Mode::Refused { .. } => store.trading.outcome.as_ref().map(|o| o.request),
+        Mode::Editing => None,
     };
     match store.trading.what_if.as_ref().filter(|w| Some(w.request) == request) {
         None => lines.push(Line::from(Span::styled("   waiting for the gateway's what-if…", roles.muted))),

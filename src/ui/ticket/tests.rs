@@ -587,7 +587,7 @@ fn seeds_from_the_watchlist() {
         view.ticket.open_ticket(seeded, &store),
         ActionOutcome::Trade(TradeRequest::Resolve { symbol: "MSFT".into() })
     );
-    assert_eq!(state(&view).ticket.limit_price, "412.5");
+    assert_eq!(state(&view).ticket.limit_price, "412.50");
     assert_eq!(state(&view).ticket.quantity, "3");
 }
 
@@ -765,7 +765,7 @@ fn modify_loads_the_order_and_sends_it_with_its_id() {
         Ticket {
             quantity: "100".into(),
             order_type: OrderType::Limit,
-            limit_price: "149.5".into(),
+            limit_price: "149.50".into(),
             ..Ticket::new("AAPL", OrderAction::Buy, ACCOUNT)
         }
     );
@@ -861,4 +861,35 @@ fn snapshot_confirmations() {
     press(&mut view, &store, key(KeyCode::Esc));
     handle_action(&mut view, Action::ToggleHalt, &store);
     insta::assert_snapshot!("halt_100x30", screen(&store, &view, 100, 30));
+}
+
+#[test]
+fn snapshot_preview_live_account_sending_and_refused() {
+    let mut store = live_account_store(true);
+    let mut view = ViewState::new();
+    valid_ticket(&mut view, &store, "10");
+    press(&mut view, &store, key(KeyCode::Enter));
+    what_if(&mut store, 1, Ok(a_what_if()));
+    type_text(&mut view, &store, "U12");
+    insta::assert_snapshot!("ticket_preview_live_100x32", screen(&store, &view, 100, 32));
+    type_text(&mut view, &store, "34567");
+    assert_eq!(press_all_at(&mut view, &store, &[key(KeyCode::Enter)], later()).len(), 1);
+    press_all_at(&mut view, &store, &[ch('y')], later());
+    insta::assert_snapshot!("ticket_sending_100x32", screen(&store, &view, 100, 32));
+    outcome(
+        &mut store,
+        1,
+        Err("LIVE account U1234567: type the account id to confirm the order (typed \"U1234567 \")".into()),
+    );
+    insta::assert_snapshot!("ticket_refused_100x32", screen(&store, &view, 100, 32));
+}
+
+#[test]
+fn snapshot_modify_pick_and_ticket() {
+    let store = store_with_orders();
+    let mut view = ViewState::new();
+    handle_action(&mut view, Action::ModifyOrder, &store);
+    insta::assert_snapshot!("modify_pick_100x30", screen(&store, &view, 100, 30));
+    press(&mut view, &store, key(KeyCode::Enter));
+    insta::assert_snapshot!("modify_ticket_100x32", screen(&store, &view, 100, 32));
 }
