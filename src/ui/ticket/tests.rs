@@ -10,6 +10,7 @@ use crate::store::{BrokerEvent, DisconnectKind, OrderTerms, StoreEvent, TickFiel
 use crate::ui::test_support::*;
 use crate::ui::{handle_action, handle_key, handle_tick, ActionOutcome, PaneId, ViewState};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+use ratatui::style::{Color, Modifier};
 use std::path::Path;
 
 pub(super) fn theme() -> Theme {
@@ -892,4 +893,46 @@ fn snapshot_modify_pick_and_ticket() {
     insta::assert_snapshot!("modify_pick_100x30", screen(&store, &view, 100, 30));
     press(&mut view, &store, key(KeyCode::Enter));
     insta::assert_snapshot!("modify_ticket_100x32", screen(&store, &view, 100, 32));
+}
+
+/// The colours and modifiers of the first cell of `needle` on screen, as `role` would draw
+/// them on an empty cell.
+fn style_at(buf: &ratatui::buffer::Buffer, needle: &str) -> (Color, Color, Modifier) {
+    for (y, line) in text(buf).lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            let x = line[..byte].chars().count();
+            let cell = &buf[(x as u16, y as u16)];
+            return (cell.fg, cell.bg, cell.modifier);
+        }
+    }
+    panic!("{needle:?} not on screen\n{}", text(buf))
+}
+
+fn drawn(role: ratatui::style::Style) -> (Color, Color, Modifier) {
+    let mut cell = ratatui::buffer::Cell::default();
+    cell.set_style(role);
+    (cell.fg, cell.bg, cell.modifier)
+}
+
+#[test]
+fn a_block_is_loud_and_the_side_is_coloured() {
+    let theme = theme();
+    let mut store = trading_store();
+    store.apply(t(30), StoreEvent::Trading(TradingEvent::Halted(true)));
+    let mut view = ViewState::new();
+    valid_ticket(&mut view, &store, "100");
+    let buf = render_cockpit(&store, &view, &theme, 120, 40);
+    assert_eq!(style_at(&buf, "BLOCKED"), drawn(theme.roles.live_badge));
+    assert_eq!(style_at(&buf, "halted by the trader"), drawn(theme.roles.health_failed));
+    let buy = drawn(theme.roles.gain.add_modifier(Modifier::BOLD));
+    assert_eq!(style_at(&buf, "BUY ticket"), buy);
+    // Errors beside a field are warnings (the limit price has the focus).
+    type_text(&mut view, &store, "3");
+    let buf = render_cockpit(&store, &view, &theme, 120, 40);
+    assert_eq!(style_at(&buf, "limit price 150.003 is not on"), drawn(theme.roles.warning));
+    // A sell ticket is drawn in the loss colour.
+    press_all(&mut view, &store, &[key(KeyCode::Esc)]);
+    handle_action(&mut view, Action::SellTicket, &store);
+    let buf = render_cockpit(&store, &view, &theme, 120, 40);
+    assert_eq!(style_at(&buf, "SELL ticket"), drawn(theme.roles.loss.add_modifier(Modifier::BOLD)));
 }
