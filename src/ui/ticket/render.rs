@@ -128,17 +128,24 @@ fn market_lines(state: &TicketState, store: &Store, now: DateTime<Utc>, theme: &
         _ if symbol.is_empty() => Span::styled(" type a symbol".to_string(), roles.muted),
         None => Span::styled(format!(" resolving {symbol}…"), roles.muted),
         Some(Err(reason)) => Span::styled(format!(" {symbol}: {}", format::printable(reason)), roles.warning),
-        Some(Ok(c)) => Span::styled(
-            format!(
-                " {} · {} {} · tick {} · con id {}",
-                c.symbol,
-                c.exchange,
-                c.currency,
-                c.min_tick.normalize(),
-                c.con_id
-            ),
-            roles.text,
-        ),
+        Some(Ok(c)) => {
+            let multiplier = if c.multiplier == Decimal::ONE {
+                String::new()
+            } else {
+                format!(" · ×{}", c.multiplier.normalize())
+            };
+            Span::styled(
+                format!(
+                    " {} · {} {} · tick {}{multiplier} · con id {}",
+                    c.symbol,
+                    c.exchange,
+                    c.currency,
+                    c.min_tick.normalize(),
+                    c.con_id
+                ),
+                roles.text,
+            )
+        }
     };
     let freshness = match (market.quote_age, market.quote_live) {
         (None, _) => "no quote".to_string(),

@@ -709,6 +709,41 @@ fn cancel_asks_first_and_only_for_own_working_orders() {
 }
 
 #[test]
+fn the_orders_pane_selection_preselects_the_order() {
+    let store = store_with_orders();
+    let mut view = ViewState::new();
+    view.ticket.open_pick(false, Some(7), &store);
+    assert!(matches!(view.ticket.popup(), Some(Popup::Pick(p)) if p.selected == Some(7)));
+    // A filled order cannot be selected: the first own working order is.
+    view.ticket.open_pick(false, Some(3), &store);
+    assert!(matches!(view.ticket.popup(), Some(Popup::Pick(p)) if p.selected == Some(12)));
+}
+
+#[test]
+fn cancel_needs_a_connection() {
+    let mut store = store_with_orders();
+    broker(
+        &mut store,
+        40,
+        BrokerEvent::Disconnected {
+            kind: DisconnectKind::Unreachable,
+            reason: "refused".into(),
+            next_try_at: None,
+            attempt: 3,
+        },
+    );
+    let mut view = ViewState::new();
+    handle_action(&mut view, Action::CancelOrder, &store);
+    assert_eq!(press_all(&mut view, &store, &[ch('y')]), vec![]);
+    assert!(screen(&store, &view, 120, 40).contains("cannot cancel: connection is"));
+    press(&mut view, &store, key(KeyCode::Esc));
+    handle_action(&mut view, Action::CancelAllOrders, &store);
+    type_text(&mut view, &store, "CANCEL ALL");
+    assert_eq!(press_all(&mut view, &store, &[key(KeyCode::Enter)]), vec![]);
+    assert!(view.ticket.is_open());
+}
+
+#[test]
 fn cancels_stay_allowed_while_halted() {
     let mut store = store_with_orders();
     store.apply(t(40), StoreEvent::Trading(TradingEvent::Halted(true)));
