@@ -6,8 +6,9 @@
 //! The app calls [`draw`] each frame, [`handle_key`] with each key press first (the order
 //! ticket and popups take keys while open), then [`handle_action`] with the keymap's
 //! [`Action`]s (`crate::config::keymap`), [`handle_tick`] on the tick, and [`handle_mouse`]
-//! with mouse events. [`ActionOutcome::Trade`] carries the ticket's requests (see [`ticket`]). Build the view with
-//! [`ViewState::with_keymap`] so the help overlay and the status bar show the active keymap.
+//! with mouse events. [`ActionOutcome::Trade`] carries the ticket's requests (see [`ticket`]).
+//! Build the view with [`ViewState::with_keymap`] so the help overlay and the status bar show
+//! the active keymap.
 //!
 //! Adding a pane (the watchlist and orders have keys 6 and 7 reserved): a `PaneId` variant,
 //! a module in `panes/` with its `*Pane` widget, a slot in `layout::cockpit`, a

@@ -6,8 +6,10 @@
 //! machine guarantees what reaches the app:
 //! * a [`TradeRequest::Preview`] only for a ticket that validates, with the guard open;
 //! * a [`TradeRequest::Transmit`] only from the preview of that same request, after `y` or
-//!   Enter, and only once per request (the popup shows "sending…" until the outcome for that
-//!   request is in the store);
+//!   Enter, once its what-if answer is in (and not a refusal), at least [`CONFIRM_DELAY_MS`]
+//!   after the preview opened (a double Enter cannot run through the preview), with the
+//!   override word / live account id typed when the checks ask for them, and only once per
+//!   request (the popup shows "sending…" until the outcome for that request is in the store);
 //! * cancels, cancel-all and halt only after their confirmation.
 //!
 //! Feeding it (the app): route every key press to [`super::handle_key`] first (it answers
@@ -326,20 +328,6 @@ impl TicketView {
 /// yet opens the ticket, where the guard shows why entry is blocked.)
 fn is_monitor(store: &Store) -> bool {
     store.trading.session == Some(SessionKind::Monitor)
-}
-
-/// The order actions, for the UI's routing.
-pub fn is_order_action(action: Action) -> bool {
-    matches!(
-        action,
-        Action::BuyTicket
-            | Action::SellTicket
-            | Action::NewTicket
-            | Action::CancelOrder
-            | Action::CancelAllOrders
-            | Action::ModifyOrder
-            | Action::ToggleHalt
-    )
 }
 
 /// The order popups' part of [`ViewState`], for the routing in `ui`.
