@@ -10,16 +10,8 @@ use crate::store::{BrokerEvent, Store, StoreEvent, TradingEvent};
 use chrono::{DateTime, Utc};
 use std::path::Path;
 
-/// A trade request from the UI (the ticket, the confirmations, the halt key).
-#[derive(Debug, Clone, PartialEq)]
-pub enum TradeRequest {
-    Resolve { symbol: String },
-    Preview { request: u64, ticket: Ticket, modify: Option<i32> },
-    Transmit { request: u64, ticket: Ticket, modify: Option<i32>, override_word: String, typed_account: String },
-    Cancel { order_id: i32 },
-    CancelAll,
-    Halt(bool),
-}
+/// Trade requests come from the UI's ticket and confirmation popups.
+pub use crate::ui::TradeRequest;
 
 pub struct Trader {
     desk: TradingDesk,

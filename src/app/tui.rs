@@ -128,10 +128,7 @@ async fn event_loop(
                         dirty = true;
                         continue;
                     }
-                    let typed = match ui::handle_key(&mut view, &key) {
-                        ActionOutcome::Ignored => None,
-                        outcome => Some(outcome),
-                    };
+                    let typed = ui::handle_key(&mut view, &key, &store, Utc::now());
                     let outcome = match typed {
                         Some(outcome) => outcome,
                         None => {
@@ -152,6 +149,10 @@ async fn event_loop(
                             dirty = true;
                         }
                         ActionOutcome::Consumed => dirty = true,
+                        ActionOutcome::Trade(request) => {
+                            trade(trader, &mut store, request);
+                            dirty = true;
+                        }
                         ActionOutcome::Ignored => {}
                     }
                 }
@@ -172,7 +173,12 @@ async fn event_loop(
                     }
                 }
             }
-            _ = tick.tick() => dirty = true,
+            _ = tick.tick() => {
+                dirty = true;
+                if let Some(ActionOutcome::Trade(request)) = ui::handle_tick(&mut view, &store, Utc::now()) {
+                    trade(trader, &mut store, request);
+                }
+            }
             _ = sleep_until(next_frame_at), if dirty => {}
         }
     }
@@ -197,7 +203,6 @@ fn take(core: &Core, trader: &Trader, store: &mut Store, now: chrono::DateTime<U
 }
 
 /// Carry out a trade request from the UI and apply what it says at once.
-#[allow(dead_code)]
 fn trade(trader: &mut Trader, store: &mut Store, request: TradeRequest) -> bool {
     let now = Utc::now();
     let mut redraw = false;

@@ -36,6 +36,20 @@ pub enum Action {
     Filter,
     /// Show the next managed account (one account at a time).
     NextAccount,
+    /// Open a BUY ticket for the selected position, watchlist row or signal.
+    BuyTicket,
+    /// Open a SELL ticket for the selected position, watchlist row or signal.
+    SellTicket,
+    /// Open a blank order ticket.
+    NewTicket,
+    /// Cancel the selected working order (with confirmation).
+    CancelOrder,
+    /// Cancel every open order through a global cancel (typed confirmation).
+    CancelAllOrders,
+    /// Load a working order into the ticket to modify it.
+    ModifyOrder,
+    /// Halt or resume order entry (with confirmation).
+    ToggleHalt,
     /// Unbind a key (`run = "none"`).
     None,
 }
@@ -67,6 +81,13 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("sort_reverse", Action::SortReverse),
     ("filter", Action::Filter),
     ("next_account", Action::NextAccount),
+    ("buy_ticket", Action::BuyTicket),
+    ("sell_ticket", Action::SellTicket),
+    ("new_ticket", Action::NewTicket),
+    ("cancel_order", Action::CancelOrder),
+    ("cancel_all", Action::CancelAllOrders),
+    ("modify_order", Action::ModifyOrder),
+    ("halt", Action::ToggleHalt),
     ("none", Action::None),
 ];
 
@@ -115,6 +136,13 @@ const DEFAULT_ROWS: &[(&str, &str, &str)] = &[
     ("r", "sort_reverse", "Positions: reverse the sort"),
     ("/", "filter", "Positions: filter by symbol (type, enter keeps, esc clears)"),
     ("a", "next_account", "Show the next managed account"),
+    ("b", "buy_ticket", "Buy ticket for the selected row"),
+    ("s", "sell_ticket", "Sell ticket for the selected row"),
+    ("o", "new_ticket", "Blank order ticket"),
+    ("m", "modify_order", "Modify a working order"),
+    ("c", "cancel_order", "Cancel a working order (asks first)"),
+    ("C", "cancel_all", "Cancel ALL open orders (typed confirmation)"),
+    ("H", "halt", "Halt or resume order entry (asks first)"),
 ];
 
 /// A key as a keymap row names it: a code and the modifiers that matter (ctrl, alt; shift
@@ -374,8 +402,17 @@ mod tests {
         assert_eq!(keymap.action_for(&ch('a')), Some(Action::NextAccount));
         assert_eq!(keymap.action_for(&ch('r')), Some(Action::SortReverse));
         assert_eq!(keymap.action_for(&ch('>')), Some(Action::SortNext));
-        for reserved in ['b', 's', 'o', 'c', 'C', 'm', 'H'] {
-            assert_eq!(keymap.action_for(&ch(reserved)), None, "{reserved} is reserved for order entry");
+        let order_keys = [
+            ('b', Action::BuyTicket),
+            ('s', Action::SellTicket),
+            ('o', Action::NewTicket),
+            ('c', Action::CancelOrder),
+            ('C', Action::CancelAllOrders),
+            ('m', Action::ModifyOrder),
+            ('H', Action::ToggleHalt),
+        ];
+        for (c, action) in order_keys {
+            assert_eq!(keymap.action_for(&ch(c)), Some(action), "{c} is an order entry key");
         }
         assert_eq!(keymap.action_for(&ch('z')), Some(Action::ToggleZoom));
         assert_eq!(keymap.action_for(&key(KeyCode::Enter, KeyModifiers::NONE)), Some(Action::ToggleZoom));
@@ -391,6 +428,15 @@ mod tests {
         assert_eq!(keymap.action_for(&key(KeyCode::Char('d'), KeyModifiers::CONTROL)), Some(Action::PageDown));
         assert_eq!(keymap.action_for(&ch('d')), None, "plain d is not ctrl-d");
         assert_eq!(keymap.action_for(&key(KeyCode::Char('q'), KeyModifiers::ALT)), None, "alt-q is not q");
+        assert_eq!(keymap.action_for(&ch('b')), Some(Action::BuyTicket));
+        assert_eq!(keymap.action_for(&ch('s')), Some(Action::SellTicket));
+        assert_eq!(keymap.action_for(&ch('o')), Some(Action::NewTicket));
+        assert_eq!(keymap.action_for(&ch('m')), Some(Action::ModifyOrder));
+        assert_eq!(keymap.action_for(&ch('c')), Some(Action::CancelOrder));
+        assert_eq!(keymap.action_for(&ch('C')), Some(Action::CancelAllOrders));
+        assert_eq!(keymap.action_for(&key(KeyCode::Char('C'), KeyModifiers::SHIFT)), Some(Action::CancelAllOrders));
+        assert_eq!(keymap.action_for(&ch('H')), Some(Action::ToggleHalt));
+        assert_eq!(keymap.action_for(&ch('h')), None, "plain h does not halt");
     }
 
     #[test]

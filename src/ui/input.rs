@@ -9,7 +9,7 @@ use crate::store::Store;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 /// What the app should do after an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionOutcome {
     /// The view changed: draw.
     Consumed,
@@ -18,6 +18,8 @@ pub enum ActionOutcome {
     Quit,
     /// The app switches to the next theme (`embedded_theme_names`).
     CycleTheme,
+    /// An order-related request from the ticket or an order popup, for the app to carry out.
+    Trade(super::ticket::TradeRequest),
 }
 
 /// How many rows a wheel notch moves.
@@ -25,6 +27,10 @@ const WHEEL_STEP: usize = 3;
 
 pub fn handle_action(view: &mut ViewState, action: Action, store: &Store) -> ActionOutcome {
     use ActionOutcome::{Consumed, Ignored};
+    // Order popups are on top of everything else; the order keys open them.
+    if let Some(outcome) = super::ticket::route_action(view, action, store) {
+        return outcome;
+    }
     match action {
         Action::Quit => return ActionOutcome::Quit,
         Action::CycleTheme => return ActionOutcome::CycleTheme,
@@ -122,7 +128,7 @@ pub fn handle_action(view: &mut ViewState, action: Action, store: &Store) -> Act
 /// go into it, backspace deletes, enter keeps the filter, esc clears it. Returns `Ignored`
 /// for everything else (and whenever nothing is being typed), so the keymap gets those keys;
 /// the app calls this before the keymap.
-pub fn handle_key(view: &mut ViewState, key: &KeyEvent) -> ActionOutcome {
+pub fn handle_filter_key(view: &mut ViewState, key: &KeyEvent) -> ActionOutcome {
     if !view.positions_filter.editing || view.help_open {
         return ActionOutcome::Ignored;
     }
@@ -162,6 +168,10 @@ fn moved(selected: usize, rows: usize, action: Action, page: usize) -> Option<us
 /// A left click focuses the pane under it (and closes the help); the wheel scrolls the pane
 /// under the pointer. Returns whether anything changed. Uses the layout of the last frame.
 pub fn handle_mouse(view: &mut ViewState, mouse: MouseEvent) -> bool {
+    if view.ticket.is_open() {
+        // An order popup is on top: the panes underneath do not react.
+        return false;
+    }
     match mouse.kind {
         MouseEventKind::Down(MouseButton::Left) => {
             if view.help_open {

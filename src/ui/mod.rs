@@ -3,9 +3,12 @@
 //! row counts and scroll offsets, kept in cells of the view state) so that mouse input and
 //! paging know what is on screen.
 //!
-//! The app calls [`draw`] each frame, [`handle_action`] with the keymap's [`Action`]s
-//! (`crate::config::keymap`) and [`handle_mouse`] with mouse events. Build the view with
-//! [`ViewState::with_keymap`] so the help overlay and the status bar show the active keymap.
+//! The app calls [`draw`] each frame, [`handle_key`] with each key press first (the order
+//! ticket and popups take keys while open), then [`handle_action`] with the keymap's
+//! [`Action`]s (`crate::config::keymap`), [`handle_tick`] on the tick, and [`handle_mouse`]
+//! with mouse events. [`ActionOutcome::Trade`] carries the ticket's requests (see [`ticket`]).
+//! Build the view with [`ViewState::with_keymap`] so the help overlay and the status bar show
+//! the active keymap.
 //!
 //! Adding a pane: a `PaneId` variant, a module in `panes/` with its `*Pane` widget, a slot in
 //! `layout::cockpit`, a `focus_pane_N` row in the default keymap, and tests with snapshots.
@@ -27,6 +30,7 @@ pub mod panes;
 pub mod sparkline;
 mod status_bar;
 pub mod text;
+pub mod ticket;
 mod view_state;
 
 #[cfg(test)]
@@ -36,9 +40,10 @@ mod tests;
 #[cfg(test)]
 mod tests_trading;
 
-pub use input::{handle_action, handle_key, handle_mouse, ActionOutcome};
+pub use input::{handle_action, handle_filter_key, handle_mouse, ActionOutcome};
 pub use monitor::{draw_monitor, monitor_key_message, MonitorContext};
 pub use text::render_text;
+pub use ticket::{TicketSeed, TradeRequest};
 pub use view_state::{FilterState, PaneId, PaneViewState, SortState, ViewState};
 
 use crate::config::theme::Theme;
@@ -89,11 +94,35 @@ pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &ViewState, ctx
                 view.remember(pane, rect, drawn);
             }
             status_bar::render(status, buf, store, view, ctx);
+            ticket::render(area, buf, store, &view.ticket, ctx.theme, ctx.now);
             if view.help_open {
                 help::render(area, buf, view, ctx.theme);
             }
         }
     }
+}
+
+/// A key press, before the keymap: while an order popup is open it takes every key (typing,
+/// Tab, Enter, Esc) and answers `Some`; otherwise `None` and the app looks the key up in the
+/// keymap and calls [`handle_action`]. `now` is the clock the ticket's checks use.
+pub fn handle_key(
+    view: &mut ViewState,
+    key: &crossterm::event::KeyEvent,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Option<ActionOutcome> {
+    if let Some(outcome) = view.ticket.handle_key(key, store, now) {
+        return Some(outcome);
+    }
+    match input::handle_filter_key(view, key) {
+        ActionOutcome::Ignored => None,
+        outcome => Some(outcome),
+    }
+}
+
+/// The tick: the ticket asks to resolve a symbol the trader paused on.
+pub fn handle_tick(view: &mut ViewState, store: &Store, now: DateTime<Utc>) -> Option<ActionOutcome> {
+    view.ticket.handle_tick(store, now)
 }
 
 fn too_small(area: Rect, buf: &mut Buffer, ctx: &RenderContext) {

@@ -216,32 +216,32 @@ fn positions_show_last_realized_and_share_of_net_liquidation() {
 fn slash_filters_positions_by_symbol_typed_keys_stay_in_the_filter_and_esc_clears() {
     let store = live_with_data();
     let mut view = ViewState::new();
-    assert_eq!(handle_key(&mut view, &key(KeyCode::Char('a'))), ActionOutcome::Ignored, "not typing yet");
+    assert_eq!(handle_filter_key(&mut view, &key(KeyCode::Char('a'))), ActionOutcome::Ignored, "not typing yet");
     assert_eq!(handle_action(&mut view, Action::Filter, &store), ActionOutcome::Consumed);
     assert_eq!(view.focus, PaneId::Positions);
     assert!(view.is_typing());
-    assert_eq!(handle_key(&mut view, &key(KeyCode::Char('a'))), ActionOutcome::Consumed);
+    assert_eq!(handle_filter_key(&mut view, &key(KeyCode::Char('a'))), ActionOutcome::Consumed);
     assert_eq!(position_symbols(&store, &view), ["AAPL", "NVDA"], "case-insensitive substring");
     // `q` is typed into the filter, not taken as quit; backspace deletes.
-    assert_eq!(handle_key(&mut view, &key(KeyCode::Char('q'))), ActionOutcome::Consumed);
+    assert_eq!(handle_filter_key(&mut view, &key(KeyCode::Char('q'))), ActionOutcome::Consumed);
     assert_eq!(view.positions_filter.text, "aq");
     assert!(position_symbols(&store, &view).is_empty());
     let text = pane_text(&store, &view, PaneId::Positions, 100, 8);
     assert!(text.contains("No position matches \"aq\""), "{text}");
     assert!(line_with(&text, "Positions").contains("/aq▏"), "{text}");
-    handle_key(&mut view, &key(KeyCode::Backspace));
-    handle_key(&mut view, &key(KeyCode::Char('P')));
-    assert_eq!(handle_key(&mut view, &key(KeyCode::Enter)), ActionOutcome::Consumed);
+    handle_filter_key(&mut view, &key(KeyCode::Backspace));
+    handle_filter_key(&mut view, &key(KeyCode::Char('P')));
+    assert_eq!(handle_filter_key(&mut view, &key(KeyCode::Enter)), ActionOutcome::Consumed);
     assert!(!view.is_typing());
     assert_eq!(position_symbols(&store, &view), ["AAPL"]);
-    assert_eq!(handle_key(&mut view, &key(KeyCode::Char('x'))), ActionOutcome::Ignored, "done typing");
+    assert_eq!(handle_filter_key(&mut view, &key(KeyCode::Char('x'))), ActionOutcome::Ignored, "done typing");
     // Esc (the keymap's back) clears the kept filter.
     assert_eq!(handle_action(&mut view, Action::Back, &store), ActionOutcome::Consumed);
     assert_eq!(position_symbols(&store, &view), ["AAPL", "NVDA", "SPY"]);
     // Esc while typing clears too.
     handle_action(&mut view, Action::Filter, &store);
-    handle_key(&mut view, &key(KeyCode::Char('s')));
-    assert_eq!(handle_key(&mut view, &key(KeyCode::Esc)), ActionOutcome::Consumed);
+    handle_filter_key(&mut view, &key(KeyCode::Char('s')));
+    assert_eq!(handle_filter_key(&mut view, &key(KeyCode::Esc)), ActionOutcome::Consumed);
     assert_eq!(view.positions_filter, FilterState::default());
 }
 

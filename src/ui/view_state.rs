@@ -139,6 +139,8 @@ pub struct ViewState {
     /// The Positions table's sort and filter.
     pub positions_sort: SortState,
     pub positions_filter: FilterState,
+    /// The order ticket and the order popups.
+    pub ticket: super::ticket::TicketView,
     panes: [PaneViewState; PANE_COUNT],
     keymap: Keymap,
     layout: Cell<[Option<PaneMemo>; PANE_COUNT]>,
@@ -168,6 +170,7 @@ impl ViewState {
             account: None,
             positions_sort: SortState::default(),
             positions_filter: FilterState::default(),
+            ticket: Default::default(),
             panes: Default::default(),
             keymap,
             layout: Cell::new([None; PANE_COUNT]),
