@@ -2,8 +2,8 @@
 
 use super::help;
 use super::panes;
-use super::view_state::{PaneId, ViewState};
 use super::panes::positions;
+use super::view_state::{PaneId, ViewState};
 use crate::config::keymap::Action;
 use crate::store::Store;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
@@ -38,7 +38,9 @@ pub fn handle_action(view: &mut ViewState, action: Action, store: &Store) -> Act
             view.help_open = false;
             return Consumed;
         }
-        Action::Back if !view.help_open && view.focus == PaneId::Positions && !view.positions_filter.text.is_empty() => {
+        Action::Back
+            if !view.help_open && view.focus == PaneId::Positions && !view.positions_filter.text.is_empty() =>
+        {
             view.positions_filter = Default::default();
             view.pane_mut(PaneId::Positions).selected = 0;
             return Consumed;
@@ -88,7 +90,10 @@ pub fn handle_action(view: &mut ViewState, action: Action, store: &Store) -> Act
                 return Ignored;
             }
             let shown = view.shown_account(store).map(str::to_string);
-            let at = accounts.iter().position(|a| Some(a.as_str()) == shown.as_deref()).map_or(0, |i| (i + 1) % accounts.len());
+            let at = accounts
+                .iter()
+                .position(|a| Some(a.as_str()) == shown.as_deref())
+                .map_or(0, |i| (i + 1) % accounts.len());
             view.account = Some(accounts[at].clone());
             // Rows of another account: start at the top of each table.
             for pane in [PaneId::Positions, PaneId::Orders, PaneId::Watchlist] {

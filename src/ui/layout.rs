@@ -133,7 +133,9 @@ mod tests {
     #[test]
     fn very_tall_and_very_wide_screens_do_not_overflow() {
         for (w, h) in [(u16::MAX, u16::MAX), (80, u16::MAX), (u16::MAX, 24)] {
-            let Screen::Cockpit { panes, status } = cockpit(Rect::new(0, 0, w, h), None, PaneId::Positions) else { panic!("fits") };
+            let Screen::Cockpit { panes, status } = cockpit(Rect::new(0, 0, w, h), None, PaneId::Positions) else {
+                panic!("fits")
+            };
             assert_eq!(status.y, h - 1);
             assert!(panes.iter().all(|(_, r)| r.bottom() < h && r.right() <= w));
         }
@@ -165,7 +167,8 @@ mod tests {
 
     #[test]
     fn zoom_gives_the_focused_pane_everything_above_the_status_bar() {
-        let Screen::Cockpit { panes, .. } = cockpit(Rect::new(0, 0, 160, 48), Some(PaneId::Signals), PaneId::Positions) else {
+        let Screen::Cockpit { panes, .. } = cockpit(Rect::new(0, 0, 160, 48), Some(PaneId::Signals), PaneId::Positions)
+        else {
             panic!("fits")
         };
         assert_eq!(panes, vec![(PaneId::Signals, Rect::new(0, 0, 160, 47))]);

@@ -426,7 +426,14 @@ pub fn with_quotes() -> Store {
     store
 }
 
-pub fn terms(account: &str, symbol: &str, action: &str, qty: &str, order_type: &str, limit: Option<&str>) -> crate::store::OrderTerms {
+pub fn terms(
+    account: &str,
+    symbol: &str,
+    action: &str,
+    qty: &str,
+    order_type: &str,
+    limit: Option<&str>,
+) -> crate::store::OrderTerms {
     crate::store::OrderTerms {
         account: account.into(),
         symbol: symbol.into(),
@@ -530,7 +537,8 @@ pub fn two_accounts() -> Store {
         },
     );
     trading_session(&mut store);
-    for (account, net_liq) in [(ACCOUNT, ["1000000", "1000100", "1000050"]), (SECOND_ACCOUNT, ["50000", "49000", "48000"])]
+    for (account, net_liq) in
+        [(ACCOUNT, ["1000000", "1000100", "1000050"]), (SECOND_ACCOUNT, ["50000", "49000", "48000"])]
     {
         for (i, value) in net_liq.iter().enumerate() {
             broker(

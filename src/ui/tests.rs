@@ -24,7 +24,8 @@ fn render_pane(store: &Store, pane: PaneId, theme: &Theme, width: u16, height: u
     let mut buf = Buffer::empty(area);
     let tail = log_tail();
     // Unfocused, so no row is highlighted and each cell keeps its own role.
-    let ctx = PaneCtx { store, theme, now: now(), log_tail: &tail, focused: false, view: view.pane(pane), cockpit: &view };
+    let ctx =
+        PaneCtx { store, theme, now: now(), log_tail: &tail, focused: false, view: view.pane(pane), cockpit: &view };
     panes::render(pane, area, &mut buf, &ctx);
     buf
 }

@@ -151,7 +151,11 @@ fn the_order_entry_line_gives_the_guards_reason() {
     broker(
         &mut live,
         2,
-        BrokerEvent::Connected { server_version: 187, connection_time: None, managed_accounts: vec!["U1234567".into()] },
+        BrokerEvent::Connected {
+            server_version: 187,
+            connection_time: None,
+            managed_accounts: vec!["U1234567".into()],
+        },
     );
     trading_session(&mut live);
     let text = pane_text(&live, &ViewState::new(), PaneId::Orders, 100, 12);
@@ -393,10 +397,19 @@ fn snapshot_all_seven_panes_at_200x50_and_the_shared_slot_at_80x24() {
     let store = with_orders();
     let mut view = ViewState::new();
     view.focus = PaneId::Orders;
-    insta::assert_snapshot!("cockpit_seven_panes_200x50", text(&render_cockpit(&store, &view, &Theme::fallback(), 200, 50)));
+    insta::assert_snapshot!(
+        "cockpit_seven_panes_200x50",
+        text(&render_cockpit(&store, &view, &Theme::fallback(), 200, 50))
+    );
     view.main_slot = PaneId::Orders;
-    insta::assert_snapshot!("cockpit_orders_slot_80x24", text(&render_cockpit(&store, &view, &Theme::fallback(), 80, 24)));
+    insta::assert_snapshot!(
+        "cockpit_orders_slot_80x24",
+        text(&render_cockpit(&store, &view, &Theme::fallback(), 80, 24))
+    );
     view.zoomed = true;
     view.pane_mut(PaneId::Orders).selected = 2;
-    insta::assert_snapshot!("cockpit_orders_zoomed_100x30", text(&render_cockpit(&store, &view, &Theme::fallback(), 100, 30)));
+    insta::assert_snapshot!(
+        "cockpit_orders_zoomed_100x30",
+        text(&render_cockpit(&store, &view, &Theme::fallback(), 100, 30))
+    );
 }

@@ -186,9 +186,8 @@ impl ViewState {
     /// The account the panes show: the chosen one while the gateway still manages it (or has
     /// data for it), else the primary account.
     pub fn shown_account<'a>(&'a self, store: &'a crate::store::Store) -> Option<&'a str> {
-        let known = |id: &str| {
-            store.connection.managed_accounts.iter().any(|a| a == id) || store.accounts.contains_key(id)
-        };
+        let known =
+            |id: &str| store.connection.managed_accounts.iter().any(|a| a == id) || store.accounts.contains_key(id);
         match &self.account {
             Some(id) if known(id) => Some(id.as_str()),
             _ => store.primary_account(),

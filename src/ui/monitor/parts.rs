@@ -158,10 +158,10 @@ fn status_line(area: Rect, buf: &mut Buffer, store: &Store, ctx: &MonitorContext
 }
 
 fn framed(area: Rect, buf: &mut Buffer, title: &str, ctx: &MonitorContext) -> Rect {
-    let mut block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(ctx.theme.roles.border)
-        .title(Span::styled(format!(" {} ", fit(title, usize::from(area.width.saturating_sub(4)), ctx.ascii)), ctx.theme.roles.title));
+    let mut block = Block::default().borders(Borders::ALL).border_style(ctx.theme.roles.border).title(Span::styled(
+        format!(" {} ", fit(title, usize::from(area.width.saturating_sub(4)), ctx.ascii)),
+        ctx.theme.roles.title,
+    ));
     if ctx.ascii {
         block = block.border_set(ASCII_BORDER);
     }
@@ -218,7 +218,12 @@ const COLS: [Col; 6] = [
     Col { header: "Qty", width: 8, right: true, cell: |r| (format::quantity(r.quantity), None) },
     Col { header: "Unrl P&L", width: 12, right: true, cell: |r| pnl_cell(r.unrealized_pnl) },
     Col { header: "Day P&L", width: 11, right: true, cell: |r| pnl_cell(r.daily_pnl) },
-    Col { header: "Mkt Px", width: 10, right: true, cell: |r| (format::or_missing(r.market_price, format::price), None) },
+    Col {
+        header: "Mkt Px",
+        width: 10,
+        right: true,
+        cell: |r| (format::or_missing(r.market_price, format::price), None),
+    },
     Col {
         header: "Mkt Value",
         width: 13,

@@ -66,7 +66,9 @@ fn every_size_shows_the_figures_that_matter_with_their_signs() {
         assert!(text.contains("+20.50"), "daily P&L carries its sign at {w}x{h}:\n{text}");
     }
     let full = screen(&store, 80, 24, false);
-    for part in ["DU1234567 PAPER", "│ live │ upd 2s │ read-only monitor", "unrl +62.50", "-12.50", "SELL SPY", "Last signals"] {
+    for part in
+        ["DU1234567 PAPER", "│ live │ upd 2s │ read-only monitor", "unrl +62.50", "-12.50", "SELL SPY", "Last signals"]
+    {
         assert!(full.contains(part), "{part} missing at 80x24:\n{full}");
     }
     let small = screen(&store, 40, 10, false);
@@ -114,20 +116,30 @@ fn never_panics_from_0x0_to_300x100() {
 
 #[test]
 fn an_order_key_says_read_only_and_the_notice_shows_on_the_status_line() {
-    let key = |c| KeyEvent { code: KeyCode::Char(c), modifiers: KeyModifiers::NONE, kind: KeyEventKind::Press, state: KeyEventState::NONE };
+    let key = |c| KeyEvent {
+        code: KeyCode::Char(c),
+        modifiers: KeyModifiers::NONE,
+        kind: KeyEventKind::Press,
+        state: KeyEventState::NONE,
+    };
     for c in ['b', 's', 'o', 'c', 'C', 'm', 'H'] {
         assert_eq!(monitor_key_press_message(&key(c)), Some(READ_ONLY_MESSAGE), "{c}");
     }
     assert_eq!(monitor_key_press_message(&key('j')), None);
     // None of the navigation actions is an order action.
-    for action in [Action::Quit, Action::Up, Action::ToggleHelp, Action::NextAccount, Action::Filter, Action::CycleTheme] {
+    for action in
+        [Action::Quit, Action::Up, Action::ToggleHelp, Action::NextAccount, Action::Filter, Action::CycleTheme]
+    {
         assert_eq!(monitor_key_message(action), None, "{action:?}");
     }
     let store = monitored();
     let theme = Theme::fallback();
     let ctx = MonitorContext::new(now(), &theme, false).with_notice(monitor_key_press_message(&key('b')));
     let text = render_text(100, 24, |frame| draw_monitor(frame, &store, &ctx));
-    assert!(text.lines().next().is_some_and(|l| l.contains("read-only monitor: this session never sends orders")), "{text}");
+    assert!(
+        text.lines().next().is_some_and(|l| l.contains("read-only monitor: this session never sends orders")),
+        "{text}"
+    );
 }
 
 #[test]

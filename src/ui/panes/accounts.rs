@@ -4,9 +4,9 @@ use super::{pane_block, render_table, Column, PaneCtx};
 use crate::store::{AccountState, SUMMARY_TAGS};
 use crate::ui::format::{self, MISSING};
 use crate::ui::sparkline::sparkline;
-use ratatui::layout::Alignment;
 use crate::ui::view_state::{Drawn, PaneId};
 use ratatui::buffer::Buffer;
+use ratatui::layout::Alignment;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
@@ -111,7 +111,8 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let spark_width = usize::from(area.width).saturating_sub(title_width + 3).min(24);
     let spark = account.map(|a| sparkline(a.net_liq_history.iter(), spark_width, false)).unwrap_or_default();
     if spark.chars().count() >= 2 {
-        block = block.title(Line::from(Span::styled(format!(" {spark} "), theme.roles.text)).alignment(Alignment::Right));
+        block =
+            block.title(Line::from(Span::styled(format!(" {spark} "), theme.roles.text)).alignment(Alignment::Right));
     }
     let inner = block.inner(area);
     block.render(area, buf);

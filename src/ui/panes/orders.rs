@@ -73,9 +73,7 @@ pub fn status_style(status: ShownStatus, theme: &Theme) -> Style {
         ShownStatus::Unconfirmed => roles.health_failed,
         ShownStatus::Status(OrderStatus::Filled) => roles.health_ok,
         ShownStatus::Status(OrderStatus::Rejected) => roles.health_failed,
-        ShownStatus::Status(OrderStatus::Cancelled | OrderStatus::ApiCancelled | OrderStatus::Inactive) => {
-            roles.muted
-        }
+        ShownStatus::Status(OrderStatus::Cancelled | OrderStatus::ApiCancelled | OrderStatus::Inactive) => roles.muted,
         ShownStatus::Status(OrderStatus::PendingSubmit | OrderStatus::PendingCancel) => roles.health_pending,
         ShownStatus::Status(OrderStatus::PreSubmitted | OrderStatus::Submitted) => roles.text,
     }
@@ -97,9 +95,10 @@ fn timeline_text(row: &OrderRow, entry: &TimelineEntry, theme: &Theme) -> (Strin
     match &entry.event {
         TimelineEvent::Submitted => ("submitted".to_string(), roles.text),
         TimelineEvent::Status { status, applied: true } => (format!("status {}", status.label()), roles.text),
-        TimelineEvent::Status { status, applied: false } => {
-            (format!("status {} (kept {}: never backwards)", status.label(), row.lifecycle.status().label()), roles.muted)
-        }
+        TimelineEvent::Status { status, applied: false } => (
+            format!("status {} (kept {}: never backwards)", status.label(), row.lifecycle.status().label()),
+            roles.muted,
+        ),
         TimelineEvent::Fill { exec_id, quantity, price } => {
             let commission = row
                 .lifecycle
@@ -264,7 +263,11 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
             });
             vec![
                 (row.order_id.to_string(), roles.text),
-                if row.own { ("own".to_string(), roles.text) } else { (format!("cl {}", row.client_id), roles.warning) },
+                if row.own {
+                    ("own".to_string(), roles.text)
+                } else {
+                    (format!("cl {}", row.client_id), roles.warning)
+                },
                 text_or_missing(terms.map(|t| format::printable(&t.action))),
                 text_or_missing(terms.map(|t| format::printable(&t.symbol))),
                 (

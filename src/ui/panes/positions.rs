@@ -166,7 +166,10 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     if rows.is_empty() {
         let account = view.shown_account(store).unwrap_or("the account");
         let (text, style) = if !filter.text.is_empty() {
-            (format!("No position matches \"{}\" (esc clears the filter).", format::printable(&filter.text)), theme.roles.muted)
+            (
+                format!("No position matches \"{}\" (esc clears the filter).", format::printable(&filter.text)),
+                theme.roles.muted,
+            )
         } else if store.positions_complete {
             (format!("Flat: no open positions in {account}."), theme.roles.text)
         } else {

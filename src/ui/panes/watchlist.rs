@@ -14,6 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 use rust_decimal::Decimal;
+use std::collections::HashSet;
 
 const SYMBOL_WIDTH: u16 = 8;
 const TREND_WIDTH: u16 = 12;
@@ -47,9 +48,10 @@ fn trend_width(width: u16) -> usize {
 /// The symbols shown, in order: the configured watchlist, then the shown account's position
 /// symbols (by symbol), each once.
 pub fn symbols(store: &Store, account: Option<&str>) -> Vec<String> {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(store.watchlist.len());
     let mut out: Vec<String> = Vec::with_capacity(store.watchlist.len());
     for symbol in &store.watchlist {
-        if !out.contains(symbol) {
+        if seen.insert(symbol) {
             out.push(symbol.clone());
         }
     }
@@ -58,9 +60,8 @@ pub fn symbols(store: &Store, account: Option<&str>) -> Vec<String> {
         None => store.positions.values().map(|row| &row.symbol).collect(),
     };
     held.sort();
-    held.dedup();
     for symbol in held {
-        if !out.contains(symbol) {
+        if seen.insert(symbol) {
             out.push(symbol.clone());
         }
     }
