@@ -17,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 const COLUMNS: [Column; 10] = [
-    Column { header: "Id", width: 6, priority: 0, right: true },
+    Column { header: "Id", width: 7, priority: 0, right: true },
     Column { header: "By", width: 6, priority: 1, right: false },
     Column { header: "Side", width: 4, priority: 0, right: false },
     Column { header: "Symbol", width: 7, priority: 0, right: false },
@@ -230,7 +230,11 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         (n, Some(account)) => format!("{working} working of {n} · {account}"),
         (n, None) => format!("{working} working of {n}"),
     };
-    let block = pane_block(PaneId::Orders, &extra, None, ctx);
+    // Other clients' orders are marked in the id too, so the mark stays when the "By" column
+    // does not fit; only own orders can be changed from here.
+    let others = rows.iter().any(|r| !r.own);
+    let legend = others.then(|| Line::from(Span::styled(" * other client: read only ", roles.muted)));
+    let block = pane_block(PaneId::Orders, &extra, legend, ctx);
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.height == 0 || inner.width == 0 {
@@ -262,7 +266,11 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
                 (None, None) => None,
             });
             vec![
-                (row.order_id.to_string(), roles.text),
+                if row.own {
+                    (row.order_id.to_string(), roles.text)
+                } else {
+                    (format!("*{}", row.order_id), roles.warning)
+                },
                 if row.own {
                     ("own".to_string(), roles.text)
                 } else {
