@@ -442,3 +442,21 @@ fn snapshot_all_seven_panes_at_200x50_and_the_shared_slot_at_80x24() {
         text(&render_cockpit(&store, &view, &Theme::fallback(), 100, 30))
     );
 }
+
+#[test]
+fn very_tall_and_tiny_panes_never_panic() {
+    let store = with_orders();
+    let mut view = ViewState::new();
+    view.pane_mut(PaneId::Orders).selected = 3;
+    view.pane_mut(PaneId::Watchlist).selected = 4;
+    for pane in [PaneId::Watchlist, PaneId::Orders, PaneId::Positions, PaneId::Accounts, PaneId::Health] {
+        for (w, h) in [(12, 60_000), (0, 0), (1, 1), (3, 3), (10, 4), (200, 2)] {
+            render_pane_view(&store, &view, pane, &Theme::fallback(), w, h);
+        }
+    }
+    let theme = Theme::fallback();
+    let ctx = MonitorContext::new(now(), &theme, true);
+    let area = ratatui::layout::Rect::new(0, 0, 30, 60_000);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    monitor::render_monitor(area, &mut buf, &store, &ctx);
+}

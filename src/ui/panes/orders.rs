@@ -217,6 +217,11 @@ fn section(area: Rect, buf: &mut Buffer, header: Line, lines: Vec<Line>, keep_la
     }
 }
 
+/// `value * num / den` without overflowing.
+fn fraction(value: u16, num: u32, den: u32) -> u16 {
+    u16::try_from(u32::from(value) * num / den.max(1)).unwrap_or(u16::MAX)
+}
+
 fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let theme = ctx.theme;
@@ -246,7 +251,7 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let body = Rect { y: inner.y + 1, height: inner.height - 1, ..inner };
     // The table gets what its rows need, up to 40% of the body (at least a header and a row).
     let wanted = u16::try_from(rows.len().max(1) + 1).unwrap_or(u16::MAX);
-    let table_height = if body.height < 8 { body.height } else { wanted.min((body.height * 2 / 5).max(3)) };
+    let table_height = if body.height < 8 { body.height } else { wanted.min(fraction(body.height, 2, 5).max(3)) };
     let table_area = Rect { height: table_height, ..body };
     let drawn = if rows.is_empty() {
         empty_state(table_area, buf, "No orders today in this account.", roles.muted);
@@ -302,7 +307,7 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     if rest.height == 0 {
         return drawn;
     }
-    let timeline_height = if rest.height < 4 { rest.height } else { rest.height * 3 / 5 };
+    let timeline_height = if rest.height < 4 { rest.height } else { fraction(rest.height, 3, 5) };
     let timeline_area = Rect { height: timeline_height, ..rest };
     let executions_area = Rect { y: rest.y + timeline_height, height: rest.height - timeline_height, ..rest };
     let width = usize::from(inner.width);

@@ -167,7 +167,7 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     }
     for (line, symbol) in symbols.iter().enumerate().skip(offset).take(drawn.page) {
         let Some(problem) = store.quotes.get(symbol).and_then(|q| q.problem.as_deref()) else { continue };
-        let y = inner.y + 1 + u16::try_from(line - offset).unwrap_or(u16::MAX);
+        let y = inner.y.saturating_add(1).saturating_add(u16::try_from(line - offset).unwrap_or(u16::MAX));
         if y >= inner.bottom() {
             break;
         }
