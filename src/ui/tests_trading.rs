@@ -460,3 +460,22 @@ fn very_tall_and_tiny_panes_never_panic() {
     let mut buf = ratatui::buffer::Buffer::empty(area);
     monitor::render_monitor(area, &mut buf, &store, &ctx);
 }
+
+#[test]
+fn snapshot_second_account_and_watchlist_slot() {
+    let store = two_accounts();
+    let mut view = ViewState::new();
+    handle_action(&mut view, Action::NextAccount, &store);
+    handle_action(&mut view, Action::FocusPane(2), &store);
+    insta::assert_snapshot!(
+        "cockpit_second_account_80x24",
+        text(&render_cockpit(&store, &view, &Theme::fallback(), 80, 24))
+    );
+    let store = with_quotes();
+    let mut view = ViewState::new();
+    handle_action(&mut view, Action::FocusPane(6), &store);
+    insta::assert_snapshot!(
+        "cockpit_styles_watchlist_slot_80x24",
+        text_with_styles(&render_cockpit(&store, &view, &theme("light"), 80, 24))
+    );
+}

@@ -27,7 +27,7 @@ const COLUMNS: [Column; 10] = [
     Column { header: "Chg", width: 9, priority: 3, right: true },
     Column { header: "Chg%", width: 8, priority: 2, right: true },
     Column { header: "Volume", width: 11, priority: 6, right: true },
-    Column { header: "Data", width: 7, priority: 2, right: false },
+    Column { header: "Data", width: 7, priority: 1, right: false },
     Column { header: "Age", width: 5, priority: 7, right: true },
     Column { header: "Trend (5s bars)", width: TREND_WIDTH, priority: 5, right: false },
 ];
