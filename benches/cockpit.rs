@@ -1,5 +1,6 @@
-//! Speed goals: a full cockpit frame at 200x50 with 500 positions and 100 signals renders in
-//! under 1 ms (median), and `Store::apply` takes more than 1M events/s.
+//! Speed goals: a full cockpit frame at 200x50 (all seven panes) with 500 positions, 100
+//! signals, 100 watchlist quotes with bar histories and 200 orders with fills renders in under
+//! 1 ms (median), and `Store::apply` takes more than 1M events/s.
 
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -7,7 +8,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use robo_tui::config::theme::Theme;
 use robo_tui::store::{
-    BrokerEvent, Health, Signal, SignalSide, Store, StoreEvent, StrategyEvent, SubsystemEvent, SubsystemStatus,
+    BrokerEvent, Health, MarketDataKind, OrderTerms, SessionEvent, Signal, SignalSide, Store, StoreEvent,
+    StrategyEvent, SubsystemEvent, SubsystemStatus, TickField,
 };
 use robo_tui::ui::{self, PaneId, RenderContext, ViewState};
 use rust_decimal::Decimal;
@@ -113,6 +115,85 @@ fn session_events(positions: i32, signals: i64) -> Vec<StoreEvent> {
     events
 }
 
+/// A watchlist of `symbols` symbols, each with a full quote and a full bar history, and
+/// `orders` orders (a third of them partly filled with a commission).
+fn market_events(symbols: usize, orders: i32) -> Vec<StoreEvent> {
+    let watchlist: Vec<String> = (0..symbols).map(|i| format!("WL{i:03}")).collect();
+    let mut events =
+        vec![StoreEvent::Session(SessionEvent::Configured { watchlist: watchlist.clone(), strategies: 1 })];
+    for (i, symbol) in watchlist.iter().enumerate() {
+        let price = Decimal::new(10_000 + i as i64 * 13, 2);
+        for (field, value) in [
+            (TickField::Close, price - Decimal::ONE),
+            (TickField::Bid, price - Decimal::new(1, 2)),
+            (TickField::Ask, price + Decimal::new(1, 2)),
+            (TickField::Last, price),
+            (TickField::Volume, Decimal::from(1_000_000 + i)),
+        ] {
+            events.push(broker(BrokerEvent::Tick { symbol: symbol.clone(), field, value }));
+        }
+        events.push(broker(BrokerEvent::MarketDataType { symbol: symbol.clone(), kind: MarketDataKind::Live }));
+        for bar in 0..robo_tui::store::BAR_HISTORY as i64 {
+            let close = price + Decimal::new((bar * 7 + i as i64) % 50 - 25, 2);
+            events.push(broker(BrokerEvent::Bar {
+                symbol: symbol.clone(),
+                time: t(bar * 5),
+                open: close,
+                high: close,
+                low: close,
+                close,
+                volume: Decimal::from(100),
+            }));
+        }
+    }
+    for order_id in 0..orders {
+        let symbol = format!("WL{:03}", order_id as usize % symbols.max(1));
+        let terms = OrderTerms {
+            account: ACCOUNT.into(),
+            symbol: symbol.clone(),
+            con_id: 5000 + order_id,
+            action: if order_id % 2 == 0 { "BUY".into() } else { "SELL".into() },
+            quantity: Decimal::from(100),
+            order_type: "LMT".into(),
+            limit_price: Some(Decimal::new(10_000, 2)),
+            stop_price: None,
+            tif: "DAY".into(),
+            outside_rth: false,
+            order_ref: format!("intent-{order_id}"),
+        };
+        events.push(broker(BrokerEvent::OrderSubmitted { order_id, intent_id: format!("intent-{order_id}"), terms }));
+        events.push(broker(BrokerEvent::OrderStatus {
+            order_id,
+            client_id: 17,
+            perm_id: None,
+            status: "Submitted".into(),
+            filled: None,
+            remaining: None,
+        }));
+        if order_id % 3 == 0 {
+            let exec_id = format!("0000.{order_id:04}");
+            events.push(broker(BrokerEvent::Execution {
+                exec_id: exec_id.clone(),
+                order_id,
+                client_id: 17,
+                account: ACCOUNT.into(),
+                symbol,
+                side: "BOT".into(),
+                shares: Decimal::from(40),
+                price: Decimal::new(10_001, 2),
+                time: String::new(),
+            }));
+            events.push(broker(BrokerEvent::Commission {
+                exec_id,
+                amount: Some(Decimal::ONE),
+                currency: "USD".into(),
+                realized_pnl: None,
+            }));
+        }
+    }
+    events
+}
+
 fn store_with(positions: i32, signals: i64) -> Store {
     let mut store = Store::new();
     for (i, event) in session_events(positions, signals).into_iter().enumerate() {
@@ -122,7 +203,10 @@ fn store_with(positions: i32, signals: i64) -> Store {
 }
 
 fn render_frame(c: &mut Criterion) {
-    let store = store_with(500, 100);
+    let mut store = store_with(500, 100);
+    for event in market_events(100, 200) {
+        store.apply(t(100), event);
+    }
     let theme = Theme::fallback();
     let log_tail: Vec<String> = (0..50).map(|i| format!("14:30:{i:02} INFO line {i} of the log")).collect();
     let area = Rect::new(0, 0, 200, 50);
@@ -130,8 +214,15 @@ fn render_frame(c: &mut Criterion) {
     let mut view = ViewState::new();
     view.focus = PaneId::Positions;
     view.pane_mut(PaneId::Positions).selected = 250;
+    view.pane_mut(PaneId::Watchlist).selected = 50;
+    view.pane_mut(PaneId::Orders).selected = 99;
     let ctx = RenderContext { now: t(120), theme: &theme, log_tail: &log_tail };
-    c.bench_function("cockpit frame 200x50, 500 positions, 100 signals", |b| {
+    // Every pane is on screen at this size; the bench would mean less if one were not.
+    ui::render(area, &mut buf, &store, &view, &ctx);
+    for pane in PaneId::ALL {
+        assert!(view.last_rect(pane).is_some(), "{pane:?} not drawn at 200x50");
+    }
+    c.bench_function("cockpit frame 200x50, 7 panes, 500 positions, 100 quotes, 200 orders, 100 signals", |b| {
         b.iter(|| {
             buf.reset();
             ui::render(area, &mut buf, black_box(&store), &view, &ctx);

@@ -41,7 +41,10 @@ mod tests;
 mod tests_trading;
 
 pub use input::{handle_action, handle_filter_key, handle_mouse, ActionOutcome};
-pub use monitor::{draw_monitor, monitor_key_message, MonitorContext};
+pub use monitor::{
+    draw_monitor, monitor_key_message, monitor_key_press_message, render_monitor, MonitorContext, MonitorLayout,
+    READ_ONLY_MESSAGE,
+};
 pub use text::render_text;
 pub use ticket::{TicketSeed, TradeRequest};
 pub use view_state::{FilterState, PaneId, PaneViewState, SortState, ViewState};

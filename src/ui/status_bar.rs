@@ -39,6 +39,10 @@ pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &ViewState, ctx
     if view.zoomed {
         left.push(Span::styled("(zoomed) ", bar));
     }
+    if view.is_typing() {
+        let text = format::printable(&view.positions_filter.text);
+        left.push(Span::styled(format!("│ filter /{text} (enter keeps, esc clears) "), bar.patch(roles.warning)));
+    }
 
     let keymap = view.keymap();
     let key = |action| keymap.keys_for(action).first().map_or_else(String::new, |k| (*k).to_string());

@@ -96,8 +96,12 @@ fn orders_show_own_and_other_clients_with_unconfirmed_rejected_and_partial_fills
     assert!(partial.contains("40/100") && partial.contains("151.02") && partial.contains("Submitted"), "{partial}");
     let rejected = line_with(&text, "    12 ");
     assert!(rejected.contains("Rejected") && rejected.contains("0/10"), "{rejected}");
-    let other = line_with(&text, "    40 ");
+    let other = line_with(&text, "   *40 ");
     assert!(other.contains("cl 5") && other.contains("PreSubmitted"), "{other}");
+    assert!(text.contains("* other client: read only"), "{text}");
+    // Narrow: the "By" column goes, the mark on the id stays.
+    let narrow = pane_text(&store, &ViewState::new(), PaneId::Orders, 36, 15);
+    assert!(line_with(&narrow, "*40").contains("NVDA") && !narrow.contains("cl 5"), "{narrow}");
     // Working orders first, newest first; final ones after.
     let ids: Vec<i32> = orders::rows_of(&store, Some(ACCOUNT)).iter().map(|r| r.order_id).collect();
     assert_eq!(ids, [40, 13, 11, 12]);
@@ -229,6 +233,8 @@ fn slash_filters_positions_by_symbol_typed_keys_stay_in_the_filter_and_esc_clear
     let text = pane_text(&store, &view, PaneId::Positions, 100, 8);
     assert!(text.contains("No position matches \"aq\""), "{text}");
     assert!(line_with(&text, "Positions").contains("/aq▏"), "{text}");
+    let screen = super::test_support::text(&render_cockpit(&store, &view, &Theme::fallback(), 120, 30));
+    assert!(screen.lines().last().is_some_and(|l| l.contains("filter /aq (enter keeps, esc clears)")), "{screen}");
     handle_filter_key(&mut view, &key(KeyCode::Backspace));
     handle_filter_key(&mut view, &key(KeyCode::Char('P')));
     assert_eq!(handle_filter_key(&mut view, &key(KeyCode::Enter)), ActionOutcome::Consumed);
@@ -330,7 +336,30 @@ fn health_shows_the_age_of_each_subscription_and_of_the_newest_tick() {
     assert!(text.contains("last tick 10s ago (3 symbols)"), "{text}");
 }
 
-// ---- Layout and snapshots ----
+// ---- Help and layout ----
+
+#[test]
+fn the_help_lists_the_new_keys_from_the_keymap() {
+    let store = live_with_data();
+    let mut view = ViewState::new();
+    handle_action(&mut view, Action::ToggleHelp, &store);
+    let mut seen = String::new();
+    // The help scrolls; read it page by page.
+    for _ in 0..10 {
+        seen.push_str(&text(&render_cockpit(&store, &view, &Theme::fallback(), 120, 40)));
+        handle_action(&mut view, Action::PageDown, &store);
+    }
+    for desc in [
+        "Go to Watchlist",
+        "Go to Orders",
+        "Positions: sort by the next column",
+        "Positions: reverse the sort",
+        "Positions: filter by symbol",
+        "Show the next managed account",
+    ] {
+        assert!(seen.contains(desc), "{desc} missing from the help:\n{seen}");
+    }
+}
 
 #[test]
 fn small_screens_show_the_watchlist_or_orders_in_the_positions_slot_when_focused() {
@@ -411,5 +440,42 @@ fn snapshot_all_seven_panes_at_200x50_and_the_shared_slot_at_80x24() {
     insta::assert_snapshot!(
         "cockpit_orders_zoomed_100x30",
         text(&render_cockpit(&store, &view, &Theme::fallback(), 100, 30))
+    );
+}
+
+#[test]
+fn very_tall_and_tiny_panes_never_panic() {
+    let store = with_orders();
+    let mut view = ViewState::new();
+    view.pane_mut(PaneId::Orders).selected = 3;
+    view.pane_mut(PaneId::Watchlist).selected = 4;
+    for pane in [PaneId::Watchlist, PaneId::Orders, PaneId::Positions, PaneId::Accounts, PaneId::Health] {
+        for (w, h) in [(12, 60_000), (0, 0), (1, 1), (3, 3), (10, 4), (200, 2)] {
+            render_pane_view(&store, &view, pane, &Theme::fallback(), w, h);
+        }
+    }
+    let theme = Theme::fallback();
+    let ctx = MonitorContext::new(now(), &theme, true);
+    let area = ratatui::layout::Rect::new(0, 0, 30, 60_000);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    monitor::render_monitor(area, &mut buf, &store, &ctx);
+}
+
+#[test]
+fn snapshot_second_account_and_watchlist_slot() {
+    let store = two_accounts();
+    let mut view = ViewState::new();
+    handle_action(&mut view, Action::NextAccount, &store);
+    handle_action(&mut view, Action::FocusPane(2), &store);
+    insta::assert_snapshot!(
+        "cockpit_second_account_80x24",
+        text(&render_cockpit(&store, &view, &Theme::fallback(), 80, 24))
+    );
+    let store = with_quotes();
+    let mut view = ViewState::new();
+    handle_action(&mut view, Action::FocusPane(6), &store);
+    insta::assert_snapshot!(
+        "cockpit_styles_watchlist_slot_80x24",
+        text_with_styles(&render_cockpit(&store, &view, &theme("light"), 80, 24))
     );
 }

@@ -17,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 const COLUMNS: [Column; 10] = [
-    Column { header: "Id", width: 6, priority: 0, right: true },
+    Column { header: "Id", width: 7, priority: 0, right: true },
     Column { header: "By", width: 6, priority: 1, right: false },
     Column { header: "Side", width: 4, priority: 0, right: false },
     Column { header: "Symbol", width: 7, priority: 0, right: false },
@@ -217,6 +217,11 @@ fn section(area: Rect, buf: &mut Buffer, header: Line, lines: Vec<Line>, keep_la
     }
 }
 
+/// `value * num / den` without overflowing.
+fn fraction(value: u16, num: u32, den: u32) -> u16 {
+    u16::try_from(u32::from(value) * num / den.max(1)).unwrap_or(u16::MAX)
+}
+
 fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let store = ctx.store;
     let theme = ctx.theme;
@@ -230,7 +235,11 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
         (n, Some(account)) => format!("{working} working of {n} · {account}"),
         (n, None) => format!("{working} working of {n}"),
     };
-    let block = pane_block(PaneId::Orders, &extra, None, ctx);
+    // Other clients' orders are marked in the id too, so the mark stays when the "By" column
+    // does not fit; only own orders can be changed from here.
+    let others = rows.iter().any(|r| !r.own);
+    let legend = others.then(|| Line::from(Span::styled(" * other client: read only ", roles.muted)));
+    let block = pane_block(PaneId::Orders, &extra, legend, ctx);
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.height == 0 || inner.width == 0 {
@@ -242,7 +251,7 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let body = Rect { y: inner.y + 1, height: inner.height - 1, ..inner };
     // The table gets what its rows need, up to 40% of the body (at least a header and a row).
     let wanted = u16::try_from(rows.len().max(1) + 1).unwrap_or(u16::MAX);
-    let table_height = if body.height < 8 { body.height } else { wanted.min((body.height * 2 / 5).max(3)) };
+    let table_height = if body.height < 8 { body.height } else { wanted.min(fraction(body.height, 2, 5).max(3)) };
     let table_area = Rect { height: table_height, ..body };
     let drawn = if rows.is_empty() {
         empty_state(table_area, buf, "No orders today in this account.", roles.muted);
@@ -262,7 +271,11 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
                 (None, None) => None,
             });
             vec![
-                (row.order_id.to_string(), roles.text),
+                if row.own {
+                    (row.order_id.to_string(), roles.text)
+                } else {
+                    (format!("*{}", row.order_id), roles.warning)
+                },
                 if row.own {
                     ("own".to_string(), roles.text)
                 } else {
@@ -294,7 +307,7 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     if rest.height == 0 {
         return drawn;
     }
-    let timeline_height = if rest.height < 4 { rest.height } else { rest.height * 3 / 5 };
+    let timeline_height = if rest.height < 4 { rest.height } else { fraction(rest.height, 3, 5) };
     let timeline_area = Rect { height: timeline_height, ..rest };
     let executions_area = Rect { y: rest.y + timeline_height, height: rest.height - timeline_height, ..rest };
     let width = usize::from(inner.width);

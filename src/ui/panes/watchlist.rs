@@ -14,6 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 use rust_decimal::Decimal;
+use std::collections::HashSet;
 
 const SYMBOL_WIDTH: u16 = 8;
 const TREND_WIDTH: u16 = 12;
@@ -26,7 +27,7 @@ const COLUMNS: [Column; 10] = [
     Column { header: "Chg", width: 9, priority: 3, right: true },
     Column { header: "Chg%", width: 8, priority: 2, right: true },
     Column { header: "Volume", width: 11, priority: 6, right: true },
-    Column { header: "Data", width: 7, priority: 2, right: false },
+    Column { header: "Data", width: 7, priority: 1, right: false },
     Column { header: "Age", width: 5, priority: 7, right: true },
     Column { header: "Trend (5s bars)", width: TREND_WIDTH, priority: 5, right: false },
 ];
@@ -47,9 +48,10 @@ fn trend_width(width: u16) -> usize {
 /// The symbols shown, in order: the configured watchlist, then the shown account's position
 /// symbols (by symbol), each once.
 pub fn symbols(store: &Store, account: Option<&str>) -> Vec<String> {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(store.watchlist.len());
     let mut out: Vec<String> = Vec::with_capacity(store.watchlist.len());
     for symbol in &store.watchlist {
-        if !out.contains(symbol) {
+        if seen.insert(symbol) {
             out.push(symbol.clone());
         }
     }
@@ -58,9 +60,8 @@ pub fn symbols(store: &Store, account: Option<&str>) -> Vec<String> {
         None => store.positions.values().map(|row| &row.symbol).collect(),
     };
     held.sort();
-    held.dedup();
     for symbol in held {
-        if !out.contains(symbol) {
+        if seen.insert(symbol) {
             out.push(symbol.clone());
         }
     }
@@ -166,7 +167,7 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     }
     for (line, symbol) in symbols.iter().enumerate().skip(offset).take(drawn.page) {
         let Some(problem) = store.quotes.get(symbol).and_then(|q| q.problem.as_deref()) else { continue };
-        let y = inner.y + 1 + u16::try_from(line - offset).unwrap_or(u16::MAX);
+        let y = inner.y.saturating_add(1).saturating_add(u16::try_from(line - offset).unwrap_or(u16::MAX));
         if y >= inner.bottom() {
             break;
         }
