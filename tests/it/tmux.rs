@@ -195,3 +195,84 @@ fn ctrl_z_suspends_to_the_shell_and_fg_brings_the_cockpit_back() {
         s.lines().rfind(|l| !l.trim().is_empty()).is_some_and(|l| l.trim() == "shell>")
     });
 }
+
+/// The ask the open ticket shows (`… ask 231.42 …`).
+fn ticket_ask(screen: &str) -> rust_decimal::Decimal {
+    let at = screen.find(" ask ").unwrap_or_else(|| panic!("no ask on the ticket:\n{screen}"));
+    let text: String = screen[at + 5..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    text.parse().unwrap_or_else(|_| panic!("ask {text:?} is not a number"))
+}
+
+#[test]
+fn an_order_is_placed_modified_and_cancelled_with_the_default_keys() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it; apt-get install -y tmux)");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let tmux = Tmux::start("orders", 160, 45, &cockpit_command(&sandbox, "--embedded-port 0"));
+    tmux.wait_for("the cockpit", Duration::from_secs(30), |s| s.contains("PAPER") && s.contains("live"));
+    // A BUY ticket for the selected position (AAPL), resting a little under the market.
+    tmux.send_keys(&["2", "b"]);
+    let screen =
+        tmux.wait_for("the ticket", Duration::from_secs(5), |s| s.contains("BUY ticket") && s.contains(" ask "));
+    let ask = ticket_ask(&screen);
+    let price = (ask - rust_decimal::Decimal::from(2)).round_dp(2);
+    tmux.send_keys(&["-l", "5"]);
+    tmux.send_keys(&["Tab", "Tab"]);
+    tmux.send_keys(&["-l", &price.to_string()]);
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the preview with the what-if", Duration::from_secs(5), |s| {
+        s.contains("Preview BUY") && s.contains("Commission")
+    });
+    sleep(Duration::from_millis(500));
+    tmux.send_keys(&["y"]);
+    let placed = format!("BUY 5 AAPL LMT limit {price}");
+    tmux.wait_for("the working order", Duration::from_secs(10), |s| s.contains("Submitted") && s.contains("0/5"));
+
+    // Modify: load it into the ticket, change the limit, preview, confirm.
+    tmux.send_keys(&["m"]);
+    tmux.wait_for("the order to modify", Duration::from_secs(5), |s| {
+        s.contains("Modify which order?") && s.contains(&placed)
+    });
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the modify ticket", Duration::from_secs(5), |s| s.contains("Modify order"));
+    let lower = (price - rust_decimal::Decimal::new(50, 2)).round_dp(2);
+    tmux.send_keys(&["Tab", "Tab"]);
+    for _ in 0..10 {
+        tmux.send_keys(&["BSpace"]);
+    }
+    tmux.send_keys(&["-l", &lower.to_string()]);
+    tmux.send_keys(&["Enter"]);
+    tmux.wait_for("the modify preview", Duration::from_secs(5), |s| s.contains("Commission"));
+    sleep(Duration::from_millis(500));
+    tmux.send_keys(&["y"]);
+    sleep(Duration::from_millis(500));
+
+    // Cancel: the list shows the modified terms; confirm; IB's 202 lands in the timeline.
+    let modified = format!("BUY 5 AAPL LMT limit {lower}");
+    tmux.send_keys(&["c"]);
+    tmux.wait_for("the modified order in the cancel list", Duration::from_secs(5), |s| {
+        s.contains("Cancel which order?") && s.contains(&modified)
+    });
+    tmux.send_keys(&["y"]);
+    tmux.wait_for("the cancel", Duration::from_secs(10), |s| s.contains("Cancelled") && s.contains("202"));
+    tmux.send_keys(&["q"]);
+    let screen = tmux.wait_for("the process to exit", Duration::from_secs(10), |s| s.contains("MODES"));
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    // The journal holds every step in order.
+    let journal_dir = sandbox.path().join("data/journal");
+    let text: String = std::fs::read_dir(&journal_dir)
+        .expect("journal folder")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    let kinds: Vec<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["kind"].as_str().map(str::to_string))
+        .collect();
+    let first = |kind: &str| kinds.iter().position(|k| k == kind).unwrap_or_else(|| panic!("no {kind}: {kinds:?}"));
+    assert!(first("intent") < first("submitted") && first("submitted") < first("cancel_requested"), "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == "submitted").count(), 2, "placed and modified: {kinds:?}");
+}
