@@ -187,3 +187,39 @@ fn snapshot_with_nothing_listening_exits_non_zero_saying_why() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stdout).contains("snapshot: incomplete: connection refused"));
 }
+
+#[test]
+fn an_order_filled_in_the_cockpit_shows_in_a_monitor_on_the_same_gateway() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it; apt-get install -y tmux)");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let gateway = StandaloneGateway::start(&sandbox);
+    let port = gateway.port;
+    let monitor = Tmux::start("watching", 100, 30, &cockpit_command(&sandbox, &format!("monitor --port {port}")));
+    let before = monitor.wait_for("the monitor", Duration::from_secs(30), |s| s.contains("AAPL") && s.contains("live"));
+    let held = |screen: &str| -> Option<String> {
+        let line = screen.lines().find(|l| l.contains("AAPL"))?;
+        line.split_whitespace().skip_while(|w| !w.contains("AAPL")).nth(1).map(str::to_string)
+    };
+    assert_eq!(held(&before).as_deref(), Some("100"), "{before}");
+    let cockpit = Tmux::start("trading", 160, 45, &cockpit_command(&sandbox, &format!("--port {port}")));
+    cockpit.wait_for("the cockpit", Duration::from_secs(30), |s| s.contains("PAPER") && s.contains("live"));
+    cockpit.send_keys(&["2", "b"]);
+    let screen =
+        cockpit.wait_for("the ticket", Duration::from_secs(5), |s| s.contains("BUY ticket") && s.contains(" ask "));
+    // The market is frozen (--speed 0): a limit at the ask fills at once.
+    let ask = crate::tmux::ticket_ask(&screen);
+    cockpit.send_keys(&["-l", "7"]);
+    cockpit.send_keys(&["Tab", "Tab"]);
+    cockpit.send_keys(&["-l", &ask.to_string()]);
+    cockpit.send_keys(&["Enter"]);
+    cockpit.wait_for("the preview", Duration::from_secs(5), |s| s.contains("Commission"));
+    std::thread::sleep(Duration::from_millis(500));
+    cockpit.send_keys(&["y"]);
+    cockpit.wait_for("the fill", Duration::from_secs(10), |s| s.contains("Filled"));
+    monitor.wait_for("the monitor to show 107 AAPL", Duration::from_secs(10), |s| held(s).as_deref() == Some("107"));
+    cockpit.send_keys(&["q"]);
+    monitor.send_keys(&["q"]);
+}

@@ -197,7 +197,7 @@ fn ctrl_z_suspends_to_the_shell_and_fg_brings_the_cockpit_back() {
 }
 
 /// The ask the open ticket shows (`… ask 231.42 …`).
-fn ticket_ask(screen: &str) -> rust_decimal::Decimal {
+pub fn ticket_ask(screen: &str) -> rust_decimal::Decimal {
     let at = screen.find(" ask ").unwrap_or_else(|| panic!("no ask on the ticket:\n{screen}"));
     let text: String = screen[at + 5..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
     text.parse().unwrap_or_else(|_| panic!("ask {text:?} is not a number"))
