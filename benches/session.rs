@@ -1,0 +1,171 @@
+//! The cockpit's core paths against the embedded gateway, real ibapi client underneath:
+//! - "confirm to Filled": from the trader's confirmation (`Trader::handle(Transmit)`, what the
+//!   `y` key triggers) through the order core, the journal (fsynced), the order desk, the
+//!   gateway's matching engine and back to a Filled order in the store;
+//! - "connect to live and reconciled": a fresh broker session from the TCP connect to the
+//!   store going live (orders, executions, account and positions fetched).
+
+use chrono::Utc;
+use criterion::{criterion_group, criterion_main, Criterion};
+use robo_tui::app::core::TradingDesk;
+use robo_tui::app::trading::{TradeRequest, Trader};
+use robo_tui::broker::{self, BrokerCommand, BrokerSettings, OrderDesk};
+use robo_tui::diagnostics::Reporter;
+use robo_tui::gateway::{self, GatewayConfig};
+use robo_tui::orders::{Journal, OrderAction, OrderStatus, OrderType, Precautions, Rule, SessionKind, Ticket};
+use robo_tui::store::{BrokerEvent, Store, StoreEvent, TradingEvent};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+async fn pump(
+    store: &mut Store,
+    trader: &Trader,
+    events: &mut mpsc::Receiver<StoreEvent>,
+    done: impl Fn(&Store) -> bool,
+) {
+    while !done(store) {
+        let Some(event) = events.recv().await else { return };
+        let now = Utc::now();
+        let failure = trader.journal_event(&event, store, now);
+        store.apply(now, event);
+        if let Some(failure) = failure {
+            store.apply(now, failure);
+        }
+    }
+}
+
+fn confirm_to_filled(c: &mut Criterion) {
+    let rt = runtime();
+    let mut config = GatewayConfig::embedded(0);
+    config.speed = 0.0;
+    let gw = rt.block_on(gateway::spawn(config)).expect("gateway");
+    let journal_dir = tempfile::tempdir().expect("temp dir");
+    let journal = Arc::new(Mutex::new(Journal::open(journal_dir.path(), "bench", Utc::now()).expect("journal")));
+    let (desk, mut inbox) = OrderDesk::open();
+    let (tx, mut events) = mpsc::channel(65536);
+    let (stop, mut commands) = mpsc::channel(4);
+    let reporter = Reporter::register("broker", tx.clone());
+    let mut settings = BrokerSettings::new(gw.local_addr().to_string(), "bench".into(), 17, Duration::from_secs(5));
+    settings.watchlist = vec!["F".into()];
+    let shared = journal.clone();
+    let task = rt.spawn(async move {
+        broker::run(settings, tx, &mut commands, Some(&mut inbox), Some(shared), reporter).await;
+    });
+    let mut trader = Trader::new(TradingDesk { desk, journal: Some(journal) }, journal_dir.path(), Utc::now());
+    let mut store = Store::new();
+    // Rate and duplicate rules off: the bench sends the same small order many times a second.
+    let precautions = Precautions { off: vec![Rule::OrdersPerMinute, Rule::Duplicate], ..Precautions::default() };
+    store.apply(
+        Utc::now(),
+        StoreEvent::Trading(TradingEvent::Configured { session: SessionKind::Trading, allow_live: false, precautions }),
+    );
+    rt.block_on(async {
+        trader.handle(TradeRequest::Resolve { symbol: "F".into() }, &store, Utc::now());
+        pump(&mut store, &trader, &mut events, |s| {
+            s.connection.state.is_live()
+                && s.trading.contracts.contains_key("F")
+                && s.quotes.get("F").is_some_and(|q| q.ask.is_some())
+        })
+        .await;
+    });
+    let mut request = 0u64;
+    let mut buy = true;
+    c.bench_function("session/confirm_to_filled (journal fsync included)", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    request += 1;
+                    let quote = &store.quotes["F"];
+                    let (action, price) =
+                        if buy { (OrderAction::Buy, quote.ask) } else { (OrderAction::Sell, quote.bid) };
+                    buy = !buy;
+                    let mut ticket = Ticket::new("F", action, "DU1234567");
+                    ticket.quantity = "1".into();
+                    ticket.order_type = OrderType::Limit;
+                    ticket.limit_price = price.map(|p| p.to_string()).unwrap_or_default();
+                    let filled_before =
+                        store.orders.values().filter(|o| o.lifecycle.status() == OrderStatus::Filled).count();
+                    let t0 = Instant::now();
+                    let now = Utc::now();
+                    let transmit = TradeRequest::Transmit {
+                        request,
+                        ticket,
+                        modify: None,
+                        override_word: String::new(),
+                        typed_account: String::new(),
+                    };
+                    for event in trader.handle(transmit, &store, now) {
+                        store.apply(now, event);
+                    }
+                    pump(&mut store, &trader, &mut events, |s| {
+                        s.orders.values().filter(|o| o.lifecycle.status() == OrderStatus::Filled).count()
+                            > filled_before
+                            || s.trading.outcome.as_ref().is_some_and(|o| o.request == request && o.result.is_err())
+                    })
+                    .await;
+                    total += t0.elapsed();
+                    if let Some(Err(reason)) = store.trading.outcome.as_ref().map(|o| o.result.clone()) {
+                        panic!("the bench's order was refused: {reason}");
+                    }
+                }
+                total
+            })
+        })
+    });
+    rt.block_on(async {
+        let _ = stop.send(BrokerCommand::Shutdown).await;
+        let _ = task.await;
+        gw.shutdown().await;
+    });
+}
+
+fn connect_to_live(c: &mut Criterion) {
+    let rt = runtime();
+    let mut config = GatewayConfig::embedded(0);
+    config.speed = 0.0;
+    let gw = rt.block_on(gateway::spawn(config)).expect("gateway");
+    let address = gw.local_addr().to_string();
+    let mut client_id = 100;
+    c.bench_function("session/connect_to_live_and_reconciled", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    client_id += 1;
+                    let (tx, mut events) = mpsc::channel(65536);
+                    let (stop, mut commands) = mpsc::channel(4);
+                    let reporter = Reporter::register("broker", tx.clone());
+                    let settings =
+                        BrokerSettings::new(address.clone(), "bench".into(), client_id, Duration::from_secs(5));
+                    let t0 = Instant::now();
+                    let task = tokio::spawn(async move {
+                        broker::run(settings, tx, &mut commands, None, None, reporter).await;
+                    });
+                    while let Some(event) = events.recv().await {
+                        if matches!(event, StoreEvent::Broker(BrokerEvent::Reconciled)) {
+                            break;
+                        }
+                    }
+                    total += t0.elapsed();
+                    let _ = stop.send(BrokerCommand::Shutdown).await;
+                    let _ = task.await;
+                }
+                total
+            })
+        })
+    });
+    rt.block_on(gw.shutdown());
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(8));
+    targets = confirm_to_filled, connect_to_live
+}
+criterion_main!(benches);
