@@ -3,7 +3,7 @@
 //! sends an order.
 
 use super::core::{Core, CoreOptions};
-use super::terminal::TerminalGuard;
+use super::terminal::{ExitSignals, TerminalGuard};
 use crate::config::theme::{load_theme, no_color_from_env, Theme};
 use crate::diagnostics::Reporter;
 use crate::store::Store;
@@ -14,7 +14,6 @@ use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 use futures::StreamExt;
 use std::time::Duration;
-use tokio::signal::unix::{signal, SignalKind};
 use tokio::time::{interval, sleep_until, Instant, MissedTickBehavior};
 
 /// The monitor redraws at most four times a second: it is a glance view, and cheap when idle.
@@ -65,9 +64,7 @@ async fn event_loop(core: &mut Core, guard: &mut TerminalGuard, theme: &Theme, a
     let mut input = EventStream::new();
     let mut tick = interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
-    let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
-    let mut sigint = signal(SignalKind::interrupt()).wrap_err("cannot watch SIGINT")?;
+    let mut signals = ExitSignals::watch().wrap_err("cannot watch signals")?;
     let mut notice_until: Option<Instant> = None;
     let mut dirty = true;
     let mut next_frame_at = Instant::now();
@@ -81,9 +78,7 @@ async fn event_loop(core: &mut Core, guard: &mut TerminalGuard, theme: &Theme, a
         }
         tokio::select! {
             biased;
-            _ = sigterm.recv() => return Ok(143),
-            _ = sighup.recv() => return Ok(129),
-            _ = sigint.recv() => return Ok(130),
+            code = signals.recv() => return Ok(code),
             event = input.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
                     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);

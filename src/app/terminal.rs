@@ -95,3 +95,33 @@ impl Drop for TerminalGuard {
         }
     }
 }
+
+/// The signals that end a terminal session in order: SIGTERM, SIGHUP, SIGINT and SIGQUIT.
+pub struct ExitSignals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+}
+
+impl ExitSignals {
+    pub fn watch() -> io::Result<ExitSignals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(ExitSignals {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            int: signal(SignalKind::interrupt())?,
+            quit: signal(SignalKind::quit())?,
+        })
+    }
+
+    /// Wait for one; returns the process exit code for it (128 + the signal number).
+    pub async fn recv(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.term.recv() => 128 + 15,
+            _ = self.hup.recv() => 128 + 1,
+            _ = self.int.recv() => 128 + 2,
+            _ = self.quit.recv() => 128 + 3,
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! changed, at most every 16 ms.
 
 use super::core::{Core, CoreOptions};
-use super::terminal::TerminalGuard;
+use super::terminal::{ExitSignals, TerminalGuard};
 use super::trading::{TradeRequest, Trader};
 use crate::config::keymap::Keymap;
 use crate::config::theme::{embedded_theme_names, load_theme, no_color_from_env, Theme};
@@ -15,7 +15,6 @@ use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 use futures::StreamExt;
 use std::time::Duration;
-use tokio::signal::unix::{signal, SignalKind};
 use tokio::time::{interval, sleep_until, Instant, MissedTickBehavior};
 
 /// The shortest time between two frames (60 frames a second at most).
@@ -54,7 +53,7 @@ pub async fn run(options: CoreOptions) -> Result<i32> {
     core.shutdown().await;
     match result? {
         Exit::Quit => Ok(0),
-        Exit::Signal(number) => Ok(128 + number),
+        Exit::Signal(code) => Ok(code),
         Exit::TerminalGone => Ok(1),
     }
 }
@@ -94,10 +93,7 @@ async fn event_loop(
     let mut input = EventStream::new();
     let mut tick = interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut sigterm = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
-    let mut sighup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
-    let mut sigint = signal(SignalKind::interrupt()).wrap_err("cannot watch SIGINT")?;
-    let mut sigquit = signal(SignalKind::quit()).wrap_err("cannot watch SIGQUIT")?;
+    let mut signals = ExitSignals::watch().wrap_err("cannot watch signals")?;
 
     let mut dirty = true;
     let mut first_frame = true;
@@ -117,10 +113,7 @@ async fn event_loop(
         }
         tokio::select! {
             biased;
-            _ = sigterm.recv() => return Ok(Exit::Signal(15)),
-            _ = sighup.recv() => return Ok(Exit::Signal(1)),
-            _ = sigint.recv() => return Ok(Exit::Signal(2)),
-            _ = sigquit.recv() => return Ok(Exit::Signal(3)),
+            code = signals.recv() => return Ok(Exit::Signal(code)),
             event = input.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
                     if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {

@@ -502,6 +502,16 @@ impl<'a> Subscriptions<'a> {
     async fn open_order_feeds(&mut self) {
         let client = self.client;
         self.add(FeedId::OrderUpdates, client.order_update_stream().await, orders::order_updates);
+        self.fetch_order_state().await;
+    }
+
+    /// Ask for all open orders, today's executions and completed orders (each answers once).
+    async fn fetch_order_state(&mut self) {
+        let client = self.client;
+        for id in [FeedId::OpenOrders, FeedId::Executions, FeedId::CompletedOrders] {
+            self.complete.remove(&id);
+            self.failed.remove(&id);
+        }
         let open = client.all_open_orders().await.map(|s| feeds::one_shot(FeedId::OpenOrders, s, orders::orders));
         self.add_stream(FeedId::OpenOrders, open);
         let executions = client
@@ -531,21 +541,7 @@ impl<'a> Subscriptions<'a> {
     /// Fetch open orders, executions and completed orders again; with `resubscribe`, also
     /// request market data and bars again for every quoted symbol.
     async fn reconcile_again(&mut self, resubscribe: bool, watchlist: &[String]) {
-        for id in [FeedId::OpenOrders, FeedId::Executions, FeedId::CompletedOrders] {
-            self.complete.remove(&id);
-            self.failed.remove(&id);
-        }
-        let client = self.client;
-        let open = client.all_open_orders().await.map(|s| feeds::one_shot(FeedId::OpenOrders, s, orders::orders));
-        self.add_stream(FeedId::OpenOrders, open);
-        let executions = client
-            .executions(ExecutionFilter::default())
-            .await
-            .map(|s| feeds::one_shot(FeedId::Executions, s, orders::executions));
-        self.add_stream(FeedId::Executions, executions);
-        let completed =
-            client.completed_orders(false).await.map(|s| feeds::one_shot(FeedId::CompletedOrders, s, orders::orders));
-        self.add_stream(FeedId::CompletedOrders, completed);
+        self.fetch_order_state().await;
         if resubscribe {
             let symbols: Vec<String> = watchlist.iter().cloned().chain(self.quoted.drain()).collect();
             for symbol in symbols {

@@ -27,3 +27,21 @@ pub struct PositionRow {
     pub daily_pnl: Option<Decimal>,
     pub updated_at: DateTime<Utc>,
 }
+
+impl PositionRow {
+    /// A position of which only the quantity is known yet.
+    pub fn new(symbol: &str, currency: &str, quantity: Decimal, at: DateTime<Utc>) -> Self {
+        PositionRow {
+            symbol: symbol.to_string(),
+            currency: currency.to_string(),
+            quantity,
+            average_cost: None,
+            market_price: None,
+            market_value: None,
+            unrealized_pnl: None,
+            realized_pnl: None,
+            daily_pnl: None,
+            updated_at: at,
+        }
+    }
+}

@@ -176,18 +176,8 @@ impl Store {
                 if quantity.is_zero() {
                     self.positions.remove(&key);
                 } else {
-                    let row = self.positions.entry(key).or_insert_with(|| PositionRow {
-                        symbol: symbol.clone(),
-                        currency: currency.clone(),
-                        quantity,
-                        average_cost: None,
-                        market_price: None,
-                        market_value: None,
-                        unrealized_pnl: None,
-                        realized_pnl: None,
-                        daily_pnl: None,
-                        updated_at: at,
-                    });
+                    let row =
+                        self.positions.entry(key).or_insert_with(|| PositionRow::new(&symbol, &currency, quantity, at));
                     row.symbol = symbol;
                     row.currency = currency;
                     row.quantity = quantity;
@@ -217,18 +207,8 @@ impl Store {
                 if quantity.is_zero() {
                     self.positions.remove(&key);
                 } else {
-                    let row = self.positions.entry(key).or_insert_with(|| PositionRow {
-                        symbol: symbol.clone(),
-                        currency: currency.clone(),
-                        quantity,
-                        average_cost,
-                        market_price: None,
-                        market_value: None,
-                        unrealized_pnl: None,
-                        realized_pnl: None,
-                        daily_pnl: None,
-                        updated_at: at,
-                    });
+                    let row =
+                        self.positions.entry(key).or_insert_with(|| PositionRow::new(&symbol, &currency, quantity, at));
                     row.quantity = quantity;
                     row.market_price = market_price.or(row.market_price);
                     row.market_value = market_value.or(row.market_value);
