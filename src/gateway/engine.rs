@@ -84,6 +84,8 @@ pub struct Engine {
     exec_prefix: String,
     summary: Option<mpsc::UnboundedSender<String>>,
     seed: u64,
+    /// Executions limited to the size shown at the touch (off: whole orders fill at once).
+    pub partial_fills: bool,
 }
 
 /// The result of a state-changing call: whether account figures changed.
@@ -144,6 +146,7 @@ impl Engine {
             exec_prefix: format!("0000{:04x}", seed & 0xffff),
             summary: None,
             seed,
+            partial_fills: false,
         };
         if let Some(path) = engine.state_file.clone() {
             if let Some(saved) = persist::load(&path)? {
@@ -627,6 +630,7 @@ impl Engine {
             triggered: false,
             completed_time: None,
             completed_status: None,
+            commission_paid: Decimal::ZERO,
         }
     }
 
@@ -648,8 +652,20 @@ impl Engine {
             }
             return Changed::default();
         };
-        let qty = order.remaining();
-        let fee = commission(qty, price);
+        // With partial fills on, one execution takes at most the size shown at the touch.
+        let shown = match order.side {
+            Side::Buy => quote.ask_size,
+            Side::Sell => quote.bid_size,
+        };
+        let qty = if self.partial_fills {
+            order.remaining().min(shown.max(Decimal::ONE))
+        } else {
+            order.remaining()
+        };
+        // The fixed schedule applies to the order: each execution pays the increase.
+        let fee =
+            (commission(order.filled + qty, price) - order.commission_paid).max(Decimal::ZERO);
+        order.commission_paid += fee;
         let side = order.side;
         let account_id = order.account.clone();
         let con_id = order.con_id;
@@ -660,10 +676,15 @@ impl Engine {
         };
         order.filled += qty;
         order.last_fill_price = price;
-        order.status = Status::Filled;
         let now = clock::now_ms();
-        order.completed_time = Some(clock::eastern_timestamp(now));
-        order.completed_status = Some("Filled".into());
+        let complete = order.remaining().is_zero();
+        if complete {
+            order.status = Status::Filled;
+            order.completed_time = Some(clock::eastern_timestamp(now));
+            order.completed_status = Some("Filled".into());
+        } else {
+            order.status = Status::Submitted;
+        }
         let order = order.clone();
         let realized = self
             .accounts
@@ -717,10 +738,12 @@ impl Engine {
                 Some(delay) => self.deliver_later(client_id, delay, comm),
                 None => self.deliver(client_id, comm),
             }
-            self.deliver(
-                client_id,
-                report::open_order(&order, &inst, report::plain_state("Filled")),
-            );
+            if complete {
+                self.deliver(
+                    client_id,
+                    report::open_order(&order, &inst, report::plain_state("Filled")),
+                );
+            }
             self.deliver(client_id, report::order_status(&order));
         }
         Changed { account: true }

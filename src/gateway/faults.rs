@@ -70,6 +70,8 @@ pub enum FaultCommand {
     SetAccounts(Vec<String>),
     /// The next order id handed out.
     SetNextValidId(i32),
+    /// Executions limited to the size shown at the touch.
+    PartialFills(bool),
     SwallowNextOrder,
     DuplicateNextExecution,
     ReorderNextStatuses,
@@ -201,6 +203,11 @@ impl FaultControl {
     /// The next order id the gateway hands out.
     pub fn set_next_valid_id(&self, id: i32) {
         self.command(FaultCommand::SetNextValidId(id));
+    }
+
+    /// Fill orders in executions of at most the size shown at the touch (partial fills).
+    pub fn set_partial_fills(&self, on: bool) {
+        self.command(FaultCommand::PartialFills(on));
     }
 
     pub fn swallow_next_order(&self) {
@@ -336,6 +343,7 @@ pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
             }
             "timezone" => out.settings.time_zone = Some(need()?.to_string()),
             "corrupt" => out.commands.push(FaultCommand::CorruptFrame),
+            "partial-fills" => out.commands.push(FaultCommand::PartialFills(true)),
             "accounts" => {
                 let list: Vec<String> = need()?
                     .split('+')

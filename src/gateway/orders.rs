@@ -101,6 +101,9 @@ pub struct SimOrder {
     pub triggered: bool,
     pub completed_time: Option<String>,
     pub completed_status: Option<String>,
+    /// Commission charged so far (the schedule's minimum applies per order).
+    #[serde(default)]
+    pub commission_paid: Decimal,
 }
 
 impl SimOrder {
@@ -442,6 +445,7 @@ mod tests {
             triggered: false,
             completed_time: None,
             completed_status: None,
+            commission_paid: Decimal::ZERO,
         }
     }
 

@@ -514,3 +514,85 @@ async fn managed_accounts_and_next_valid_id_can_change_between_connections() {
     ));
     gw.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_fills_come_as_several_executions_with_growing_cum_qty() {
+    let mut config = GatewayConfig::embedded(0);
+    config.speed = 50.0;
+    let gw = start_with(config).await;
+    let client = connect(&gw, 1).await;
+    gw.control().set_partial_fills(true);
+    within("sync", client.server_time()).await.expect("time");
+    let mut updates = within("updates", client.order_update_stream())
+        .await
+        .expect("stream");
+    let id = client.next_order_id();
+    let contract = Contract::stock("F").build();
+    within(
+        "submit",
+        client.submit_order(
+            id,
+            &contract,
+            &order(Action::Buy, 3000.0, "MKT", None, None, TimeInForce::Day),
+        ),
+    )
+    .await
+    .expect("submitted");
+    let mut execs = Vec::new();
+    let mut fees = 0.0;
+    let mut partial_status = false;
+    loop {
+        match within("update", updates.next()).await {
+            Some(Ok(SubscriptionItem::Data(OrderUpdate::ExecutionData(e)))) => execs.push((
+                e.execution.execution_id.clone(),
+                e.execution.shares,
+                e.execution.cumulative_quantity,
+            )),
+            Some(Ok(SubscriptionItem::Data(OrderUpdate::CommissionReport(c)))) => {
+                fees += c.commission
+            }
+            Some(Ok(SubscriptionItem::Data(OrderUpdate::OrderStatus(s)))) => {
+                if s.status == OrderStatusKind::Submitted && s.filled > 0.0 && s.remaining > 0.0 {
+                    partial_status = true;
+                }
+                if s.status == OrderStatusKind::Filled {
+                    assert_eq!((s.filled, s.remaining), (3000.0, 0.0));
+                    break;
+                }
+            }
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(
+        execs.len() >= 3,
+        "3000 shares against at most 1000 shown: {execs:?}"
+    );
+    assert!(
+        partial_status,
+        "a Submitted status with partial fill arrives between executions"
+    );
+    let ids: std::collections::HashSet<_> = execs.iter().map(|e| e.0.clone()).collect();
+    assert_eq!(ids.len(), execs.len(), "exec ids unique");
+    let mut cum = 0.0;
+    for (_, shares, cum_qty) in &execs {
+        cum += shares;
+        assert_eq!(*cum_qty, cum);
+    }
+    assert_eq!(cum, 3000.0);
+    // Let the last commission report arrive.
+    while fees < 15.0 - 1e-9 {
+        match within("commission", updates.next()).await {
+            Some(Ok(SubscriptionItem::Data(OrderUpdate::CommissionReport(c)))) => {
+                fees += c.commission
+            }
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(
+        (fees - 15.0).abs() < 1e-9,
+        "3000 x USD 0.005 across the executions: {fees}"
+    );
+    gw.shutdown().await;
+}

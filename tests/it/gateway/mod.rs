@@ -45,7 +45,8 @@ pub async fn connect(h: &GatewayHandle, client_id: i32) -> Client {
         .expect("connect succeeds")
 }
 
-/// Connects with `client_id` once the gateway has released it after a disconnect.
+/// Connects with `client_id` once the gateway has released it after a disconnect (or is
+/// listening again after a refusal).
 pub async fn reconnect(h: &GatewayHandle, client_id: i32) -> Client {
     for _ in 0..200 {
         let fut = Client::builder()
@@ -55,7 +56,8 @@ pub async fn reconnect(h: &GatewayHandle, client_id: i32) -> Client {
             .connect();
         match tokio::time::timeout(T, fut).await {
             Ok(Ok(c)) => return c,
-            Ok(Err(ibapi::Error::ClientIdInUse { .. })) => {
+            // The old session may still hold the id, or a listener may be coming back.
+            Ok(Err(ibapi::Error::ClientIdInUse { .. } | ibapi::Error::Io(_))) => {
                 tokio::time::sleep(Duration::from_millis(20)).await
             }
             Ok(Err(e)) => panic!("reconnect failed: {e}"),
