@@ -58,6 +58,8 @@ pub struct OrderFaults {
     pub swallow_next: bool,
     pub duplicate_next_execution: bool,
     pub reorder_next_statuses: bool,
+    /// The next order status carries the f64::MAX sentinel in filled / remaining.
+    pub sentinel_next_status: bool,
     pub late_next_commission: Option<Duration>,
 }
 
@@ -566,7 +568,13 @@ impl Engine {
             report::open_order(&order, &inst, report::plain_state(order.status.as_str())),
         );
         let reorder = std::mem::take(&mut self.faults.reorder_next_statuses);
-        let submitted = report::order_status(&order);
+        let mut submitted = report::order_status(&order);
+        if std::mem::take(&mut self.faults.sentinel_next_status) {
+            if let Outbound::OrderStatus(s) = &mut submitted {
+                s.filled = Some("1.7976931348623157E308".into());
+                s.remaining = Some("1.7976931348623157E308".into());
+            }
+        }
         if !reorder {
             self.deliver(client_id, submitted.clone());
         }
@@ -825,6 +833,18 @@ impl Engine {
     }
 
     // ----- reports --------------------------------------------------------------------------
+
+    /// Today's executions of `client_id` as live fills (req id -1) with their commissions.
+    pub fn execution_replay(&self, client_id: i32) -> Vec<Outbound> {
+        let mut out = Vec::new();
+        for e in self.executions.iter().filter(|e| e.client_id == client_id) {
+            if let Some(inst) = self.instrument_by_con_id(e.con_id) {
+                out.push(report::execution(e, inst, -1));
+                out.push(report::commission_report(e));
+            }
+        }
+        out
+    }
 
     /// OpenOrder + OrderStatus for working orders of `client_id` (or of everyone).
     pub fn open_order_reports(&self, client_id: Option<i32>) -> Vec<Outbound> {

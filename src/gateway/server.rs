@@ -335,6 +335,7 @@ async fn fault_dispatcher(
             }
             FaultCommand::SetNextValidId(id) => shared.engine().set_next_valid_id(id),
             FaultCommand::PartialFills(on) => shared.engine().partial_fills = on,
+            FaultCommand::SentinelNextStatus => shared.engine().faults.sentinel_next_status = true,
             FaultCommand::SwallowNextOrder => shared.engine().faults.swallow_next = true,
             FaultCommand::DuplicateNextExecution => {
                 shared.engine().faults.duplicate_next_execution = true

@@ -181,6 +181,20 @@ async fn run(
     if close_at(HandshakeStep::AfterNextValidId) {
         return Ok(());
     }
+    if faults.orders_at_connect {
+        // Like TWS for a client with orders: open orders (then OpenOrderEnd) and today's
+        // executions arrive during the handshake, where ibapi hands them to its startup callback.
+        let replay = {
+            let eng = shared.engine();
+            let mut out = eng.open_order_reports(Some(client_id));
+            out.push(Outbound::OpenOrderEnd);
+            out.extend(eng.execution_replay(client_id));
+            out
+        };
+        for o in replay {
+            session.push(&o);
+        }
+    }
     session.push(&Outbound::ManagedAccounts(m::ManagedAccounts {
         accounts_list: Some(accounts),
     }));
