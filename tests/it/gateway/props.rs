@@ -222,3 +222,49 @@ proptest! {
         prop_assert!(mt.buying_power >= Decimal::ZERO);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Arbitrary order fields (any strings, any doubles) never panic the engine, and a
+    /// rejected ticket changes nothing.
+    #[test]
+    fn arbitrary_tickets_are_rejected_or_accepted_never_panic(
+        action in prop_oneof![Just("BUY".to_string()), Just("SELL".to_string()), ".{0,6}"],
+        qty in prop_oneof![Just("100".to_string()), "[0-9eE.+-]{0,32}", ".{0,8}"],
+        ty in prop_oneof![Just("MKT".to_string()), Just("LMT".to_string()), Just("STP LMT".to_string()), ".{0,8}"],
+        lmt in proptest::option::of(any::<f64>()),
+        aux in proptest::option::of(any::<f64>()),
+        tif in prop_oneof![Just("DAY".to_string()), Just("IOC".to_string()), ".{0,4}"],
+        symbol in prop_oneof![Just("AAPL".to_string()), "[A-Z]{0,5}"],
+        con_id in proptest::option::of(any::<i32>()),
+        order_id in any::<i32>(),
+    ) {
+        let mut e = engine(1);
+        let before: Vec<_> = ACCOUNTS.iter().map(|a| e.account(a).cloned()).collect();
+        let req = m::PlaceOrderRequest {
+            order_id: Some(order_id),
+            contract: Some(m::Contract { con_id, symbol: Some(symbol), ..Default::default() }),
+            order: Some(m::Order {
+                action: Some(action),
+                total_quantity: Some(qty),
+                order_type: Some(ty),
+                lmt_price: lmt,
+                aux_price: aux,
+                tif: Some(tif),
+                ..Default::default()
+            }),
+        };
+        e.place_order(1, req);
+        for _ in 0..3 {
+            e.step_market();
+        }
+        if e.orders().count() == 0 {
+            let after: Vec<_> = ACCOUNTS.iter().map(|a| e.account(a).cloned()).collect();
+            prop_assert_eq!(before, after, "a rejected ticket changed an account");
+        }
+        for o in e.orders() {
+            prop_assert!(o.filled <= o.quantity);
+        }
+    }
+}
