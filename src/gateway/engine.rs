@@ -160,12 +160,31 @@ impl Engine {
 
     fn restore(&mut self, saved: persist::SavedState, now_ms: i64) {
         let today = clock::eastern_date(now_ms);
-        for acct in saved.accounts {
-            if self.account_ids.contains(&acct.id) {
-                self.accounts.insert(acct.id.clone(), acct);
+        let new_day = saved.trading_day != today;
+        for mut acct in saved.accounts {
+            if !self.account_ids.contains(&acct.id) {
+                continue;
             }
+            if new_day {
+                // A new trading day: day figures start again from the previous close.
+                acct.commissions_today = Decimal::ZERO;
+                for (con_id, h) in acct.positions.iter_mut() {
+                    let close = self
+                        .instrument_by_con_id(*con_id)
+                        .map(|i| i.close)
+                        .unwrap_or(h.avg_cost);
+                    h.realized_today = Decimal::ZERO;
+                    h.day_baseline = h.quantity * close;
+                }
+                acct.positions.retain(|_, h| !h.quantity.is_zero());
+            }
+            self.accounts.insert(acct.id.clone(), acct);
         }
         for o in saved.open_orders {
+            if new_day && o.tif == Tif::Day {
+                // DAY orders expire with the session.
+                continue;
+            }
             self.orders.insert((o.client_id, o.order_id), o);
         }
         self.executions = saved
@@ -188,6 +207,7 @@ impl Engine {
                 .collect(),
             executions: self.executions.clone(),
             counters: self.counters.clone(),
+            trading_day: clock::eastern_date(clock::now_ms()),
         };
         if let Err(e) = persist::save(path, &state) {
             tracing::error!(error = %e, "gateway: could not save state");
