@@ -33,6 +33,7 @@ pub mod report;
 pub mod rng;
 pub mod server;
 pub mod session;
+pub mod subscriptions;
 pub mod universe;
 pub mod wire;
 
