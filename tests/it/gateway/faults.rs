@@ -335,7 +335,7 @@ async fn order_updates_until_filled(client: &Client, symbol: &str) -> Vec<OrderU
     loop {
         let next = if filled {
             // After Filled, keep listening briefly for stragglers (reordered or late frames).
-            match tokio::time::timeout(Duration::from_millis(800), updates.next()).await {
+            match tokio::time::timeout(Duration::from_millis(1500), updates.next()).await {
                 Ok(v) => v,
                 Err(_) => return out,
             }
