@@ -58,6 +58,8 @@ pub struct OrderFaults {
     pub swallow_next: bool,
     pub duplicate_next_execution: bool,
     pub reorder_next_statuses: bool,
+    /// The next order status carries the f64::MAX sentinel in filled / remaining.
+    pub sentinel_next_status: bool,
     pub late_next_commission: Option<Duration>,
 }
 
@@ -84,6 +86,8 @@ pub struct Engine {
     exec_prefix: String,
     summary: Option<mpsc::UnboundedSender<String>>,
     seed: u64,
+    /// Executions limited to the size shown at the touch (off: whole orders fill at once).
+    pub partial_fills: bool,
 }
 
 /// The result of a state-changing call: whether account figures changed.
@@ -134,6 +138,7 @@ impl Engine {
             exec_prefix: format!("0000{:04x}", seed & 0xffff),
             summary: None,
             seed,
+            partial_fills: false,
         };
         if let Some(path) = engine.state_file.clone() {
             if let Some(saved) = persist::load(&path)? {
@@ -145,12 +150,28 @@ impl Engine {
 
     fn restore(&mut self, saved: persist::SavedState, now_ms: i64) {
         let today = clock::eastern_date(now_ms);
-        for acct in saved.accounts {
-            if self.account_ids.contains(&acct.id) {
-                self.accounts.insert(acct.id.clone(), acct);
+        let new_day = saved.trading_day != today;
+        for mut acct in saved.accounts {
+            if !self.account_ids.contains(&acct.id) {
+                continue;
             }
+            if new_day {
+                // A new trading day: day figures start again from the previous close.
+                acct.commissions_today = Decimal::ZERO;
+                for (con_id, h) in acct.positions.iter_mut() {
+                    let close = self.instrument_by_con_id(*con_id).map(|i| i.close).unwrap_or(h.avg_cost);
+                    h.realized_today = Decimal::ZERO;
+                    h.day_baseline = h.quantity * close;
+                }
+                acct.positions.retain(|_, h| !h.quantity.is_zero());
+            }
+            self.accounts.insert(acct.id.clone(), acct);
         }
         for o in saved.open_orders {
+            if new_day && o.tif == Tif::Day {
+                // DAY orders expire with the session.
+                continue;
+            }
             self.orders.insert((o.client_id, o.order_id), o);
         }
         self.executions = saved.executions.into_iter().filter(|e| clock::eastern_date(e.time_ms) == today).collect();
@@ -164,6 +185,7 @@ impl Engine {
             open_orders: self.orders.values().filter(|o| o.status.is_working()).cloned().collect(),
             executions: self.executions.clone(),
             counters: self.counters.clone(),
+            trading_day: clock::eastern_date(clock::now_ms()),
         };
         if let Err(e) = persist::save(path, &state) {
             tracing::error!(error = %e, "gateway: could not save state");
@@ -484,7 +506,13 @@ impl Engine {
         order.status = order.working_status();
         self.deliver(client_id, report::open_order(&order, &inst, report::plain_state(order.status.as_str())));
         let reorder = std::mem::take(&mut self.faults.reorder_next_statuses);
-        let submitted = report::order_status(&order);
+        let mut submitted = report::order_status(&order);
+        if std::mem::take(&mut self.faults.sentinel_next_status) {
+            if let Outbound::OrderStatus(s) = &mut submitted {
+                s.filled = Some("1.7976931348623157E308".into());
+                s.remaining = Some("1.7976931348623157E308".into());
+            }
+        }
         if !reorder {
             self.deliver(client_id, submitted.clone());
         }
@@ -540,6 +568,7 @@ impl Engine {
             triggered: false,
             completed_time: None,
             completed_status: None,
+            commission_paid: Decimal::ZERO,
         }
     }
 
@@ -561,8 +590,15 @@ impl Engine {
             }
             return Changed::default();
         };
-        let qty = order.remaining();
-        let fee = commission(qty, price);
+        // With partial fills on, one execution takes at most the size shown at the touch.
+        let shown = match order.side {
+            Side::Buy => quote.ask_size,
+            Side::Sell => quote.bid_size,
+        };
+        let qty = if self.partial_fills { order.remaining().min(shown.max(Decimal::ONE)) } else { order.remaining() };
+        // The fixed schedule applies to the order: each execution pays the increase.
+        let fee = (commission(order.filled + qty, price) - order.commission_paid).max(Decimal::ZERO);
+        order.commission_paid += fee;
         let side = order.side;
         let account_id = order.account.clone();
         let con_id = order.con_id;
@@ -573,10 +609,15 @@ impl Engine {
         };
         order.filled += qty;
         order.last_fill_price = price;
-        order.status = Status::Filled;
         let now = clock::now_ms();
-        order.completed_time = Some(clock::eastern_timestamp(now));
-        order.completed_status = Some("Filled".into());
+        let complete = order.remaining().is_zero();
+        if complete {
+            order.status = Status::Filled;
+            order.completed_time = Some(clock::eastern_timestamp(now));
+            order.completed_status = Some("Filled".into());
+        } else {
+            order.status = Status::Submitted;
+        }
         let order = order.clone();
         let realized = self
             .accounts
@@ -628,7 +669,9 @@ impl Engine {
                 Some(delay) => self.deliver_later(client_id, delay, comm),
                 None => self.deliver(client_id, comm),
             }
-            self.deliver(client_id, report::open_order(&order, &inst, report::plain_state("Filled")));
+            if complete {
+                self.deliver(client_id, report::open_order(&order, &inst, report::plain_state("Filled")));
+            }
             self.deliver(client_id, report::order_status(&order));
         }
         Changed { account: true }
@@ -703,6 +746,18 @@ impl Engine {
     }
 
     // ----- reports --------------------------------------------------------------------------
+
+    /// Today's executions of `client_id` as live fills (req id -1) with their commissions.
+    pub fn execution_replay(&self, client_id: i32) -> Vec<Outbound> {
+        let mut out = Vec::new();
+        for e in self.executions.iter().filter(|e| e.client_id == client_id) {
+            if let Some(inst) = self.instrument_by_con_id(e.con_id) {
+                out.push(report::execution(e, inst, -1));
+                out.push(report::commission_report(e));
+            }
+        }
+        out
+    }
 
     /// OpenOrder + OrderStatus for working orders of `client_id` (or of everyone).
     pub fn open_order_reports(&self, client_id: Option<i32>) -> Vec<Outbound> {

@@ -48,6 +48,8 @@ pub struct FaultSettings {
     pub server_version: Option<i32>,
     /// Put this zone name in the handshake's connection time instead of US/Eastern.
     pub time_zone: Option<String>,
+    /// Right after the handshake, send the client's working orders and today's executions.
+    pub orders_at_connect: bool,
 }
 
 /// A command that needs the server to act now.
@@ -70,6 +72,10 @@ pub enum FaultCommand {
     SetAccounts(Vec<String>),
     /// The next order id handed out.
     SetNextValidId(i32),
+    /// Executions limited to the size shown at the touch.
+    PartialFills(bool),
+    /// The next order status carries the f64::MAX sentinel in filled / remaining.
+    SentinelNextStatus,
     SwallowNextOrder,
     DuplicateNextExecution,
     ReorderNextStatuses,
@@ -188,6 +194,21 @@ impl FaultControl {
         self.command(FaultCommand::SetNextValidId(id));
     }
 
+    /// Fill orders in executions of at most the size shown at the touch (partial fills).
+    pub fn set_partial_fills(&self, on: bool) {
+        self.command(FaultCommand::PartialFills(on));
+    }
+
+    /// The next order status carries `1.7976931348623157E308` in filled and remaining.
+    pub fn sentinel_next_status(&self) {
+        self.command(FaultCommand::SentinelNextStatus);
+    }
+
+    /// Send working orders and today's executions right after each handshake.
+    pub fn set_orders_at_connect(&self, on: bool) {
+        self.modify(|s| s.orders_at_connect = on);
+    }
+
     pub fn swallow_next_order(&self) {
         self.command(FaultCommand::SwallowNextOrder);
     }
@@ -262,7 +283,7 @@ fn duration(spec: &str, v: &str) -> Result<Duration, GatewayError> {
 /// Parses `refuse,silent,stall,pacing,delay=200ms,close-at=start-api,notice=1100,
 /// notice=202@5,swallow-order,dup-exec,reorder-status,late-commission=2s,restart=3s,
 /// server-version=200,timezone=Some Standard Time,corrupt,accounts=DU1+U2,
-/// next-valid-id=1500000000`.
+/// next-valid-id=1500000000,partial-fills,sentinel-status,orders-at-connect`.
 pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
     let mut out = FaultSpec::default();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -304,6 +325,9 @@ pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
             }
             "timezone" => out.settings.time_zone = Some(need()?.to_string()),
             "corrupt" => out.commands.push(FaultCommand::CorruptFrame),
+            "partial-fills" => out.commands.push(FaultCommand::PartialFills(true)),
+            "sentinel-status" => out.commands.push(FaultCommand::SentinelNextStatus),
+            "orders-at-connect" => out.settings.orders_at_connect = true,
             "accounts" => {
                 let list: Vec<String> = need()?.split('+').map(str::to_string).filter(|a| !a.is_empty()).collect();
                 out.commands.push(FaultCommand::SetAccounts(list));
@@ -357,6 +381,10 @@ mod tests {
         assert!(s.commands.contains(&FaultCommand::CorruptFrame));
         assert!(s.commands.contains(&FaultCommand::SetAccounts(vec!["DU1".into(), "U2".into()])));
         assert!(s.commands.contains(&FaultCommand::SetNextValidId(1_500_000_000)));
+        let s = parse_spec("partial-fills,sentinel-status,orders-at-connect").expect("parses");
+        assert!(s.settings.orders_at_connect);
+        assert!(s.commands.contains(&FaultCommand::PartialFills(true)));
+        assert!(s.commands.contains(&FaultCommand::SentinelNextStatus));
     }
 
     #[test]

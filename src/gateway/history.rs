@@ -39,7 +39,7 @@ pub fn bar_seconds(setting: &str) -> Option<i64> {
         "month" | "months" => 30 * 86_400,
         _ => return None,
     };
-    Some(n * unit_secs)
+    n.checked_mul(unit_secs)
 }
 
 /// Duration in seconds for IB's duration string ("3600 S", "2 D", "1 W", "1 M", "1 Y").
@@ -55,7 +55,7 @@ pub fn duration_seconds(duration: &str) -> Option<i64> {
         "Y" => 365 * 86_400,
         _ => return None,
     };
-    Some(n * unit_secs)
+    n.checked_mul(unit_secs)
 }
 
 /// End of a request: "" = now; "YYYYMMDD HH:MM:SS UTC", "YYYYMMDD-HH:MM:SS" (UTC) or
@@ -143,6 +143,8 @@ mod tests {
         assert_eq!(duration_seconds("2 D"), Some(172_800));
         assert_eq!(duration_seconds("3600 S"), Some(3_600));
         assert_eq!(duration_seconds("x"), None);
+        assert_eq!(duration_seconds("9223372036854775807 Y"), None, "overflow is invalid, not a panic");
+        assert_eq!(bar_seconds("9223372036854775807 months"), None);
         assert_eq!(parse_end("20260101 12:00:00 UTC", 0), Some(1_767_268_800));
         assert_eq!(parse_end("20260101-12:00:00", 0), Some(1_767_268_800));
         assert_eq!(parse_end("20260101 07:00:00 US/Eastern", 0), Some(1_767_268_800));

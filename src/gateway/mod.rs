@@ -1,7 +1,23 @@
 //! The simulated IB Gateway: a loopback server that speaks the TWS API wire protocol
-//! (protobuf dialect) and runs a seeded paper market and broker behind it.
+//! (protobuf dialect, server version 226) and runs a seeded paper market and broker behind it.
 //!
 //! It shares no types with the rest of the crate: it is the other side of the wire.
+//!
+//! Layout: `wire` (framing, handshake, hand-written prost messages, the per-connection codec),
+//! `session` (one connection: handshake, requests, subscriptions), `server` (listener, market
+//! clock, fault dispatcher), `engine` (accounts, orders, executions; the single owner of
+//! state), `market` (seeded random walk and 5-second bars), `orders` (validation and
+//! matching), `account` (cash, positions, P&L, Reg-T margin), `history` (historical bars),
+//! `report` (outbound messages from state), `persist` (`--state`), `faults` (knobs),
+//! `universe` (assets), `cli` (`robo-tui gateway`).
+//!
+//! Requests answered: handshake and START_API, reqIds, managed accounts, current time (and in
+//! millis), account summary (all tags, `$LEDGER`), account updates with portfolio, positions,
+//! positions multi, account updates multi, PnL, PnL single, market data (streaming and
+//! snapshot), market data type, real-time bars, tick-by-tick, contract details, historical
+//! data (with keepUpToDate), head timestamp, matching symbols, market rule, place / modify /
+//! cancel / global cancel, open / all open / completed orders, executions. Cancels stop their
+//! subscription silently; other request types get error 321.
 
 pub mod account;
 pub mod cli;
@@ -17,6 +33,7 @@ pub mod report;
 pub mod rng;
 pub mod server;
 pub mod session;
+pub mod subscriptions;
 pub mod universe;
 pub mod wire;
 

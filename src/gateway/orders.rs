@@ -101,6 +101,9 @@ pub struct SimOrder {
     pub triggered: bool,
     pub completed_time: Option<String>,
     pub completed_status: Option<String>,
+    /// Commission charged so far (the schedule's minimum applies per order).
+    #[serde(default)]
+    pub commission_paid: Decimal,
 }
 
 impl SimOrder {
@@ -215,7 +218,15 @@ fn price(v: Option<f64>) -> Option<Decimal> {
     Decimal::from_str(&format!("{v}")).ok()
 }
 
+/// Largest quantity an order may carry (keeps every money figure far from `Decimal`'s range).
+pub const MAX_QUANTITY: i64 = 1_000_000_000;
+/// Largest price an order may carry.
+pub const MAX_PRICE: i64 = 10_000_000;
+
 fn check_price(p: Decimal, tick: Decimal, what: &str) -> Result<Decimal, Reject> {
+    if p > Decimal::from(MAX_PRICE) {
+        return Err(Reject::new(201, format!("Order rejected - reason:The {what} price {p} is out of range.")));
+    }
     if p <= Decimal::ZERO {
         return Err(Reject::new(
             110,
@@ -243,6 +254,9 @@ pub fn validate(t: &Ticket, tick: Decimal) -> Result<ValidTicket, Reject> {
     }
     if quantity < Decimal::ZERO {
         return Err(Reject::new(201, "Order rejected - reason:The order quantity must be positive."));
+    }
+    if quantity > Decimal::from(MAX_QUANTITY) {
+        return Err(Reject::new(201, format!("Order rejected - reason:The order quantity {quantity} is too large.")));
     }
     if !quantity.fract().is_zero() {
         return Err(Reject::new(
@@ -309,6 +323,9 @@ mod tests {
         assert_eq!(code(ticket("BUY", "10", "FOO", None, None, "DAY")), Some(387));
         assert_eq!(code(ticket("BUY", "10", "MKT", None, None, "FOK")), Some(201));
         assert_eq!(code(ticket("BUY", "10", "LMT", Some(150.12), None, "GTC")), None);
+        assert_eq!(code(ticket("BUY", "79228162514264337593543950335", "MKT", None, None, "DAY")), Some(201));
+        assert_eq!(code(ticket("BUY", "10", "LMT", Some(1e20), None, "DAY")), Some(201));
+        assert_eq!(code(ticket("BUY", "10", "LMT", Some(1e300), None, "DAY")), Some(201));
     }
 
     fn quote(bid: i64, ask: i64, last: i64) -> Quote {
@@ -351,6 +368,7 @@ mod tests {
             triggered: false,
             completed_time: None,
             completed_status: None,
+            commission_paid: Decimal::ZERO,
         }
     }
 

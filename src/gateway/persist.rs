@@ -19,6 +19,10 @@ pub struct SavedState {
     pub open_orders: Vec<SimOrder>,
     pub executions: Vec<ExecRecord>,
     pub counters: Counters,
+    /// Trading day (US/Eastern, YYYYMMDD) the state was written on; a new day starts fresh
+    /// day figures and drops DAY orders.
+    #[serde(default)]
+    pub trading_day: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -84,6 +88,7 @@ mod tests {
             open_orders: vec![],
             executions: vec![],
             counters: Counters { next_order_id: 7, next_perm_id: 9, next_exec: 3 },
+            trading_day: "20261127".into(),
         };
         save(&path, &state).expect("save");
         assert_eq!(load(&path).expect("load"), Some(state));

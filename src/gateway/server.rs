@@ -106,13 +106,17 @@ impl GatewayHandle {
     /// Stops accepting, closes every session and waits for the gateway's tasks.
     pub async fn shutdown(mut self) {
         self.signal_shutdown();
-        for t in std::mem::take(&mut self.tasks) {
-            let _ = t.await;
+        for mut t in std::mem::take(&mut self.tasks) {
+            // Tasks stop at the signal; never let a stuck one hang the caller.
+            if tokio::time::timeout(Duration::from_secs(5), &mut t).await.is_err() {
+                tracing::warn!("gateway: a task did not stop in time; aborting it");
+                t.abort();
+            }
         }
     }
 
     fn signal_shutdown(&self) {
-        let _ = self.shared.shutdown_tx.send(true);
+        self.shared.shutdown_tx.send_replace(true);
         self.shared.engine().close_all();
     }
 }
@@ -301,6 +305,8 @@ async fn fault_dispatcher(shared: Arc<Shared>, mut commands: mpsc::UnboundedRece
                 shared.engine().set_managed_accounts(&ids, &book);
             }
             FaultCommand::SetNextValidId(id) => shared.engine().set_next_valid_id(id),
+            FaultCommand::PartialFills(on) => shared.engine().partial_fills = on,
+            FaultCommand::SentinelNextStatus => shared.engine().faults.sentinel_next_status = true,
             FaultCommand::SwallowNextOrder => shared.engine().faults.swallow_next = true,
             FaultCommand::DuplicateNextExecution => shared.engine().faults.duplicate_next_execution = true,
             FaultCommand::ReorderNextStatuses => shared.engine().faults.reorder_next_statuses = true,

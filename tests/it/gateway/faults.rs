@@ -252,7 +252,7 @@ async fn order_updates_until_filled(client: &Client, symbol: &str) -> Vec<OrderU
     loop {
         let next = if filled {
             // After Filled, keep listening briefly for stragglers (reordered or late frames).
-            match tokio::time::timeout(Duration::from_millis(800), updates.next()).await {
+            match tokio::time::timeout(Duration::from_millis(1500), updates.next()).await {
                 Ok(v) => v,
                 Err(_) => return out,
             }
@@ -392,5 +392,160 @@ async fn managed_accounts_and_next_valid_id_can_change_between_connections() {
     gw.control().set_next_valid_id(1_500_000_000);
     within("sync", first.server_time()).await.expect("time");
     assert!(matches!(try_connect(&gw, 3, Duration::from_secs(10)).await, Some(Err(_))));
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_fills_come_as_several_executions_with_growing_cum_qty() {
+    let mut config = GatewayConfig::embedded(0);
+    config.speed = 50.0;
+    let gw = start_with(config).await;
+    let client = connect(&gw, 1).await;
+    gw.control().set_partial_fills(true);
+    within("sync", client.server_time()).await.expect("time");
+    let mut updates = within("updates", client.order_update_stream()).await.expect("stream");
+    let id = client.next_order_id();
+    let contract = Contract::stock("F").build();
+    within(
+        "submit",
+        client.submit_order(id, &contract, &order(Action::Buy, 3000.0, "MKT", None, None, TimeInForce::Day)),
+    )
+    .await
+    .expect("submitted");
+    let mut execs = Vec::new();
+    let mut fees = 0.0;
+    let mut partial_status = false;
+    loop {
+        match within("update", updates.next()).await {
+            Some(Ok(SubscriptionItem::Data(OrderUpdate::ExecutionData(e)))) => {
+                execs.push((e.execution.execution_id.clone(), e.execution.shares, e.execution.cumulative_quantity))
+            }
+            Some(Ok(SubscriptionItem::Data(OrderUpdate::CommissionReport(c)))) => fees += c.commission,
+            Some(Ok(SubscriptionItem::Data(OrderUpdate::OrderStatus(s)))) => {
+                if s.status == OrderStatusKind::Submitted && s.filled > 0.0 && s.remaining > 0.0 {
+                    partial_status = true;
+                }
+                if s.status == OrderStatusKind::Filled {
+                    assert_eq!((s.filled, s.remaining), (3000.0, 0.0));
+                    break;
+                }
+            }
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(execs.len() >= 3, "3000 shares against at most 1000 shown: {execs:?}");
+    assert!(partial_status, "a Submitted status with partial fill arrives between executions");
+    let ids: std::collections::HashSet<_> = execs.iter().map(|e| e.0.clone()).collect();
+    assert_eq!(ids.len(), execs.len(), "exec ids unique");
+    let mut cum = 0.0;
+    for (_, shares, cum_qty) in &execs {
+        cum += shares;
+        assert_eq!(*cum_qty, cum);
+    }
+    assert_eq!(cum, 3000.0);
+    // Let the last commission report arrive.
+    while fees < 15.0 - 1e-9 {
+        match within("commission", updates.next()).await {
+            Some(Ok(SubscriptionItem::Data(OrderUpdate::CommissionReport(c)))) => fees += c.commission,
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!((fees - 15.0).abs() < 1e-9, "3000 x USD 0.005 across the executions: {fees}");
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sentinel_status_fails_that_item_and_the_order_still_fills() {
+    let gw = start().await;
+    let client = connect(&gw, 1).await;
+    gw.control().sentinel_next_status();
+    within("sync", client.server_time()).await.expect("time");
+    let mut updates = within("updates", client.order_update_stream()).await.expect("stream");
+    let id = client.next_order_id();
+    let contract = Contract::stock("KO").build();
+    within("submit", client.submit_order(id, &contract, &order(Action::Buy, 2.0, "MKT", None, None, TimeInForce::Day)))
+        .await
+        .expect("submitted");
+    // ibapi reports the sentinel as a data error (not a quantity) on the update stream.
+    loop {
+        match within("update", updates.next()).await {
+            Some(Err(ibapi::Error::Parse(..))) => break,
+            Some(Ok(SubscriptionItem::Data(OrderUpdate::OrderStatus(s)))) => {
+                panic!("a sentinel status decoded as {} / {}", s.filled, s.remaining)
+            }
+            Some(Ok(_)) => {}
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+    }
+    // The order itself went through: its execution is on record.
+    let mut execs = within("executions", client.executions(ExecutionFilter::default())).await.expect("executions");
+    let mut orders = Vec::new();
+    while let Some(Ok(SubscriptionItem::Data(e))) = within("exec", execs.next()).await {
+        if let ibapi::orders::Executions::ExecutionData(e) = e {
+            orders.push(e.execution.order_id);
+        }
+    }
+    assert_eq!(orders, vec![id]);
+    gw.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_and_executions_replayed_during_the_handshake() {
+    let gw = start().await;
+    let client = connect(&gw, 5).await;
+    let filled = client.next_order_id();
+    let seen = place(&client, filled, "KO", &order(Action::Buy, 3.0, "MKT", None, None, TimeInForce::Day)).await;
+    assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 3.0, 0.0)));
+    let resting = client.next_order_id();
+    let contract = Contract::stock("KO").build();
+    let mut sub = within(
+        "rest",
+        client.place_order(
+            resting,
+            &contract,
+            &order(Action::Buy, 1.0, "LMT", Some(10.0), None, TimeInForce::GoodTillCanceled),
+        ),
+    )
+    .await
+    .expect("sent");
+    while !matches!(within("status", sub.next()).await, Some(Ok(SubscriptionItem::Data(PlaceOrder::OrderStatus(_))))) {}
+    drop(sub);
+    client.disconnect().await;
+    gw.control().set_orders_at_connect(true);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let mut again = None;
+    for _ in 0..200 {
+        let sink = sink.clone();
+        let fut = Client::builder()
+            .address(addr(&gw))
+            .client_id(5)
+            .max_reconnect_attempts(0)
+            .startup_callback(move |msg| {
+                let label = match msg {
+                    ibapi::StartupMessage::OpenOrder(o) => format!("open {}", o.order_id),
+                    ibapi::StartupMessage::OpenOrderEnd => "open end".to_string(),
+                    ibapi::StartupMessage::Execution(e) => format!("exec {}", e.execution.order_id),
+                    _ => "other".to_string(),
+                };
+                sink.lock().unwrap_or_else(|e| e.into_inner()).push(label);
+            })
+            .connect();
+        match within("connect", fut).await {
+            Ok(c) => {
+                again = Some(c);
+                break;
+            }
+            Err(ibapi::Error::ClientIdInUse { .. }) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(again.is_some());
+    let labels = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert!(labels.contains(&format!("open {resting}")), "{labels:?}");
+    assert!(labels.contains(&"open end".to_string()), "{labels:?}");
+    assert!(labels.contains(&format!("exec {filled}")), "{labels:?}");
     gw.shutdown().await;
 }

@@ -38,13 +38,17 @@ pub async fn connect(h: &GatewayHandle, client_id: i32) -> Client {
     tokio::time::timeout(T, fut).await.expect("connect did not hang").expect("connect succeeds")
 }
 
-/// Connects with `client_id` once the gateway has released it after a disconnect.
+/// Connects with `client_id` once the gateway has released it after a disconnect (or is
+/// listening again after a refusal).
 pub async fn reconnect(h: &GatewayHandle, client_id: i32) -> Client {
     for _ in 0..200 {
         let fut = Client::builder().address(addr(h)).client_id(client_id).max_reconnect_attempts(0).connect();
         match tokio::time::timeout(T, fut).await {
             Ok(Ok(c)) => return c,
-            Ok(Err(ibapi::Error::ClientIdInUse { .. })) => tokio::time::sleep(Duration::from_millis(20)).await,
+            // The old session may still hold the id, or a listener may be coming back.
+            Ok(Err(ibapi::Error::ClientIdInUse { .. } | ibapi::Error::Io(_))) => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
             Ok(Err(e)) => panic!("reconnect failed: {e}"),
             Err(_) => panic!("reconnect hung"),
         }

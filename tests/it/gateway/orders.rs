@@ -1,7 +1,7 @@
 //! Orders: fill sequence, matching rules, cancels, rejections, what-if, open / completed
 //! orders, executions with filters, and what fills do to the account.
 
-use ibapi::orders::{Action, CancelOrder, ExecutionSide, Executions, Order, OrderStatusKind, TimeInForce};
+use ibapi::orders::{Action, CancelOrder, ExecutionSide, Executions, Order, OrderStatusKind, OrderUpdate, TimeInForce};
 use ibapi::prelude::*;
 use robo_tui::gateway::GatewayConfig;
 
@@ -190,34 +190,46 @@ async fn marketable_limit_fills_at_once_and_resting_limit_fills_when_crossed() {
         _ => None,
     });
     assert!(px.is_some_and(|p| p < 300.0), "fills at the touch, not the limit: {seen:?}");
-    // A buy limit at the current bid rests, then fills when the ask comes down to it.
+    // A buy limit at the bid and a sell limit at the ask rest; whichever way the market moves
+    // next, one of them is crossed and fills, never at a worse price than its limit.
     let contract = Contract::stock("AAPL").build();
     let mut md = within("md", client.market_data(&contract).snapshot().subscribe()).await.expect("md");
-    let mut bid = None;
+    let (mut bid, mut ask) = (None, None);
     while let Some(Ok(SubscriptionItem::Data(t))) = within("tick", md.next()).await {
         if matches!(t, ibapi::market_data::realtime::TickTypes::SnapshotEnd) {
             break;
         }
         if let ibapi::market_data::realtime::TickTypes::PriceSize(p) = t {
-            if p.price_tick_type == ibapi::contracts::tick_types::TickType::Bid {
-                bid = Some(p.price);
+            match p.price_tick_type {
+                ibapi::contracts::tick_types::TickType::Bid => bid = Some(p.price),
+                ibapi::contracts::tick_types::TickType::Ask => ask = Some(p.price),
+                _ => {}
             }
         }
     }
-    let bid = bid.expect("bid");
-    let seen = place(
-        &client,
-        client.next_order_id(),
-        "AAPL",
-        &order(Action::Buy, 10.0, "LMT", Some(bid), None, TimeInForce::Day),
-    )
-    .await;
-    assert!(seen.contains(&Seen::Status(OrderStatusKind::Filled, 10.0, 0.0)), "{seen:?}");
-    let fill = seen.iter().find_map(|s| match s {
-        Seen::Exec(_, _, _, p) => Some(*p),
-        _ => None,
-    });
-    assert!(fill.is_some_and(|p| p <= bid + 1e-9), "never above the limit: {fill:?} vs {bid}");
+    let (bid, ask) = (bid.expect("bid"), ask.expect("ask"));
+    let mut updates = within("updates", client.order_update_stream()).await.expect("stream");
+    let buy_id = client.next_order_id();
+    let sell_id = client.next_order_id();
+    let buy = order(Action::Buy, 10.0, "LMT", Some(bid), None, TimeInForce::Day);
+    let sell = order(Action::Sell, 10.0, "LMT", Some(ask), None, TimeInForce::Day);
+    within("buy", client.submit_order(buy_id, &contract, &buy)).await.expect("sent");
+    within("sell", client.submit_order(sell_id, &contract, &sell)).await.expect("sent");
+    let (filled_id, price) = loop {
+        match within("a fill", updates.next()).await {
+            Some(Ok(SubscriptionItem::Data(OrderUpdate::ExecutionData(e)))) => {
+                break (e.execution.order_id, e.execution.price)
+            }
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    if filled_id == buy_id {
+        assert!(price <= bid + 1e-9, "buy filled above its limit: {price} > {bid}");
+    } else {
+        assert_eq!(filled_id, sell_id);
+        assert!(price >= ask - 1e-9, "sell filled below its limit: {price} < {ask}");
+    }
     gw.shutdown().await;
 }
 

@@ -99,3 +99,78 @@ async fn corrupt_state_file_is_a_bad_state_error() {
     assert!(text.contains("state.json"), "{text}");
     let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_from_an_earlier_day_drops_day_orders_and_day_figures() {
+    use robo_tui::gateway::account::Account;
+    use robo_tui::gateway::engine::Counters;
+    use robo_tui::gateway::orders::{OrderKind, Side, SimOrder, Status, Tif};
+    use robo_tui::gateway::persist::{save, SavedState};
+    use rust_decimal::Decimal;
+
+    let path = temp_state("rollover");
+    let mut acct = Account::new(
+        "DU1234567",
+        "INDIVIDUAL",
+        Decimal::from(500_000),
+        &[(265598, Decimal::from(10), Decimal::from(200), Decimal::from(200))],
+    );
+    if let Some(h) = acct.positions.get_mut(&265598) {
+        h.realized_today = Decimal::from(123);
+    }
+    let resting = |order_id: i32, tif: Tif| SimOrder {
+        client_id: 5,
+        order_id,
+        perm_id: 1000 + i64::from(order_id),
+        account: "DU1234567".into(),
+        con_id: 265598,
+        action: "BUY".into(),
+        side: Side::Buy,
+        quantity: Decimal::ONE,
+        kind: OrderKind::Limit { limit: Decimal::from(100) },
+        tif,
+        order_ref: String::new(),
+        filled: Decimal::ZERO,
+        avg_fill_price: Decimal::ZERO,
+        last_fill_price: Decimal::ZERO,
+        status: Status::Submitted,
+        triggered: false,
+        completed_time: None,
+        completed_status: None,
+        commission_paid: Decimal::ZERO,
+    };
+    let state = SavedState {
+        accounts: vec![acct],
+        open_orders: vec![resting(10, Tif::Day), resting(11, Tif::Gtc)],
+        executions: vec![],
+        counters: Counters { next_order_id: 12, next_perm_id: 2000, next_exec: 1 },
+        trading_day: "20200102".into(),
+    };
+    save(&path, &state).expect("state written");
+    let mut config = GatewayConfig::embedded(0);
+    config.state_file = Some(path.clone());
+    config.speed = 0.0;
+    let gw = start_with(config).await;
+    let client = connect(&gw, 5).await;
+    assert_eq!(client.next_order_id(), 12);
+    let mut open = within("open", client.open_orders()).await.expect("open orders");
+    let mut ids = Vec::new();
+    while let Some(Ok(SubscriptionItem::Data(o))) = within("open order", open.next()).await {
+        if let Orders::OrderData(d) = o {
+            ids.push(d.order_id);
+        }
+    }
+    assert_eq!(ids, vec![11], "the DAY order expired with its session, the GTC order lives on");
+    let mut pnl = within("pnl", client.pnl(&AccountId("DU1234567".into()), None)).await.expect("pnl");
+    match within("pnl value", pnl.next()).await {
+        Some(Ok(SubscriptionItem::Data(p))) => {
+            assert_eq!(p.realized_pnl, Some(0.0), "realized P&L is per day");
+            // The day starts at the previous close (the market is frozen there), not at the
+            // baseline saved on the earlier day.
+            assert_eq!(p.daily_pnl, 0.0);
+        }
+        other => panic!("{other:?}"),
+    }
+    gw.shutdown().await;
+    let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
+}

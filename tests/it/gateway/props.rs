@@ -41,8 +41,9 @@ fn cents(d: Decimal) -> f64 {
 }
 
 /// Runs `ops`; returns the engine and the ids placed.
-fn run(seed: u64, ops: &[Op]) -> (Engine, Vec<i32>) {
+fn run(seed: u64, ops: &[Op], partial: bool) -> (Engine, Vec<i32>) {
     let mut e = engine(seed);
+    e.partial_fills = partial;
     let mut ids = Vec::new();
     let mut next_id = 1;
     for op in ops {
@@ -106,19 +107,38 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn fills_positions_cash_and_net_liquidation_stay_consistent(seed in 0u64..1000, ops in proptest::collection::vec(op(), 1..60)) {
+    fn fills_positions_cash_and_net_liquidation_stay_consistent(
+        seed in 0u64..1000,
+        ops in proptest::collection::vec(op(), 1..60),
+        partial in any::<bool>(),
+    ) {
         let start = engine(seed);
-        let (e, _) = run(seed, &ops);
+        let (e, _) = run(seed, &ops, partial);
         // No order fills beyond its quantity; executions add up to what each order reports.
-        let mut exec_by_order: HashMap<i32, Decimal> = HashMap::new();
+        let mut exec_by_order: HashMap<i32, (Decimal, Decimal, usize)> = HashMap::new();
         for x in e.executions() {
-            *exec_by_order.entry(x.order_id).or_default() += x.shares;
-            prop_assert_eq!(x.commission, commission(x.shares, x.price));
+            let entry = exec_by_order.entry(x.order_id).or_default();
+            entry.0 += x.shares;
+            entry.1 += x.commission;
+            entry.2 += 1;
+            if !partial {
+                prop_assert_eq!(x.commission, commission(x.shares, x.price));
+            }
             prop_assert!(x.price > Decimal::ZERO);
+            prop_assert!(x.commission >= Decimal::ZERO);
         }
         for o in e.orders() {
             prop_assert!(o.filled <= o.quantity, "order {} filled {} of {}", o.order_id, o.filled, o.quantity);
-            prop_assert_eq!(exec_by_order.get(&o.order_id).copied().unwrap_or_default(), o.filled);
+            let (shares, fees, count) = exec_by_order.get(&o.order_id).copied().unwrap_or_default();
+            prop_assert_eq!(shares, o.filled);
+            prop_assert_eq!(fees, o.commission_paid);
+            if !partial {
+                prop_assert!(count <= 1, "without partial fills an order executes once");
+            }
+            // The schedule applies to the order as a whole: however many executions, the
+            // order never pays more than USD 0.005 a share or the USD 1.00 minimum.
+            let cap = (Decimal::new(5, 3) * o.filled).max(Decimal::ONE);
+            prop_assert!(fees <= cap, "order {} paid {} for {} shares", o.order_id, fees, o.filled);
         }
         for acct in ACCOUNTS {
             let before = start.account(acct).expect("account");
@@ -157,8 +177,8 @@ proptest! {
 
     #[test]
     fn same_seed_same_run(seed in 0u64..1000, ops in proptest::collection::vec(op(), 1..40)) {
-        let (a, _) = run(seed, &ops);
-        let (b, _) = run(seed, &ops);
+        let (a, _) = run(seed, &ops, true);
+        let (b, _) = run(seed, &ops, true);
         let key = |e: &Engine| e.executions().iter().map(|x| (x.order_id, x.con_id, x.shares, x.price, x.commission)).collect::<Vec<_>>();
         prop_assert_eq!(key(&a), key(&b));
         for i in 0..a.market.len() {
@@ -183,5 +203,51 @@ proptest! {
         prop_assert!((total - change).abs() < Decimal::new(1, 6), "total {} change {}", total, change);
         prop_assert_eq!(mt.daily_pnl, change);
         prop_assert!(mt.buying_power >= Decimal::ZERO);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Arbitrary order fields (any strings, any doubles) never panic the engine, and a
+    /// rejected ticket changes nothing.
+    #[test]
+    fn arbitrary_tickets_are_rejected_or_accepted_never_panic(
+        action in prop_oneof![Just("BUY".to_string()), Just("SELL".to_string()), ".{0,6}"],
+        qty in prop_oneof![Just("100".to_string()), "[0-9eE.+-]{0,32}", ".{0,8}"],
+        ty in prop_oneof![Just("MKT".to_string()), Just("LMT".to_string()), Just("STP LMT".to_string()), ".{0,8}"],
+        lmt in proptest::option::of(any::<f64>()),
+        aux in proptest::option::of(any::<f64>()),
+        tif in prop_oneof![Just("DAY".to_string()), Just("IOC".to_string()), ".{0,4}"],
+        symbol in prop_oneof![Just("AAPL".to_string()), "[A-Z]{0,5}"],
+        con_id in proptest::option::of(any::<i32>()),
+        order_id in any::<i32>(),
+    ) {
+        let mut e = engine(1);
+        let before: Vec<_> = ACCOUNTS.iter().map(|a| e.account(a).cloned()).collect();
+        let req = m::PlaceOrderRequest {
+            order_id: Some(order_id),
+            contract: Some(m::Contract { con_id, symbol: Some(symbol), ..Default::default() }),
+            order: Some(m::Order {
+                action: Some(action),
+                total_quantity: Some(qty),
+                order_type: Some(ty),
+                lmt_price: lmt,
+                aux_price: aux,
+                tif: Some(tif),
+                ..Default::default()
+            }),
+        };
+        e.place_order(1, req);
+        for _ in 0..3 {
+            e.step_market();
+        }
+        if e.orders().count() == 0 {
+            let after: Vec<_> = ACCOUNTS.iter().map(|a| e.account(a).cloned()).collect();
+            prop_assert_eq!(before, after, "a rejected ticket changed an account");
+        }
+        for o in e.orders() {
+            prop_assert!(o.filled <= o.quantity);
+        }
     }
 }

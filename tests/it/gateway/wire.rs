@@ -100,7 +100,16 @@ async fn unknown_and_undecodable_requests_get_errors_not_crashes() {
     // Through ibapi: an unsupported request fails, the client stays usable.
     let client = connect(&gw, 4).await;
     assert!(within("scanner parameters", client.scanner_parameters()).await.is_err());
-    assert!(within("still works", client.managed_accounts()).await.is_ok());
+    // ibapi also fails shared one-shots that were waiting when a global error arrived, so a
+    // stale failure may come first; the connection itself stays usable.
+    let mut ok = false;
+    for _ in 0..3 {
+        if within("still works", client.managed_accounts()).await.is_ok() {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "client usable after the unsupported request");
     gw.shutdown().await;
 }
 
