@@ -175,8 +175,10 @@ fn is_what_if(data: &OrderData) -> bool {
 pub const WHAT_IF_PREFIX: &str = "what-if-";
 
 fn open_order(data: OrderData) -> Feed {
+    // Completed orders carry -1 at the top level; the order's own id is inside.
+    let order_id = if data.order_id > 0 { data.order_id } else { data.order.order_id };
     Feed::Event(BrokerEvent::OpenOrder {
-        order_id: data.order_id,
+        order_id,
         client_id: data.order.client_id,
         perm_id: (data.order.perm_id != 0).then_some(data.order.perm_id),
         terms: terms_of(&data),

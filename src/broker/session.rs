@@ -478,6 +478,15 @@ impl<'a> Subscriptions<'a> {
                 self.reporter_for(&id).ok(detail);
                 self.complete.insert(id);
             }
+            // Without the order update stream, order state can no longer be trusted: a new
+            // connection reconciles it from scratch.
+            Feed::Failed(FeedId::OrderUpdates, errors) => {
+                self.reporter_for(&FeedId::OrderUpdates).failed("order update stream failed", errors.clone());
+                return Err(format!(
+                    "the order update stream failed ({}); reconnecting to reconcile",
+                    errors.join("; ")
+                ));
+            }
             Feed::Failed(id, errors) => {
                 if let FeedId::MarketData(symbol) | FeedId::Bars(symbol) = &id {
                     let text = errors.first().cloned().unwrap_or_default();

@@ -140,3 +140,55 @@ async fn a_duplicated_execution_counts_once_and_a_late_commission_still_joins() 
     assert!(!entry_open(&session.store));
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sentinel_order_status_makes_the_broker_reconcile_from_scratch() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    let connected_at = session.store.connection.connected_at;
+    control.sentinel_next_status();
+    let ask = session.store.quotes["AAPL"].ask.expect("ask");
+    let intent = session
+        .place(limit("AAPL", OrderAction::Buy, "2", (ask * d("1.01")).round_dp(2)), None, "")
+        .await
+        .expect("sent");
+    // The bad status kills ibapi's order stream; the broker reconnects and the gateway's own
+    // answer (open, completed orders and executions) settles the order.
+    session
+        .until("a new connection", |s| s.connection.connected_at != connected_at && s.connection.state.is_live())
+        .await;
+    session
+        .until("the order settled from the gateway's state", |s| {
+            s.orders.values().any(|o| {
+                o.terms.as_ref().is_some_and(|t| t.order_ref == intent) && o.lifecycle.filled_quantity() == d("2")
+            })
+        })
+        .await;
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swallowed_order_shows_unconfirmed_and_is_never_resent() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "SPY").await;
+    control.swallow_next_order();
+    let bid = session.store.quotes["SPY"].bid.expect("bid");
+    let intent = session.place(limit("SPY", OrderAction::Buy, "1", bid - d("3")), None, "").await.expect("sent");
+    let order_id = session
+        .store
+        .orders
+        .values()
+        .find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent))
+        .map(|o| o.order_id)
+        .expect("the submitted order is tracked");
+    let row = &session.store.orders[&order_id];
+    let later = chrono::Utc::now() + chrono::Duration::seconds(6);
+    assert_eq!(
+        row.lifecycle.shown_status(later, robo_tui::store::ACK_TIMEOUT),
+        robo_tui::orders::ShownStatus::Unconfirmed
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let submitted = session.journal_kinds().iter().filter(|k| *k == "submitted").count();
+    assert_eq!(submitted, 1, "never resent on its own");
+    session.stop().await;
+}
