@@ -148,6 +148,21 @@ impl Core {
         );
         settings.reconnect = options.reconnect;
         settings.watchlist = config.watchlist.clone();
+        if options.session == SessionKind::Monitor {
+            // The monitor shows no quotes: it asks only for the bars its strategies read, and
+            // keeps ibapi's buffers small (it is the always-on, cheap view).
+            let mut symbols: Vec<String> = config
+                .strategies
+                .iter()
+                .filter_map(|s| s.symbol.as_ref())
+                .map(|s| s.trim().to_ascii_uppercase())
+                .collect();
+            symbols.sort();
+            symbols.dedup();
+            settings.watchlist = symbols;
+            settings.quotes = false;
+            settings.channel_capacity = Some(128);
+        }
         let session = if trading.is_some() { orders::SessionKind::Trading } else { orders::SessionKind::Monitor };
         let configured = TradingEvent::Configured {
             session,

@@ -185,6 +185,11 @@ pub struct BrokerSettings {
     pub reconnect: bool,
     /// Symbols to quote besides the positions' symbols.
     pub watchlist: Vec<String>,
+    /// Tick-by-tick quotes for the watchlist and positions (the cockpit). Without them (the
+    /// monitor) only the watchlist's 5-second bars are requested, for the strategies.
+    pub quotes: bool,
+    /// Per-subscription buffer in ibapi (its default is 1024 messages).
+    pub channel_capacity: Option<usize>,
 }
 
 impl BrokerSettings {
@@ -198,6 +203,8 @@ impl BrokerSettings {
             probe_deadline: Duration::from_secs(5),
             reconnect: true,
             watchlist: Vec::new(),
+            quotes: true,
+            channel_capacity: None,
         }
     }
 }
@@ -239,7 +246,11 @@ pub async fn run(
         )
         .await;
         reporter.pending(format!("connecting to {} (attempt {attempt})", settings.address));
-        let connect = Client::builder()
+        let mut builder = Client::builder();
+        if let Some(capacity) = settings.channel_capacity {
+            builder = builder.channel_capacity(capacity);
+        }
+        let connect = builder
             .address(settings.address.as_str())
             .client_id(settings.client_id)
             .tcp_no_delay(true)
@@ -354,6 +365,8 @@ struct Subscriptions<'a> {
     pnl_single: HashSet<(String, i32)>,
     /// Feeds whose first snapshot is in.
     complete: HashSet<FeedId>,
+    /// Whether tick quotes are wanted (see [`BrokerSettings::quotes`]).
+    quotes: bool,
     failed: HashSet<FeedId>,
 }
 
@@ -369,6 +382,7 @@ impl<'a> Subscriptions<'a> {
             pnl_single: HashSet::new(),
             complete: HashSet::new(),
             failed: HashSet::new(),
+            quotes: true,
         }
     }
 
@@ -438,8 +452,10 @@ impl<'a> Subscriptions<'a> {
             contract.contract_id = con_id;
         }
         let client = self.client;
-        let ticks = client.market_data(&contract).subscribe().await;
-        self.add(FeedId::MarketData(symbol.to_string()), ticks, feeds::market_data(symbol.to_string()));
+        if self.quotes {
+            let ticks = client.market_data(&contract).subscribe().await;
+            self.add(FeedId::MarketData(symbol.to_string()), ticks, feeds::market_data(symbol.to_string()));
+        }
         let bars = client.realtime_bars(&contract).what_to_show(WhatToShow::Trades).subscribe().await;
         self.add(FeedId::Bars(symbol.to_string()), bars, feeds::bars(symbol.to_string()));
     }
@@ -466,7 +482,9 @@ impl<'a> Subscriptions<'a> {
                 send(self.events, event).await;
                 if let Some((account, con_id, symbol)) = position {
                     self.position_pnl(&account, con_id).await;
-                    self.quote(&symbol, Some(con_id)).await;
+                    if self.quotes {
+                        self.quote(&symbol, Some(con_id)).await;
+                    }
                 }
             }
             Feed::Complete(id) if self.failed.contains(&id) => {}
@@ -608,6 +626,7 @@ async fn connected(
     reporter.ok(format!("connected to {} (server version {})", settings.address, client.server_version()));
 
     let mut subscriptions = Subscriptions::new(client, events, reporter);
+    subscriptions.quotes = settings.quotes;
     // Orders and executions first: they are what reconciliation waits for.
     subscriptions.open_order_feeds().await;
     subscriptions.open_account_feeds(&accounts).await;
