@@ -45,7 +45,7 @@ use rust_decimal::Decimal;
 pub use cli::{run_standalone, GatewayArgs};
 pub use error::GatewayError;
 pub use faults::{FaultControl, FaultSpec, HandshakeStep};
-pub use server::GatewayHandle;
+pub use server::{GatewayHandle, ReceivedOrder};
 
 /// How to run a gateway.
 #[derive(Debug, Clone)]

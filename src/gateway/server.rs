@@ -30,9 +30,32 @@ pub struct Shared {
     summary_tx: Option<mpsc::UnboundedSender<String>>,
     connections: AtomicU64,
     book: super::universe::AccountBook,
+    /// Every PlaceOrder as it arrived on the wire, for tests that check what clients sent.
+    received: Mutex<Vec<ReceivedOrder>>,
+}
+
+/// A PlaceOrder request as it arrived, before any validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedOrder {
+    pub client_id: i32,
+    pub order_id: Option<i32>,
+    pub symbol: Option<String>,
+    pub action: Option<String>,
+    pub total_quantity: Option<String>,
+    pub order_type: Option<String>,
+    pub lmt_price: Option<f64>,
+    pub aux_price: Option<f64>,
+    pub tif: Option<String>,
+    pub account: Option<String>,
+    pub what_if: bool,
 }
 
 impl Shared {
+    /// Remember a PlaceOrder as it arrived.
+    pub fn record_order(&self, order: ReceivedOrder) {
+        self.received.lock().unwrap_or_else(|e| e.into_inner()).push(order);
+    }
+
     pub fn engine(&self) -> MutexGuard<'_, Engine> {
         self.engine.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -98,6 +121,11 @@ impl GatewayHandle {
         self.shared.engine().client_ids()
     }
 
+    /// Every PlaceOrder received so far, as it arrived on the wire.
+    pub fn received_orders(&self) -> Vec<ReceivedOrder> {
+        self.shared.received.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// Next order id the gateway would hand out.
     pub fn next_valid_id(&self) -> i32 {
         self.shared.engine().next_valid_id()
@@ -161,6 +189,7 @@ pub(crate) async fn start(bind: SocketAddr, mut parts: Parts) -> Result<GatewayH
         summary_tx: parts.summary_tx,
         connections: AtomicU64::new(0),
         book: parts.book,
+        received: Mutex::new(Vec::new()),
     });
     shared.summary(format!("listening on {local_addr}"));
     tracing::info!(%local_addr, "gateway: listening");

@@ -547,6 +547,19 @@ impl Session {
             }
             Request::PlaceOrder(r) => {
                 let o = r.order.clone().unwrap_or_default();
+                shared.record_order(super::server::ReceivedOrder {
+                    client_id,
+                    order_id: r.order_id,
+                    symbol: r.contract.as_ref().and_then(|c| c.symbol.clone()),
+                    action: o.action.clone(),
+                    total_quantity: o.total_quantity.clone(),
+                    order_type: o.order_type.clone(),
+                    lmt_price: o.lmt_price,
+                    aux_price: o.aux_price,
+                    tif: o.tif.clone(),
+                    account: o.account.clone(),
+                    what_if: o.what_if == Some(true),
+                });
                 shared.summary(format!(
                     "client {client_id}: PlaceOrder {} {} {} {} {}{}",
                     r.order_id.unwrap_or(0),

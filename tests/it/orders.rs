@@ -208,3 +208,130 @@ fn journal_entries_are_typed_bodies() {
     let body = JournalBody::CancelAll;
     assert_eq!(serde_json::to_value(&body).expect("json")["kind"], "cancel_all");
 }
+
+/// Random ticket inputs, every one transmitted: nothing invalid ever reaches the gateway, and
+/// every refusal says why.
+#[test]
+fn random_tickets_never_put_an_invalid_order_on_the_wire() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use robo_tui::orders::TimeInForce;
+    use std::cell::RefCell;
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let precautions = Precautions {
+        off: vec![robo_tui::orders::Rule::OrdersPerMinute, robo_tui::orders::Rule::Duplicate],
+        ..Precautions::default()
+    };
+    let session = RefCell::new(rt.block_on(async {
+        let mut session = Session::start(&["DU1234567"], precautions).await;
+        live(&mut session, "AAPL").await;
+        for symbol in ["AAPL", "ZZZZ"] {
+            session.request(TradeRequest::Resolve { symbol: symbol.into() });
+            session.until("the contract answer", |s| s.trading.contracts.contains_key(symbol)).await;
+        }
+        session
+    }));
+    let ask = session.borrow().store.quotes["AAPL"].ask.expect("ask");
+    let quantity = prop_oneof![
+        Just("10".to_string()),
+        Just("0".into()),
+        Just("-3".into()),
+        Just("1.5".into()),
+        Just("ten".into()),
+        Just(String::new()),
+        (1u32..2000).prop_map(|n| n.to_string())
+    ];
+    let price = prop_oneof![
+        Just(ask.to_string()),
+        Just((ask - d("1")).to_string()),
+        Just((ask + d("0.005")).to_string()),
+        Just("0".into()),
+        Just("-1".into()),
+        Just("abc".into()),
+        Just(String::new()),
+        (1u32..100_000).prop_map(|c| (Decimal::from(c) / Decimal::from(100)).to_string()),
+    ];
+    let order_type =
+        prop_oneof![Just(OrderType::Market), Just(OrderType::Limit), Just(OrderType::Stop), Just(OrderType::StopLimit)];
+    let symbol = prop_oneof![Just("AAPL"), Just("ZZZZ"), Just("")];
+    let account = prop_oneof![Just("DU1234567"), Just("DU9999999"), Just("")];
+    let tif = prop_oneof![Just(TimeInForce::Day), Just(TimeInForce::Gtc), Just(TimeInForce::Ioc)];
+    let tickets = (symbol, any::<bool>(), quantity, order_type, price.clone(), price, tif, account).prop_map(
+        |(symbol, buy, quantity, order_type, limit, stop, tif, account)| {
+            let action = if buy { OrderAction::Buy } else { OrderAction::Sell };
+            let mut ticket = Ticket::new(symbol, action, account);
+            ticket.quantity = quantity;
+            ticket.order_type = order_type;
+            ticket.limit_price = limit;
+            ticket.stop_price = stop;
+            ticket.tif = tif;
+            ticket
+        },
+    );
+    let mut runner = TestRunner::new(Config { cases: 48, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&tickets, |ticket| {
+            let outcome = rt.block_on(async {
+                let mut session = session.borrow_mut();
+                let request = session.next_request();
+                session.request(TradeRequest::Transmit {
+                    request,
+                    ticket: ticket.clone(),
+                    modify: None,
+                    override_word: String::new(),
+                    typed_account: String::new(),
+                });
+                session
+                    .until("the outcome", |s| s.trading.outcome.as_ref().is_some_and(|o| o.request == request))
+                    .await;
+                session.store.trading.outcome.as_ref().map(|o| o.result.clone()).expect("outcome")
+            });
+            if let Err(reason) = &outcome {
+                prop_assert!(!reason.trim().is_empty(), "a refusal without a reason for {ticket:?}");
+            }
+            Ok(())
+        })
+        .expect("property holds");
+    // Two well-formed tickets as well, so the check below never runs on an empty sample.
+    let mut session = session.into_inner();
+    rt.block_on(async {
+        for order_type in [OrderType::Limit, OrderType::Market] {
+            let mut ticket = limit("AAPL", OrderAction::Buy, "3", ask - d("1"));
+            ticket.order_type = order_type;
+            if order_type == OrderType::Market {
+                ticket.limit_price.clear();
+            }
+            let request = session.next_request();
+            session.request(TradeRequest::Transmit {
+                request,
+                ticket,
+                modify: None,
+                override_word: String::new(),
+                typed_account: String::new(),
+            });
+            session.until("the outcome", |s| s.trading.outcome.as_ref().is_some_and(|o| o.request == request)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    });
+    // What the gateway received: only well-formed orders, ever.
+    let received: Vec<_> = session.gateway.received_orders().into_iter().filter(|o| !o.what_if).collect();
+    assert!(!received.is_empty(), "no valid ticket in the sample reached the gateway: the check would be empty");
+    let tick = |p: f64| ((p * 100.0).round() - p * 100.0).abs() < 1e-6;
+    for order in &received {
+        let quantity: Decimal = order.total_quantity.as_deref().unwrap_or("").parse().expect("a decimal quantity");
+        assert!(quantity > Decimal::ZERO && quantity.fract().is_zero(), "{order:?}");
+        assert_eq!(order.account.as_deref(), Some("DU1234567"), "{order:?}");
+        assert_eq!(order.symbol.as_deref(), Some("AAPL"), "{order:?}");
+        let kind = order.order_type.as_deref().unwrap_or("");
+        let needs_limit = kind == "LMT" || kind == "STP LMT";
+        let needs_stop = kind == "STP" || kind == "STP LMT";
+        assert!(["MKT", "LMT", "STP", "STP LMT"].contains(&kind), "{order:?}");
+        assert_eq!(order.lmt_price.is_some(), needs_limit, "{order:?}");
+        assert_eq!(order.aux_price.is_some(), needs_stop, "{order:?}");
+        for price in order.lmt_price.iter().chain(order.aux_price.iter()) {
+            assert!(*price > 0.0 && tick(*price), "{order:?}");
+        }
+    }
+    rt.block_on(session.stop());
+}
