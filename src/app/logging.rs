@@ -6,6 +6,9 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::prelude::*;
 use tracing_subscriber::EnvFilter;
 
+/// Log lines queued for the writer thread before new ones are dropped (and counted).
+const LOG_QUEUE_LINES: usize = 4096;
+
 /// Keeps the log writer alive; logs are flushed when it drops.
 pub struct LogHandle {
     pub _guard: Option<WorkerGuard>,
@@ -34,7 +37,11 @@ pub fn init(dir: &Path, default_level: &str) -> LogHandle {
                 .build(dir)
             {
                 Ok(appender) => {
-                    let (writer, guard) = tracing_appender::non_blocking(appender);
+                    // The default queue (128,000 lines) is allocated and touched up front, several
+                    // MB of resident memory; a few thousand lines is plenty for robo-tui.
+                    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                        .buffered_lines_limit(LOG_QUEUE_LINES)
+                        .finish(appender);
                     (Some(writer), Some(guard), Some(dir.join("robo-tui.<date>.log")), None)
                 }
                 Err(error) => (None, None, None, Some(format!("cannot open a log file in {}: {error}", dir.display()))),
