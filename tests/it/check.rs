@@ -123,3 +123,16 @@ fn a_server_that_closes_during_the_handshake_exits_3_with_json_naming_it() {
     let reason = report["connection"]["reason"].as_str().expect("reason");
     assert!(reason.contains("closed the connection during the handshake"), "{reason}");
 }
+
+#[test]
+fn check_exits_0_and_says_ok_as_assert_cmd_sees_it() {
+    use predicates::prelude::*;
+    let sandbox = Sandbox::new();
+    assert_cmd::Command::from_std(sandbox.command())
+        .args(["check", "--embedded-port", "0"])
+        .write_stdin("")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("check: OK: all").and(predicate::str::contains("DU1234567 (PAPER)")))
+        .stderr(predicate::str::is_empty());
+}

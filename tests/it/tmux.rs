@@ -49,6 +49,11 @@ impl Tmux {
         assert!(output.status.success(), "send-keys: {}", String::from_utf8_lossy(&output.stderr));
     }
 
+    /// The screen with its colour escapes (`capture-pane -e`).
+    pub fn capture_styled(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-e", "-p", "-t", &self.session]).stdout).into_owned()
+    }
+
     pub fn capture(&self) -> String {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", &self.session]).stdout).into_owned()
     }
@@ -275,4 +280,66 @@ fn an_order_is_placed_modified_and_cancelled_with_the_default_keys() {
     let first = |kind: &str| kinds.iter().position(|k| k == kind).unwrap_or_else(|| panic!("no {kind}: {kinds:?}"));
     assert!(first("intent") < first("submitted") && first("submitted") < first("cancel_requested"), "{kinds:?}");
     assert_eq!(kinds.iter().filter(|k| *k == "submitted").count(), 2, "placed and modified: {kinds:?}");
+}
+
+#[test]
+fn a_trader_moves_through_the_panes_zooms_opens_help_and_switches_theme() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it; apt-get install -y tmux)");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let tmux = Tmux::start("tour", 160, 45, &cockpit_command(&sandbox, "--embedded-port 0"));
+    tmux.wait_for("the cockpit", Duration::from_secs(30), |s| s.contains("PAPER") && s.contains("live"));
+    for (key, title) in [
+        ("1", "Accounts"),
+        ("2", "Positions"),
+        ("3", "Connection"),
+        ("4", "Signals"),
+        ("5", "Diagnostics"),
+        ("6", "Watchlist"),
+        ("7", "Orders"),
+    ] {
+        tmux.send_keys(&[key]);
+        tmux.wait_for(&format!("focus on {title}"), Duration::from_secs(5), |s| {
+            s.lines().last().is_some_and(|status| status.contains(title))
+        });
+    }
+    // Zoom the Watchlist: it fills the screen and the other panes are gone.
+    tmux.send_keys(&["6", "z"]);
+    let zoomed = tmux.wait_for("the zoomed watchlist", Duration::from_secs(5), |s| {
+        s.contains("Watchlist") && !s.contains("Net Liq")
+    });
+    assert!(zoomed.contains("SPY") && zoomed.contains("LIVE"), "{zoomed}");
+    tmux.send_keys(&["z"]);
+    tmux.wait_for("the full layout again", Duration::from_secs(5), |s| {
+        s.contains("Net Liq") && s.contains("Watchlist")
+    });
+    // Help lists the keys from the keymap's descriptions.
+    tmux.send_keys(&["?"]);
+    let help = tmux
+        .wait_for("the help overlay", Duration::from_secs(5), |s| s.contains("Keys") && s.contains("Quit robo-tui"));
+    assert!(help.contains("Buy ticket for the selected row"), "{help}");
+    tmux.send_keys(&["Escape"]);
+    tmux.wait_for("help closed", Duration::from_secs(5), |s| !s.contains("Quit robo-tui"));
+    // T cycles the theme: the set of colours on screen changes.
+    let colours = |styled: &str| -> std::collections::BTreeSet<String> {
+        styled
+            .split('\u{1b}')
+            .filter(|part| part.starts_with('['))
+            .filter_map(|part| part.split('m').next())
+            .map(str::to_string)
+            .collect()
+    };
+    let before = colours(&tmux.capture_styled());
+    assert!(!before.is_empty(), "no colours captured");
+    tmux.send_keys(&["T"]);
+    let start = Instant::now();
+    while colours(&tmux.capture_styled()) == before {
+        assert!(start.elapsed() < Duration::from_secs(5), "T did not change the theme's colours");
+        sleep(Duration::from_millis(100));
+    }
+    tmux.send_keys(&["q"]);
+    let screen = tmux.wait_for("the process to exit", Duration::from_secs(10), |s| s.contains("MODES"));
+    assert!(screen.contains("EXIT=0") && screen.contains("icanon echo"), "{screen}");
 }
