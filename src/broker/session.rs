@@ -251,6 +251,9 @@ pub async fn run(
             builder = builder.channel_capacity(capacity);
         }
         let connect = builder
+            // IB allows 50 messages a second for all clients of a gateway together: stay at 40,
+            // so a reconnect's resubscriptions are staggered rather than bursted.
+            .rate_limiter(ibapi::RateLimiter::per_second(40))
             .address(settings.address.as_str())
             .client_id(settings.client_id)
             .tcp_no_delay(true)
