@@ -8,6 +8,7 @@ mod monitor;
 mod orders;
 mod resilience;
 mod session;
+mod strategy;
 mod support;
 mod takeover;
 mod tmux;
