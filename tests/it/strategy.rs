@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use robo_tui::config::theme::Theme;
 use robo_tui::diagnostics::Reporter;
-use robo_tui::store::{Health, Store, StoreEvent};
+use robo_tui::store::{Health, Store};
 use robo_tui::strategy::{self, Bar, StrategySpecFile};
 use robo_tui::ui::{self, RenderContext, ViewState};
 use rust_decimal::Decimal;
