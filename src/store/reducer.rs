@@ -172,17 +172,10 @@ impl Store {
             }
             BrokerEvent::Position { account, con_id, symbol, currency, quantity, average_cost } => {
                 connection.last_message_at = Some(at);
-                let key = PositionKey { account, con_id };
-                if quantity.is_zero() {
-                    self.positions.remove(&key);
-                } else {
-                    let row =
-                        self.positions.entry(key).or_insert_with(|| PositionRow::new(&symbol, &currency, quantity, at));
+                if let Some(row) = self.position_row(account, con_id, &symbol, &currency, quantity, at) {
                     row.symbol = symbol;
                     row.currency = currency;
-                    row.quantity = quantity;
                     row.average_cost = average_cost.or(row.average_cost);
-                    row.updated_at = at;
                 }
             }
             BrokerEvent::PositionsEnd => {
@@ -203,17 +196,10 @@ impl Store {
                 realized_pnl: _,
             } => {
                 connection.last_message_at = Some(at);
-                let key = PositionKey { account, con_id };
-                if quantity.is_zero() {
-                    self.positions.remove(&key);
-                } else {
-                    let row =
-                        self.positions.entry(key).or_insert_with(|| PositionRow::new(&symbol, &currency, quantity, at));
-                    row.quantity = quantity;
+                if let Some(row) = self.position_row(account, con_id, &symbol, &currency, quantity, at) {
                     row.market_price = market_price.or(row.market_price);
                     row.market_value = market_value.or(row.market_value);
                     row.average_cost = average_cost.or(row.average_cost);
-                    row.updated_at = at;
                 }
             }
             BrokerEvent::Notice { id, code, text } => {
@@ -375,6 +361,28 @@ impl Store {
             }
         }
         Effects::redraw()
+    }
+
+    /// The row for a position report with its new quantity and time, created when new; a zero
+    /// quantity removes the position and gives `None`.
+    fn position_row(
+        &mut self,
+        account: String,
+        con_id: i32,
+        symbol: &str,
+        currency: &str,
+        quantity: Decimal,
+        at: DateTime<Utc>,
+    ) -> Option<&mut PositionRow> {
+        let key = PositionKey { account, con_id };
+        if quantity.is_zero() {
+            self.positions.remove(&key);
+            return None;
+        }
+        let row = self.positions.entry(key).or_insert_with(|| PositionRow::new(symbol, currency, quantity, at));
+        row.quantity = quantity;
+        row.updated_at = at;
+        Some(row)
     }
 
     /// The account the panes show: the first managed account, or the first one with data.

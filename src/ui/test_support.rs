@@ -280,28 +280,7 @@ pub fn render_cockpit(store: &Store, view: &ViewState, theme: &Theme, width: u16
 
 /// The buffer's text, one line per row, trailing spaces trimmed.
 pub fn text(buf: &Buffer) -> String {
-    let area = buf.area;
-    let mut out = String::new();
-    for y in area.top()..area.bottom() {
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in area.left()..area.right() {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let symbol = buf[(x, y)].symbol();
-            line.push_str(symbol);
-            skip = unicode_width(symbol).saturating_sub(1);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-fn unicode_width(symbol: &str) -> usize {
-    ratatui::text::Span::raw(symbol).width()
+    crate::ui::text::buffer_text(buf)
 }
 
 fn color_name(color: Color) -> String {
