@@ -38,7 +38,7 @@ pub fn describe_connect_error(error: &ibapi::Error, client_id: i32) -> ConnectFa
         ibapi::Error::ClientIdInUse { .. } => {
             (Handshake, format!("client id {client_id} is already in use on this gateway (error 326)"), true)
         }
-        ibapi::Error::ServerVersion(have, want, _) => (
+        ibapi::Error::ServerVersion(want, have, _) => (
             Handshake,
             format!("server version {have} is too old (robo-tui needs {want} or later): upgrade IB Gateway"),
             false,
@@ -84,9 +84,10 @@ mod tests {
         let in_use = describe_connect_error(&ibapi::Error::ClientIdInUse { client_id: 17 }, 17);
         assert_eq!(in_use.kind, DisconnectKind::Handshake);
         assert!(in_use.reason.contains("client id 17 is already in use"), "{}", in_use.reason);
-        let old = ibapi::Error::ServerVersion(200, 213, "protobuf".into());
+        // ibapi's fields: (required, actual, feature).
+        let old = ibapi::Error::ServerVersion(213, 200, "protobuf".into());
         let failure = describe_connect_error(&old, 17);
         assert!(!failure.retry);
-        assert!(failure.reason.contains("200"), "{}", failure.reason);
+        assert!(failure.reason.starts_with("server version 200 is too old (robo-tui needs 213"), "{}", failure.reason);
     }
 }

@@ -192,3 +192,92 @@ async fn a_swallowed_order_shows_unconfirmed_and_is_never_resent() {
     assert_eq!(submitted, 1, "never resent on its own");
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_at_every_handshake_step_the_broker_retries_and_then_connects() {
+    use robo_tui::gateway::HandshakeStep;
+    let (mut session, control) = session(|s| s.connect_timeout = Duration::from_secs(2)).await;
+    live(&mut session, "AAPL").await;
+    for step in [
+        HandshakeStep::OnAccept,
+        HandshakeStep::AfterVersion,
+        HandshakeStep::AfterReply,
+        HandshakeStep::AfterStartApi,
+        HandshakeStep::AfterNextValidId,
+    ] {
+        let notices_before = session.store.connection.notices.len();
+        control.set_close_at(Some(step));
+        control.restart(Duration::from_millis(100), 0);
+        session
+            .until(&format!("a failed attempt closed at {step:?}"), |s| {
+                s.connection.notices.iter().skip(notices_before).any(|n| n.text.contains("disconnected"))
+                    && matches!(s.connection.state, ConnectionState::Reconnecting { .. })
+            })
+            .await;
+        assert!(!entry_open(&session.store), "{step:?}: entry must be closed");
+        control.set_close_at(None);
+        session.until(&format!("live again after {step:?}"), |s| s.connection.state.is_live()).await;
+    }
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_version_below_213_is_down_with_the_reason_and_no_retry_storm() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    control.set_server_version(Some(200));
+    control.restart(Duration::from_millis(100), 0);
+    session
+        .until("down for an old server", |s| {
+            matches!(&s.connection.state, ConnectionState::Down { reason } if reason.contains("server version 200 is too old"))
+        })
+        .await;
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_id_in_use_is_said_plainly_retried_and_the_same_id_connects_later() {
+    let gateway = robo_tui::gateway::spawn(GatewayConfig::embedded(0)).await.expect("gateway");
+    let address = gateway.local_addr().to_string();
+    // Someone else holds client id 17.
+    let other = ibapi::Client::builder()
+        .address(address.as_str())
+        .client_id(17)
+        .max_reconnect_attempts(0)
+        .connect()
+        .await
+        .expect("first client");
+    let (tx, mut events) = tokio::sync::mpsc::channel(4096);
+    let (stop, mut commands) = tokio::sync::mpsc::channel(4);
+    let reporter = robo_tui::diagnostics::Reporter::register("broker", tx.clone());
+    let settings = robo_tui::broker::BrokerSettings::new(address, "test".into(), 17, Duration::from_secs(2));
+    let task =
+        tokio::spawn(async move { robo_tui::broker::run(settings, tx, &mut commands, None, None, reporter).await });
+    let mut store = Store::new();
+    let said = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(event) = events.recv().await {
+            store.apply(chrono::Utc::now(), event);
+            if store.connection.notices.iter().any(|n| n.text.contains("client id 17 is already in use")) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(said.is_ok(), "{:#?}", store.connection);
+    assert_eq!(store.connection.client_id, 17, "never switches to another id");
+    other.disconnect().await;
+    let live = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(event) = events.recv().await {
+            store.apply(chrono::Utc::now(), event);
+            if store.connection.state.is_live() {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(live.is_ok(), "{:#?}", store.connection);
+    assert_eq!(store.connection.client_id, 17);
+    let _ = stop.send(robo_tui::broker::BrokerCommand::Shutdown).await;
+    let _ = task.await;
+    gateway.shutdown().await;
+}
