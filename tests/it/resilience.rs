@@ -281,3 +281,33 @@ async fn a_client_id_in_use_is_said_plainly_retried_and_the_same_id_connects_lat
     let _ = task.await;
     gateway.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_out_of_order_never_move_a_filled_order_back() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    control.reorder_next_statuses();
+    let ask = session.store.quotes["AAPL"].ask.expect("ask");
+    let intent = session
+        .place(limit("AAPL", OrderAction::Buy, "4", (ask * d("1.01")).round_dp(2)), None, "")
+        .await
+        .expect("sent");
+    let ours =
+        move |s: &Store| s.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).cloned();
+    session.until("filled", |s| ours(s).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)).await;
+    // Let the late Submitted arrive and be applied too: the order stays Filled.
+    session.drain(Duration::from_millis(500)).await;
+    let late = ours(&session.store).expect("order");
+    assert!(
+        late.lifecycle.timeline().iter().any(|e| matches!(
+            e.event,
+            robo_tui::orders::TimelineEvent::Status { status: OrderStatus::Submitted, applied: false }
+        )),
+        "the late Submitted arrived and was not applied: {:?}",
+        late.lifecycle.timeline()
+    );
+    let order = ours(&session.store).expect("order");
+    assert_eq!(order.lifecycle.status(), OrderStatus::Filled);
+    assert_eq!(order.lifecycle.filled_quantity(), d("4"));
+    session.stop().await;
+}

@@ -91,6 +91,19 @@ impl Session {
         );
     }
 
+    /// Apply whatever arrives during `window` (journalled as the cockpit does).
+    pub async fn drain(&mut self, window: Duration) {
+        let deadline = tokio::time::Instant::now() + window;
+        while let Ok(Some(event)) = tokio::time::timeout_at(deadline, self.events.recv()).await {
+            let now = Utc::now();
+            let failure = self.trader.journal_event(&event, &self.store, now);
+            self.store.apply(now, event);
+            if let Some(failure) = failure {
+                self.store.apply(now, failure);
+            }
+        }
+    }
+
     pub fn request(&mut self, request: TradeRequest) {
         let now = Utc::now();
         for event in self.trader.handle(request, &self.store, now) {
