@@ -7,6 +7,7 @@ use robo_tui::app::trading::TradeRequest;
 use robo_tui::gateway::{FaultControl, GatewayConfig};
 use robo_tui::orders::{entry_allowed, OrderAction, OrderStatus, Precautions};
 use robo_tui::store::{ConnectionState, Store};
+use rust_decimal::Decimal;
 use std::time::Duration;
 
 async fn session(tune: impl FnOnce(&mut robo_tui::broker::BrokerSettings)) -> (Session, FaultControl) {
@@ -309,5 +310,107 @@ async fn statuses_out_of_order_never_move_a_filled_order_back() {
     let order = ours(&session.store).expect("order");
     assert_eq!(order.lifecycle.status(), OrderStatus::Filled);
     assert_eq!(order.lifecycle.filled_quantity(), d("4"));
+    session.stop().await;
+}
+
+/// Gateway restarts at moments chosen by a seeded sequence while orders are placed and fill.
+/// At the end the store, the journal and the gateway agree on every execution, nothing was sent
+/// while the session was not live, and no second socket of ours was refused (326).
+/// `ROBO_TUI_SOAK=N` runs N rounds (the default is a CI-sized 8).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_restarts_while_trading_lose_no_fill_and_send_nothing_while_down() {
+    let rounds: u64 = std::env::var("ROBO_TUI_SOAK").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    let precautions = Precautions {
+        off: vec![robo_tui::orders::Rule::OrdersPerMinute, robo_tui::orders::Rule::Duplicate],
+        ..Precautions::default()
+    };
+    let mut session =
+        Session::start_tuned(GatewayConfig::embedded(0), precautions, |s| s.connect_timeout = Duration::from_secs(2))
+            .await;
+    let control = session.gateway.control();
+    live(&mut session, "AAPL").await;
+    session.request(TradeRequest::Resolve { symbol: "AAPL".into() });
+    session.until("the contract", |s| s.trading.contracts.contains_key("AAPL")).await;
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut sent = 0;
+    let mut refused_while_down = 0;
+    for round in 0..rounds {
+        // Up to three orders, then a restart at a random point of the round.
+        for _ in 0..(next() % 3 + 1) {
+            if !session.store.connection.state.is_live() {
+                session.until("live", |s| s.connection.state.is_live()).await;
+            }
+            let Some(ask) = session.store.quotes.get("AAPL").and_then(|q| q.ask) else { continue };
+            let request = session.next_request();
+            let mut ticket = limit(
+                "AAPL",
+                if round % 2 == 0 { OrderAction::Buy } else { OrderAction::Sell },
+                "1",
+                (ask * d("1.01")).round_dp(2),
+            );
+            if round % 2 == 1 {
+                ticket.limit_price = (ask * d("0.99")).round_dp(2).to_string();
+            }
+            session.request(TradeRequest::Transmit {
+                request,
+                ticket,
+                modify: None,
+                override_word: "OVERRIDE".into(),
+                typed_account: String::new(),
+            });
+            if next() % 4 == 0 {
+                control.restart(Duration::from_millis(100 + next() % 400), 10);
+            }
+            session.until("the outcome", |s| s.trading.outcome.as_ref().is_some_and(|o| o.request == request)).await;
+            match &session.store.trading.outcome.as_ref().expect("outcome").result {
+                Ok(_) => sent += 1,
+                Err(reason)
+                    if reason.contains("not live") || reason.contains("disabled") || reason.contains("not sent") =>
+                {
+                    refused_while_down += 1
+                }
+                Err(reason) => panic!("refused for another reason: {reason}"),
+            }
+        }
+        control.restart(Duration::from_millis(100 + next() % 300), 10);
+        session.until("the drop", |s| !s.connection.state.is_live()).await;
+        session.until("live again", |s| s.connection.state.is_live()).await;
+    }
+    session.drain(Duration::from_millis(500)).await;
+    assert!(sent > 0, "no order went through in {rounds} rounds");
+    // Every fill the gateway made for us is in the store once, and in the journal once.
+    let store_execs: std::collections::BTreeSet<String> = session.store.executions.keys().cloned().collect();
+    let day = robo_tui::orders::Journal::read_day(session.journal_dir.path(), chrono::Utc::now().date_naive())
+        .expect("journal");
+    let journal_execs: Vec<String> = day
+        .entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            robo_tui::orders::JournalBody::Fill { exec_id, .. } => Some(exec_id.clone()),
+            _ => None,
+        })
+        .collect();
+    let journal_set: std::collections::BTreeSet<String> = journal_execs.iter().cloned().collect();
+    assert_eq!(journal_execs.len(), journal_set.len(), "a fill journalled twice");
+    assert_eq!(store_execs, journal_set, "store and journal disagree");
+    let filled: Decimal = session.store.orders.values().map(|o| o.lifecycle.filled_quantity()).sum();
+    let executed: Decimal = session.store.executions.values().map(|e| e.shares).sum();
+    assert_eq!(filled, executed, "orders' fills and executions disagree");
+    let received = session.gateway.received_orders().into_iter().filter(|o| !o.what_if).count();
+    assert_eq!(received, sent, "the gateway received {received} orders, the cockpit sent {sent}");
+    assert!(
+        !session.store.connection.notices.iter().any(|n| n.code == 326),
+        "the gateway saw a second socket from us (326)"
+    );
+    eprintln!(
+        "soak: {rounds} rounds, {sent} orders sent, {refused_while_down} refused while not live, {} fills",
+        store_execs.len()
+    );
     session.stop().await;
 }

@@ -24,7 +24,7 @@ pub struct Session {
     events: mpsc::Receiver<StoreEvent>,
     stop: mpsc::Sender<BrokerCommand>,
     task: JoinHandle<()>,
-    journal_dir: TempDir,
+    pub journal_dir: TempDir,
     request: u64,
 }
 
