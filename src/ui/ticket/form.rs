@@ -83,8 +83,8 @@ pub(super) enum Synced {
     Sent(String),
 }
 
-/// The fields in focus order.
-const FIELDS: [TicketField; 9] = [
+/// The fields in focus order (the ticket draws them in this order too).
+pub(super) const FIELDS: [TicketField; 9] = [
     TicketField::Symbol,
     TicketField::Action,
     TicketField::Quantity,
@@ -141,11 +141,16 @@ impl TicketState {
         } else {
             TicketField::LimitPrice
         };
+        TicketState::editing(ticket, focus, None)
+    }
+
+    /// A ticket being edited from its start: focused on `focus` with the cursor at its end.
+    fn editing(ticket: Ticket, focus: TicketField, modify: Option<i32>) -> Self {
         let mut state = TicketState {
             ticket,
             focus,
             cursor: 0,
-            modify: None,
+            modify,
             mode: Mode::Editing,
             override_typed: String::new(),
             account_typed: String::new(),
@@ -189,22 +194,7 @@ impl TicketState {
             outside_rth: terms.outside_rth,
             account: terms.account.clone(),
         };
-        let mut state = TicketState {
-            ticket,
-            focus: TicketField::Quantity,
-            cursor: 0,
-            modify: Some(order_id),
-            mode: Mode::Editing,
-            override_typed: String::new(),
-            account_typed: String::new(),
-            prompt: Prompt::Override,
-            hint: None,
-            resolve_asked: None,
-            symbol_typed_at: None,
-            previewed_at: None,
-        };
-        state.cursor = state.focused_len();
-        Ok(state)
+        Ok(TicketState::editing(ticket, TicketField::Quantity, Some(order_id)))
     }
 
     /// The fields Tab visits, in order.

@@ -299,18 +299,7 @@ fn editing(area: Rect, buf: &mut Buffer, store: &Store, state: &TicketState, the
     let errors = state.ticket.validate(&market).err().unwrap_or_default();
     let mut lines = market_lines(state, store, now, theme);
     lines.push(Line::default());
-    let all_fields = [
-        TicketField::Symbol,
-        TicketField::Action,
-        TicketField::Quantity,
-        TicketField::OrderType,
-        TicketField::LimitPrice,
-        TicketField::StopPrice,
-        TicketField::TimeInForce,
-        TicketField::OutsideRth,
-        TicketField::Account,
-    ];
-    for field in all_fields {
+    for field in super::form::FIELDS {
         let focused = field == state.focus;
         let name = match field {
             TicketField::OutsideRth => "Outside RTH".to_string(),
