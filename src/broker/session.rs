@@ -19,6 +19,7 @@ use ibapi::orders::ExecutionFilter;
 use ibapi::subscriptions::SubscriptionItem;
 use ibapi::Client;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The journal, shared by the app (intents, statuses) and the order desk (submissions).
@@ -46,13 +47,14 @@ fn outcome(request: u64, result: Result<String, String>) -> StoreEvent {
 /// Carry out one order-desk command. Quick ones happen here; what-if and contract lookups
 /// come back as work to poll alongside everything else.
 async fn desk_command<'a>(
-    client: &'a Client,
+    ids: OrderIds<'a>,
     command: OrderCommand,
     reconciled: bool,
     journal: Option<&SharedJournal>,
     client_id: i32,
     events: &mpsc::Sender<StoreEvent>,
 ) -> Option<DeskWork<'a>> {
+    let client = ids.client;
     match command {
         OrderCommand::Resolve { symbol } => Some(Box::pin(async move {
             let contract = Contract::stock(symbol.as_str()).build();
@@ -66,12 +68,18 @@ async fn desk_command<'a>(
             };
             vec![StoreEvent::Broker(BrokerEvent::ContractResolved { symbol, result })]
         })),
-        OrderCommand::WhatIf { request, order } => Some(Box::pin(async move {
-            let result = what_if(client, &order).await;
-            vec![StoreEvent::Broker(BrokerEvent::WhatIf { request, result })]
-        })),
+        OrderCommand::WhatIf { request, order } => {
+            let order_id = ids.next();
+            Some(Box::pin(async move {
+                let result = match order_id {
+                    Ok(order_id) => what_if(client, order_id, &order).await,
+                    Err(error) => Err(error),
+                };
+                vec![StoreEvent::Broker(BrokerEvent::WhatIf { request, result })]
+            }))
+        }
         OrderCommand::Place { request, order, modify } => {
-            let result = place(client, &order, modify, reconciled, journal, client_id).await;
+            let result = place(ids, &order, modify, reconciled, journal, client_id).await;
             let mut out = Vec::new();
             if let Ok(order_id) = &result {
                 out.push(StoreEvent::Broker(BrokerEvent::OrderSubmitted {
@@ -103,10 +111,40 @@ async fn desk_command<'a>(
     }
 }
 
+/// How far below this session's orders the gateway's order ids may be before robo-tui stops
+/// skipping ahead and asks the trader to reset them.
+const MAX_ID_SKIP: i32 = 100_000;
+
+/// Order ids for this client: ibapi's counter, kept above every id of this client's orders
+/// seen on the connection.
+struct OrderIds<'a> {
+    client: &'a Client,
+    floor: &'a AtomicI32,
+}
+
+impl OrderIds<'_> {
+    fn next(&self) -> Result<i32, String> {
+        let floor = self.floor.load(Ordering::Relaxed);
+        let mut id = self.client.next_order_id();
+        if floor.saturating_sub(id) > MAX_ID_SKIP {
+            return Err(format!(
+                "the gateway's next order id {id} is far below this client's orders (up to {}): reset the API order \
+                 ids in TWS / IB Gateway",
+                floor
+            ));
+        }
+        while id <= floor {
+            id = self.client.next_order_id();
+        }
+        self.floor.fetch_max(id, Ordering::Relaxed);
+        Ok(id)
+    }
+}
+
 /// Journal the submission, then transmit. Nothing leaves unless the session is reconciled
 /// and the journal holds the line.
 async fn place(
-    client: &Client,
+    ids: OrderIds<'_>,
     order: &WireOrder,
     modify: Option<i32>,
     reconciled: bool,
@@ -119,7 +157,11 @@ async fn place(
     let Some(journal) = journal else {
         return Err("not sent: no order journal".into());
     };
-    let order_id = modify.unwrap_or_else(|| client.next_order_id());
+    let order_id = match modify {
+        Some(order_id) => order_id,
+        None => ids.next().map_err(|error| format!("not sent: {error}"))?,
+    };
+    let client = ids.client;
     let body = JournalBody::Submitted {
         intent_id: order.intent_id.clone(),
         order_id,
@@ -140,8 +182,7 @@ async fn place(
 
 /// Ask for the gateway's what-if answer: an OpenOrder whose order state carries commission
 /// and margins, or the gateway's refusal.
-async fn what_if(client: &Client, order: &WireOrder) -> Result<crate::store::WhatIf, String> {
-    let order_id = client.next_order_id();
+async fn what_if(client: &Client, order_id: i32, order: &WireOrder) -> Result<crate::store::WhatIf, String> {
     let mut answers = client
         .place_order(order_id, &order.contract(), &order.ib_order(true))
         .await
@@ -190,6 +231,9 @@ pub struct BrokerSettings {
     pub quotes: bool,
     /// Per-subscription buffer in ibapi (its default is 1024 messages).
     pub channel_capacity: Option<usize>,
+    /// Outgoing messages a second (ibapi's rate limiter). IB allows 50 for all clients of a
+    /// gateway together and answers more with error 100 and a disconnect.
+    pub messages_per_second: u32,
 }
 
 impl BrokerSettings {
@@ -205,6 +249,7 @@ impl BrokerSettings {
             watchlist: Vec::new(),
             quotes: true,
             channel_capacity: None,
+            messages_per_second: 40,
         }
     }
 }
@@ -233,6 +278,8 @@ pub async fn run(
 ) {
     let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
     let mut attempt = 0u32;
+    // Across connections: a reconnect must never reuse an id this client already used.
+    let highest_order_id = AtomicI32::new(0);
     loop {
         attempt += 1;
         send(
@@ -246,14 +293,33 @@ pub async fn run(
         )
         .await;
         reporter.pending(format!("connecting to {} (attempt {attempt})", settings.address));
+        let started = Instant::now();
+        let reached = tokio::select! {
+            biased;
+            command = commands.recv() => {
+                if matches!(command, Some(BrokerCommand::Shutdown) | None) {
+                    reporter.ok("stopped");
+                    return;
+                }
+                continue;
+            }
+            reached = reach(&settings.address, settings.connect_timeout) => reached,
+        };
+        if let Err(failure) = reached {
+            match retry_after(&settings, failure, attempt, &mut backoff, &events, commands, &reporter).await {
+                Retry::Again => continue,
+                Retry::Stop => return,
+            }
+        }
+        send(&events, BrokerEvent::Handshaking { attempt }).await;
         let mut builder = Client::builder();
         if let Some(capacity) = settings.channel_capacity {
             builder = builder.channel_capacity(capacity);
         }
         let connect = builder
-            // IB allows 50 messages a second for all clients of a gateway together: stay at 40,
-            // so a reconnect's resubscriptions are staggered rather than bursted.
-            .rate_limiter(ibapi::RateLimiter::per_second(40))
+            // IB allows 50 messages a second for all clients of a gateway together: stay below
+            // (40 by default), so a reconnect's resubscriptions are staggered, never bursted.
+            .rate_limiter(ibapi::RateLimiter::per_second(settings.messages_per_second.max(1)))
             .address(settings.address.as_str())
             .client_id(settings.client_id)
             .tcp_no_delay(true)
@@ -269,7 +335,7 @@ pub async fn run(
                 }
                 continue;
             }
-            outcome = timeout(settings.connect_timeout, connect) => outcome,
+            outcome = timeout(settings.connect_timeout.saturating_sub(started.elapsed()), connect) => outcome,
         };
         let failure = match outcome {
             Ok(Ok((client, notices))) => {
@@ -284,6 +350,7 @@ pub async fn run(
                     desk.as_deref_mut(),
                     journal.as_ref(),
                     &reporter,
+                    &highest_order_id,
                 )
                 .await
                 {
@@ -308,44 +375,81 @@ pub async fn run(
                 retry: true,
             },
         };
-        tracing::warn!(address = %settings.address, reason = %failure.reason, "broker connection failed");
-        if !failure.retry || !settings.reconnect {
-            reporter.failed(format!("cannot connect to {}", settings.address), vec![failure.reason.clone()]);
-            send(
-                &events,
-                BrokerEvent::Disconnected { kind: failure.kind, reason: failure.reason, next_try_at: None, attempt },
-            )
-            .await;
-            // Stay alive for commands so the app can still shut down in order.
-            while let Some(command) = commands.recv().await {
-                if command == BrokerCommand::Shutdown {
-                    return;
-                }
-            }
-            return;
+        match retry_after(&settings, failure, attempt, &mut backoff, &events, commands, &reporter).await {
+            Retry::Again => {}
+            Retry::Stop => return,
         }
-        let delay = backoff.next_delay();
-        let next_try_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-        reporter.degraded(format!("reconnecting in {:.1}s", delay.as_secs_f32()), vec![failure.reason.clone()]);
+    }
+}
+
+enum Retry {
+    Again,
+    Stop,
+}
+
+/// Report a failed attempt or lost connection, then wait out the backoff (or, when the
+/// failure cannot be retried, wait for shutdown).
+async fn retry_after(
+    settings: &BrokerSettings,
+    failure: super::ConnectFailure,
+    attempt: u32,
+    backoff: &mut Backoff,
+    events: &mpsc::Sender<StoreEvent>,
+    commands: &mut mpsc::Receiver<BrokerCommand>,
+    reporter: &Reporter,
+) -> Retry {
+    tracing::warn!(address = %settings.address, reason = %failure.reason, "broker connection failed");
+    if !failure.retry || !settings.reconnect {
+        reporter.failed(format!("cannot connect to {}", settings.address), vec![failure.reason.clone()]);
         send(
-            &events,
-            BrokerEvent::Disconnected {
-                kind: failure.kind,
-                reason: failure.reason,
-                next_try_at: Some(next_try_at),
-                attempt,
-            },
+            events,
+            BrokerEvent::Disconnected { kind: failure.kind, reason: failure.reason, next_try_at: None, attempt },
         )
         .await;
-        tokio::select! {
-            biased;
-            command = commands.recv() => {
-                if matches!(command, Some(BrokerCommand::Shutdown) | None) {
-                    return;
-                }
+        // Stay alive for commands so the app can still shut down in order.
+        while let Some(command) = commands.recv().await {
+            if command == BrokerCommand::Shutdown {
+                return Retry::Stop;
             }
-            _ = tokio::time::sleep(delay) => {}
         }
+        return Retry::Stop;
+    }
+    let delay = backoff.next_delay();
+    let next_try_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+    reporter.degraded(format!("reconnecting in {:.1}s", delay.as_secs_f32()), vec![failure.reason.clone()]);
+    send(
+        events,
+        BrokerEvent::Disconnected {
+            kind: failure.kind,
+            reason: failure.reason,
+            next_try_at: Some(next_try_at),
+            attempt,
+        },
+    )
+    .await;
+    tokio::select! {
+        biased;
+        command = commands.recv() => {
+            if matches!(command, Some(BrokerCommand::Shutdown) | None) {
+                return Retry::Stop;
+            }
+            Retry::Again
+        }
+        _ = tokio::time::sleep(delay) => Retry::Again,
+    }
+}
+
+/// Whether anything accepts TCP connections at `address` (the socket is closed at once):
+/// tells "nothing listens" apart from "a gateway that does not finish the handshake".
+async fn reach(address: &str, deadline: Duration) -> Result<(), super::ConnectFailure> {
+    match timeout(deadline, tokio::net::TcpStream::connect(address)).await {
+        Ok(Ok(_stream)) => Ok(()),
+        Ok(Err(error)) => Err(describe_connect_error(&ibapi::Error::Io(error), 0)),
+        Err(_) => Err(super::ConnectFailure {
+            kind: DisconnectKind::Unreachable,
+            reason: format!("no TCP answer from {address} within {}s", deadline.as_secs()),
+            retry: true,
+        }),
     }
 }
 
@@ -371,10 +475,23 @@ struct Subscriptions<'a> {
     /// Whether tick quotes are wanted (see [`BrokerSettings::quotes`]).
     quotes: bool,
     failed: HashSet<FeedId>,
+    /// Ends the market data and bar feeds when they are requested again (1101): dropping an
+    /// ibapi subscription cancels it at the gateway.
+    market_feeds: Vec<futures::stream::AbortHandle>,
+    /// This session's client id, and the highest order id of its orders seen so far: a new
+    /// order always gets an id above it, even when the gateway hands out a lower NextValidId
+    /// (an id in use would modify that order; a used one is rejected with 103).
+    client_id: i32,
+    highest_order_id: &'a AtomicI32,
 }
 
 impl<'a> Subscriptions<'a> {
-    fn new(client: &'a Client, events: &'a mpsc::Sender<StoreEvent>, reporter: &'a Reporter) -> Self {
+    fn new(
+        client: &'a Client,
+        events: &'a mpsc::Sender<StoreEvent>,
+        reporter: &'a Reporter,
+        highest_order_id: &'a AtomicI32,
+    ) -> Self {
         Subscriptions {
             client,
             events,
@@ -386,6 +503,34 @@ impl<'a> Subscriptions<'a> {
             complete: HashSet::new(),
             failed: HashSet::new(),
             quotes: true,
+            market_feeds: Vec::new(),
+            client_id: 0,
+            highest_order_id,
+        }
+    }
+
+    /// A market data or bar subscription that can be ended by [`Self::resubscribe_quotes`].
+    fn abortable<S: futures::Stream>(
+        &mut self,
+        subscription: Result<S, ibapi::Error>,
+    ) -> Result<futures::stream::Abortable<S>, ibapi::Error> {
+        subscription.map(|stream| {
+            let (stream, handle) = futures::stream::abortable(stream);
+            self.market_feeds.push(handle);
+            stream
+        })
+    }
+
+    /// Notes the order ids of this client's orders as they pass.
+    fn note_order_id(&mut self, event: &BrokerEvent) {
+        let (order_id, client_id) = match event {
+            BrokerEvent::OpenOrder { order_id, client_id, .. }
+            | BrokerEvent::OrderStatus { order_id, client_id, .. }
+            | BrokerEvent::Execution { order_id, client_id, .. } => (*order_id, *client_id),
+            _ => return,
+        };
+        if client_id == self.client_id {
+            self.highest_order_id.fetch_max(order_id, Ordering::Relaxed);
         }
     }
 
@@ -457,9 +602,11 @@ impl<'a> Subscriptions<'a> {
         let client = self.client;
         if self.quotes {
             let ticks = client.market_data(&contract).subscribe().await;
+            let ticks = self.abortable(ticks);
             self.add(FeedId::MarketData(symbol.to_string()), ticks, feeds::market_data(symbol.to_string()));
         }
         let bars = client.realtime_bars(&contract).what_to_show(WhatToShow::Trades).subscribe().await;
+        let bars = self.abortable(bars);
         self.add(FeedId::Bars(symbol.to_string()), bars, feeds::bars(symbol.to_string()));
     }
 
@@ -476,6 +623,7 @@ impl<'a> Subscriptions<'a> {
     async fn handle(&mut self, item: Feed) -> Result<(), String> {
         match item {
             Feed::Event(event) => {
+                self.note_order_id(&event);
                 let position = match &event {
                     BrokerEvent::Position { account, con_id, symbol, quantity, .. } if !quantity.is_zero() => {
                         Some((account.clone(), *con_id, symbol.clone()))
@@ -573,10 +721,22 @@ impl<'a> Subscriptions<'a> {
     async fn reconcile_again(&mut self, resubscribe: bool, watchlist: &[String]) {
         self.fetch_order_state().await;
         if resubscribe {
-            let symbols: Vec<String> = watchlist.iter().cloned().chain(self.quoted.drain()).collect();
-            for symbol in symbols {
-                self.quote(&symbol, None).await;
-            }
+            self.resubscribe_quotes(watchlist).await;
+        }
+    }
+
+    /// End every market data and bar subscription and request them again (after 1101 the
+    /// gateway no longer serves them).
+    async fn resubscribe_quotes(&mut self, watchlist: &[String]) {
+        for handle in self.market_feeds.drain(..) {
+            handle.abort();
+        }
+        let mut symbols: Vec<String> = watchlist.to_vec();
+        let mut held: Vec<String> = self.quoted.drain().filter(|s| !watchlist.contains(s)).collect();
+        held.sort();
+        symbols.extend(held);
+        for symbol in symbols {
+            self.quote(&symbol, None).await;
         }
     }
 
@@ -611,6 +771,7 @@ async fn connected(
     mut desk: Option<&mut OrderDeskInbox>,
     journal: Option<&SharedJournal>,
     reporter: &Reporter,
+    highest_order_id: &AtomicI32,
 ) -> SessionEnd {
     let accounts: Vec<String> = client.handshake_managed_accounts().to_vec();
     send(
@@ -628,8 +789,9 @@ async fn connected(
     .await;
     reporter.ok(format!("connected to {} (server version {})", settings.address, client.server_version()));
 
-    let mut subscriptions = Subscriptions::new(client, events, reporter);
+    let mut subscriptions = Subscriptions::new(client, events, reporter, highest_order_id);
     subscriptions.quotes = settings.quotes;
+    subscriptions.client_id = settings.client_id;
     // Orders and executions first: they are what reconciliation waits for.
     subscriptions.open_order_feeds().await;
     subscriptions.open_account_feeds(&accounts).await;
@@ -684,7 +846,8 @@ async fn connected(
             }
             command = next_order_command(&mut desk) => {
                 let Some(command) = command else { continue };
-                let work = desk_command(client, command, reconciled, journal, settings.client_id, events).await;
+                let ids = OrderIds { client, floor: highest_order_id };
+                let work = desk_command(ids, command, reconciled, journal, settings.client_id, events).await;
                 if let Some(work) = work {
                     pending.push(work);
                 }
@@ -707,9 +870,14 @@ async fn connected(
                         send(events, BrokerEvent::RoundTrip { micros }).await;
                     }
                     Ok(Err(error)) => return SessionEnd::Lost(format!("liveness probe failed: {error}")),
-                    Err(_) => return SessionEnd::Lost(format!(
-                        "stale: no answer to the liveness probe within {}s", settings.probe_deadline.as_secs()
-                    )),
+                    Err(_) => {
+                        let reason = format!(
+                            "stale: no answer to the liveness probe within {}s",
+                            settings.probe_deadline.as_secs_f32()
+                        );
+                        send(events, BrokerEvent::Stale { reason: reason.clone() }).await;
+                        return SessionEnd::Lost(reason);
+                    }
                 }
             }
             _ = probe_timer.tick(), if probe.is_none() => {

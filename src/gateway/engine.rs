@@ -88,6 +88,8 @@ pub struct Engine {
     seed: u64,
     /// Executions limited to the size shown at the touch (off: whole orders fill at once).
     pub partial_fills: bool,
+    /// IB's link is down (between 1100 and 1101/1102): order reports are lost.
+    pub link_down: bool,
 }
 
 /// The result of a state-changing call: whether account figures changed.
@@ -139,6 +141,7 @@ impl Engine {
             summary: None,
             seed,
             partial_fills: false,
+            link_down: false,
         };
         if let Some(path) = engine.state_file.clone() {
             if let Some(saved) = persist::load(&path)? {
@@ -277,7 +280,12 @@ impl Engine {
         }
     }
 
+    /// An order report for a client. While IB's link is down the report is lost, as
+    /// reports of fills that happen during a 1100 gap can be: only reconciliation finds them.
     fn deliver(&self, client_id: i32, out: Outbound) {
+        if self.link_down {
+            return;
+        }
         if let Some((_, sink)) = self.sinks.get(&client_id) {
             let _ = sink.send(SessionEvent::Send(out));
         }
@@ -290,7 +298,9 @@ impl Engine {
     }
 
     pub fn send_to(&self, client_id: i32, out: Outbound) {
-        self.deliver(client_id, out);
+        if let Some((_, sink)) = self.sinks.get(&client_id) {
+            let _ = sink.send(SessionEvent::Send(out));
+        }
     }
 
     // ----- ids and accounts -----------------------------------------------------------------
@@ -680,6 +690,18 @@ impl Engine {
     /// Advances the market one step and fills resting orders the move made marketable.
     pub fn step_market(&mut self) -> Changed {
         self.market.step();
+        self.fill_working()
+    }
+
+    /// Moves `symbol`'s market by `ticks` now and fills what that made marketable.
+    pub fn shift_market(&mut self, symbol: &str, ticks: i64) -> Option<Changed> {
+        let index = self.universe.index_of_symbol(symbol)?;
+        self.market.shift(index, ticks);
+        Some(self.fill_working())
+    }
+
+    /// Fills resting orders the market has made marketable.
+    fn fill_working(&mut self) -> Changed {
         let working: Vec<(i32, i32, i32)> = self
             .orders
             .values()

@@ -80,6 +80,17 @@ pub enum FaultCommand {
     DuplicateNextExecution,
     ReorderNextStatuses,
     LateNextCommission(Duration),
+    /// 1100: IB's link is lost; order reports are lost until it comes back.
+    LinkLost,
+    /// 1101 (`data_lost`: market data subscriptions are gone) or 1102.
+    LinkRestored {
+        data_lost: bool,
+    },
+    /// Move a symbol's market by a number of ticks at once.
+    MoveMarket {
+        symbol: String,
+        ticks: i64,
+    },
 }
 
 #[derive(Debug)]
@@ -225,6 +236,22 @@ impl FaultControl {
         self.command(FaultCommand::LateNextCommission(delay));
     }
 
+    /// IB's link goes down: notice 1100, and order reports (fills included) are lost until
+    /// [`FaultControl::link_restored`].
+    pub fn link_lost(&self) {
+        self.command(FaultCommand::LinkLost);
+    }
+
+    /// IB's link is back: 1101 (market data subscriptions lost) or 1102 (data maintained).
+    pub fn link_restored(&self, data_lost: bool) {
+        self.command(FaultCommand::LinkRestored { data_lost });
+    }
+
+    /// Move `symbol`'s market by `ticks` now (resting orders it crosses fill).
+    pub fn move_market(&self, symbol: &str, ticks: i64) {
+        self.command(FaultCommand::MoveMarket { symbol: symbol.to_ascii_uppercase(), ticks });
+    }
+
     /// Applies a `--faults` spec (see [`parse_spec`]).
     pub fn apply(&self, spec: &FaultSpec) {
         let s = spec.settings.clone();
@@ -283,7 +310,8 @@ fn duration(spec: &str, v: &str) -> Result<Duration, GatewayError> {
 /// Parses `refuse,silent,stall,pacing,delay=200ms,close-at=start-api,notice=1100,
 /// notice=202@5,swallow-order,dup-exec,reorder-status,late-commission=2s,restart=3s,
 /// server-version=200,timezone=Some Standard Time,corrupt,accounts=DU1+U2,
-/// next-valid-id=1500000000,partial-fills,sentinel-status,orders-at-connect`.
+/// next-valid-id=1500000000,partial-fills,sentinel-status,orders-at-connect,link-lost,
+/// link-restored=data-lost|maintained,move=AAPL:-50`.
 pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
     let mut out = FaultSpec::default();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -339,6 +367,33 @@ pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
                     what: format!("bad order id {v:?}"),
                 })?));
             }
+            "link-lost" => out.commands.push(FaultCommand::LinkLost),
+            "link-restored" => {
+                let data_lost = match value {
+                    None | Some("maintained") => false,
+                    Some("data-lost") => true,
+                    Some(v) => {
+                        return Err(GatewayError::BadFaultSpec {
+                            spec: spec.to_string(),
+                            what: format!("link-restored={v:?}: say data-lost or maintained"),
+                        })
+                    }
+                };
+                out.commands.push(FaultCommand::LinkRestored { data_lost });
+            }
+            "move" => {
+                let v = need()?;
+                let bad = || GatewayError::BadFaultSpec {
+                    spec: spec.to_string(),
+                    what: format!("move={v:?} is not SYMBOL:TICKS like AAPL:-50"),
+                };
+                let (symbol, ticks) = v.split_once(':').ok_or_else(bad)?;
+                let ticks: i64 = ticks.parse().map_err(|_| bad())?;
+                if symbol.is_empty() {
+                    return Err(bad());
+                }
+                out.commands.push(FaultCommand::MoveMarket { symbol: symbol.to_ascii_uppercase(), ticks });
+            }
             "swallow-order" => out.commands.push(FaultCommand::SwallowNextOrder),
             "dup-exec" => out.commands.push(FaultCommand::DuplicateNextExecution),
             "reorder-status" => out.commands.push(FaultCommand::ReorderNextStatuses),
@@ -385,6 +440,24 @@ mod tests {
         assert!(s.settings.orders_at_connect);
         assert!(s.commands.contains(&FaultCommand::PartialFills(true)));
         assert!(s.commands.contains(&FaultCommand::SentinelNextStatus));
+    }
+
+    #[test]
+    fn parses_link_and_market_knobs() {
+        let s = parse_spec("link-lost,link-restored=data-lost,link-restored,move=aapl:-50").expect("parses");
+        assert_eq!(
+            s.commands,
+            vec![
+                FaultCommand::LinkLost,
+                FaultCommand::LinkRestored { data_lost: true },
+                FaultCommand::LinkRestored { data_lost: false },
+                FaultCommand::MoveMarket { symbol: "AAPL".into(), ticks: -50 },
+            ]
+        );
+        let e = parse_spec("move=AAPL").expect_err("bad").to_string();
+        assert!(e.contains("AAPL") && e.contains("SYMBOL:TICKS"), "{e}");
+        let e = parse_spec("link-restored=soon").expect_err("bad").to_string();
+        assert!(e.contains("soon"), "{e}");
     }
 
     #[test]

@@ -249,6 +249,16 @@ impl Market {
         }
     }
 
+    /// Moves `index`'s market by `ticks` at once (a price shock), keeping a one-tick spread.
+    pub fn shift(&mut self, index: usize, ticks: i64) {
+        let Some(s) = self.states.get_mut(index) else { return };
+        s.mid_ticks = (s.mid_ticks + ticks as f64).max(2.0);
+        let bid_ticks = (s.mid_ticks - 0.5).floor().max(1.0) as i64;
+        s.quote.bid = s.tick * Decimal::from(bid_ticks);
+        s.quote.ask = s.quote.bid + s.tick;
+        s.quote.quote_seq += 1;
+    }
+
     /// Prints a trade on the tape (the gateway's own fills appear here too).
     pub fn record_trade(&mut self, index: usize, price: Decimal, size: Decimal) {
         let now = self.sim_ms;

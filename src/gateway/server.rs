@@ -126,6 +126,11 @@ impl GatewayHandle {
         self.shared.received.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Every execution the gateway made today, oldest first.
+    pub fn executions(&self) -> Vec<super::engine::ExecRecord> {
+        self.shared.engine().executions().to_vec()
+    }
+
     /// Next order id the gateway would hand out.
     pub fn next_valid_id(&self) -> i32 {
         self.shared.engine().next_valid_id()
@@ -340,6 +345,29 @@ async fn fault_dispatcher(shared: Arc<Shared>, mut commands: mpsc::UnboundedRece
             FaultCommand::DuplicateNextExecution => shared.engine().faults.duplicate_next_execution = true,
             FaultCommand::ReorderNextStatuses => shared.engine().faults.reorder_next_statuses = true,
             FaultCommand::LateNextCommission(d) => shared.engine().faults.late_next_commission = Some(d),
+            FaultCommand::LinkLost => {
+                let mut eng = shared.engine();
+                eng.link_down = true;
+                eng.broadcast(report::error(-1, 1100, super::faults::notice_text(1100)));
+            }
+            FaultCommand::LinkRestored { data_lost } => {
+                let code = if data_lost { 1101 } else { 1102 };
+                let mut eng = shared.engine();
+                eng.link_down = false;
+                eng.broadcast(report::error(-1, code, super::faults::notice_text(code)));
+            }
+            FaultCommand::MoveMarket { symbol, ticks } => {
+                let changed = shared.engine().shift_market(&symbol, ticks);
+                match changed {
+                    Some(changed) => {
+                        shared.market_changed();
+                        if changed.account {
+                            shared.account_changed();
+                        }
+                    }
+                    None => shared.summary(format!("fault: move: no instrument {symbol}")),
+                }
+            }
         }
     }
 }

@@ -280,6 +280,9 @@ impl Session {
                 _ = super::server::stopped(&mut shutdown) => return Ok(()),
                 ev = events.recv() => match ev {
                     Some(SessionEvent::Send(o)) => {
+                        if matches!(&o, Outbound::Error(e) if e.error_code == Some(1101)) {
+                            self.subs.drop_market_data();
+                        }
                         if !self.stalled(&faults) { self.push(&o) }
                     }
                     Some(SessionEvent::SendLater(delay, o)) => {

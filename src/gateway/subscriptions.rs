@@ -93,6 +93,17 @@ pub(super) struct Subs {
     pub(super) pnl_single: HashMap<i32, (String, i32, Option<PnlSingleFigures>)>,
 }
 
+impl Subs {
+    /// 1101 (restored, data lost): IB forgets the market data subscriptions of every client;
+    /// clients must request them again. Account, position and P&L subscriptions survive.
+    pub(super) fn drop_market_data(&mut self) {
+        self.market.clear();
+        self.bars.clear();
+        self.tbt.clear();
+        self.hist_streams.clear();
+    }
+}
+
 pub(super) fn no_security(req_id: i32) -> Outbound {
     report::error(req_id, 200, "No security definition has been found for the request")
 }

@@ -4,6 +4,10 @@
 use serde::Serialize;
 use std::fmt;
 
+/// An outage longer than this disarms order entry until the trader re-arms it: the market,
+/// the orders and the trader's intentions may all have moved meanwhile.
+pub const REARM_AFTER_OUTAGE: chrono::Duration = chrono::Duration::minutes(5);
+
 /// Whether an account id looks like an IBKR paper account: `DU` or `DF` followed by digits.
 pub fn is_paper_account(account: &str) -> bool {
     let b = account.as_bytes();
@@ -41,6 +45,9 @@ pub struct GuardContext<'a> {
     pub reconciled: bool,
     /// The trader halted trading.
     pub halted: bool,
+    /// `Some(minutes)` after the gateway was away that long (over [`REARM_AFTER_OUTAGE`]):
+    /// the trader must re-arm order entry once they have looked at the orders and positions.
+    pub rearm_after_outage: Option<i64>,
     /// `Some(reason)` when the journal cannot be written.
     pub journal_error: Option<&'a str>,
     /// `trading.allow_live` from the config.
@@ -67,6 +74,8 @@ pub enum GuardBlock {
     Reconciling,
     #[error("halted by the trader: cancels only")]
     Halted,
+    #[error("disarmed after a {0}-minute outage: check orders and positions, then press H to re-arm")]
+    Rearm(i64),
 }
 
 /// What entry is allowed for the ticket's account.
@@ -123,6 +132,9 @@ pub fn entry_allowed(ctx: &GuardContext<'_>) -> Result<EntryMode, GuardBlock> {
     if ctx.halted {
         return Err(GuardBlock::Halted);
     }
+    if let Some(minutes) = ctx.rearm_after_outage {
+        return Err(GuardBlock::Rearm(minutes));
+    }
     Ok(match ctx.ticket_account {
         Some(account) if !is_paper_account(account) => EntryMode::Live { account: account.to_string() },
         None if !live.is_empty() => EntryMode::LiveAccountsPresent,
@@ -176,6 +188,7 @@ mod tests {
             link: Link::Live,
             reconciled: true,
             halted: false,
+            rearm_after_outage: None,
             journal_error: None,
             allow_live: false,
             session: SessionKind::Trading,
@@ -233,6 +246,10 @@ mod tests {
                 "reconciling: orders are blocked until the broker's state is loaded",
             ),
             (GuardContext { halted: true, ..base.clone() }, "halted by the trader: cancels only"),
+            (
+                GuardContext { rearm_after_outage: Some(12), ..base.clone() },
+                "disarmed after a 12-minute outage: check orders and positions, then press H to re-arm",
+            ),
         ];
         for (ctx, reason) in cases {
             assert_eq!(entry_allowed(&ctx).map_err(|e| e.to_string()), Err(reason.to_string()), "{ctx:?}");

@@ -142,6 +142,7 @@ mod tests {
             link: Link::Live,
             reconciled: true,
             halted: false,
+            rearm_after_outage: None,
             journal_error: None,
             allow_live: false,
             session: SessionKind::Trading,

@@ -26,9 +26,16 @@ pub enum ConnectionState {
     Degraded {
         code: i32,
     },
+    /// The liveness probe went unanswered: nothing from the gateway can be trusted; the
+    /// connection is being dropped for a fresh one.
+    Stale {
+        since: DateTime<Utc>,
+    },
     Reconnecting {
         attempt: u32,
         next_try_at: DateTime<Utc>,
+        /// Why the last attempt failed or the connection ended, in words.
+        reason: String,
     },
     /// Not connected, with the reason in words.
     Down {
@@ -45,6 +52,7 @@ impl ConnectionState {
             ConnectionState::Reconciling => "reconciling",
             ConnectionState::Live => "live",
             ConnectionState::Degraded { .. } => "degraded",
+            ConnectionState::Stale { .. } => "stale",
             ConnectionState::Reconnecting { .. } => "reconnecting",
             ConnectionState::Down { .. } => "down",
         }
@@ -106,6 +114,8 @@ pub struct ConnectionHealth {
     pub last_failure: Option<DisconnectKind>,
     /// The latest `reqCurrentTime` round trip.
     pub round_trip: Option<std::time::Duration>,
+    /// When the last working connection was lost, until the next one is made.
+    pub outage_since: Option<DateTime<Utc>>,
 }
 
 impl Default for ConnectionHealth {
@@ -124,6 +134,7 @@ impl Default for ConnectionHealth {
             notices: VecDeque::new(),
             last_failure: None,
             round_trip: None,
+            outage_since: None,
         }
     }
 }

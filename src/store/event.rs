@@ -62,6 +62,10 @@ pub enum BrokerEvent {
     Reconciled,
     /// The gateway's state is being fetched again (after 1101/1102); order entry waits.
     Reconciling,
+    /// The gateway did not answer the liveness probe in time; a fresh connection follows.
+    Stale {
+        reason: String,
+    },
     /// The connection is gone; the task will try again at `next_try_at` unless it is `None`.
     Disconnected {
         kind: DisconnectKind,

@@ -77,7 +77,13 @@ impl Store {
                         self.trading.allow_live = allow_live;
                         self.trading.precautions = precautions;
                     }
-                    TradingEvent::Halted(halted) => self.trading.halted = halted,
+                    TradingEvent::Halted(halted) => {
+                        self.trading.halted = halted;
+                        // Resuming is the re-arm after a long outage too.
+                        if !halted {
+                            self.trading.rearm_after_outage = None;
+                        }
+                    }
                     TradingEvent::Journal(error) => self.trading.journal_error = error,
                     TradingEvent::Sent(order) => self.trading.remember(order, at),
                     TradingEvent::Outcome { request, result } => {
@@ -112,6 +118,12 @@ impl Store {
                 connection.state = ConnectionState::Handshaking { attempt };
             }
             BrokerEvent::Connected { server_version, connection_time, managed_accounts } => {
+                if let Some(since) = connection.outage_since.take() {
+                    let outage = at - since;
+                    if outage > crate::orders::guard::REARM_AFTER_OUTAGE {
+                        self.trading.rearm_after_outage = Some(outage.num_minutes());
+                    }
+                }
                 connection.server_version = Some(server_version);
                 connection.connection_time = connection_time;
                 connection.connected_at = Some(at);
@@ -134,10 +146,19 @@ impl Store {
                     connection.state = ConnectionState::Live;
                 }
             }
+            BrokerEvent::Stale { reason } => {
+                connection.state = ConnectionState::Stale { since: at };
+                connection.notices.push_back(NoticeRecord { at, id: -1, code: 0, text: reason });
+                trim(&mut connection.notices);
+            }
             BrokerEvent::Disconnected { kind, reason, next_try_at, attempt } => {
                 connection.last_failure = Some(kind);
+                // An outage starts when a working connection goes; failed first attempts are not one.
+                if connection.connected_at.is_some() && connection.outage_since.is_none() {
+                    connection.outage_since = Some(at);
+                }
                 connection.state = match next_try_at {
-                    Some(next_try_at) => ConnectionState::Reconnecting { attempt, next_try_at },
+                    Some(next_try_at) => ConnectionState::Reconnecting { attempt, next_try_at, reason: reason.clone() },
                     None => ConnectionState::Down { reason: reason.clone() },
                 };
                 connection.notices.push_back(NoticeRecord {
@@ -586,7 +607,14 @@ mod tests {
             },
         );
         broker(&mut store, 2, BrokerEvent::Reconciled);
-        assert_eq!(store.connection.state, ConnectionState::Reconnecting { attempt: 1, next_try_at: t(3) });
+        assert_eq!(
+            store.connection.state,
+            ConnectionState::Reconnecting {
+                attempt: 1,
+                next_try_at: t(3),
+                reason: "gateway closed the connection".into()
+            }
+        );
     }
 
     #[test]

@@ -48,6 +48,10 @@ pub struct TradingState {
     pub session: Option<SessionKind>,
     pub allow_live: bool,
     pub halted: bool,
+    /// Set when the gateway came back after an outage longer than
+    /// [`crate::orders::guard::REARM_AFTER_OUTAGE`] (its length in minutes); cleared when the
+    /// trader re-arms (resumes).
+    pub rearm_after_outage: Option<i64>,
     pub journal_error: Option<String>,
     #[serde(skip)]
     pub precautions: Precautions,
@@ -90,6 +94,7 @@ impl Store {
             link: self.link(),
             reconciled: self.connection.state.is_live(),
             halted: self.trading.halted,
+            rearm_after_outage: self.trading.rearm_after_outage,
             journal_error: self.trading.journal_error.as_deref(),
             allow_live: self.trading.allow_live,
             session: self.trading.session.unwrap_or(SessionKind::Monitor),

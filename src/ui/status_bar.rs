@@ -5,7 +5,7 @@ use super::format;
 use super::panes::health::state_short;
 use super::{RenderContext, ViewState};
 use crate::config::keymap::Action;
-use crate::store::{AccountKind, ConnectionState, Store};
+use crate::store::{AccountKind, Store};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -25,12 +25,7 @@ pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &ViewState, ctx
         None => left.push(Span::styled(" no account ", bar)),
     }
     let state = &store.connection.state;
-    let state_style = match state {
-        ConnectionState::Live => roles.health_ok,
-        ConnectionState::Degraded { .. } | ConnectionState::Reconnecting { .. } => roles.health_degraded,
-        ConnectionState::Down { .. } => roles.health_failed,
-        _ => roles.health_pending,
-    };
+    let state_style = crate::ui::panes::health::state_role(state, ctx.theme);
     left.push(Span::styled(" │ ", bar));
     left.push(Span::styled(state_short(state, ctx.now), bar.patch(state_style)));
     let last =

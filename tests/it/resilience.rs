@@ -3,6 +3,7 @@
 
 use crate::orders::{d, limit, live};
 use crate::session::Session;
+use futures::StreamExt;
 use robo_tui::app::trading::TradeRequest;
 use robo_tui::gateway::{FaultControl, GatewayConfig};
 use robo_tui::orders::{entry_allowed, OrderAction, OrderStatus, Precautions};
@@ -416,5 +417,221 @@ async fn soak_restarts_while_trading_lose_no_fill_and_send_nothing_while_down() 
         "soak: {rounds} rounds, {sent} orders sent, {refused_while_down} refused while not live, {} fills",
         store_execs.len()
     );
+    session.stop().await;
+}
+
+/// Every session state seen while waiting for `done`, in order, without repeats.
+async fn states_until(session: &mut Session, what: &str, done: impl Fn(&Store) -> bool) -> Vec<String> {
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    session
+        .until(what, |s| {
+            let label = s.connection.state.label().to_string();
+            let mut seen = seen.borrow_mut();
+            if seen.last() != Some(&label) {
+                seen.push(label);
+            }
+            done(s)
+        })
+        .await;
+    seen.into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusing_gateway_is_reconnecting_with_the_reason_and_connects_once_it_listens() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    control.set_refuse(true);
+    control.restart(Duration::from_millis(100), 0);
+    session
+        .until("a refused attempt", |s| {
+            matches!(&s.connection.state, ConnectionState::Reconnecting { reason, attempt, .. }
+                if reason.contains("connection refused") && *attempt >= 1)
+        })
+        .await;
+    assert!(!entry_open(&session.store), "no order entry while the gateway refuses");
+    assert_eq!(session.store.connection.last_failure, Some(robo_tui::store::DisconnectKind::Unreachable));
+    let states = states_until(
+        &mut session,
+        "a second refused attempt",
+        |s| matches!(&s.connection.state, ConnectionState::Reconnecting { attempt, .. } if *attempt >= 2),
+    )
+    .await;
+    assert!(!states.contains(&"handshaking".to_string()), "nothing listens: no handshake is tried: {states:?}");
+    control.set_refuse(false);
+    let states = states_until(&mut session, "live again", |s| s.connection.state.is_live()).await;
+    let expected = ["connecting", "handshaking", "reconciling", "live"];
+    let tail: Vec<&str> = states.iter().map(String::as_str).skip_while(|s| *s != "connecting").collect();
+    assert_eq!(tail, expected, "the life cycle of a successful attempt: {states:?}");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_gateway_shows_handshaking_then_the_timeout_reason() {
+    let (mut session, control) = session(|s| s.connect_timeout = Duration::from_millis(800)).await;
+    live(&mut session, "AAPL").await;
+    control.set_silent(true);
+    control.restart(Duration::from_millis(100), 0);
+    let states = states_until(&mut session, "a timed-out handshake", |s| {
+        matches!(&s.connection.state, ConnectionState::Reconnecting { reason, .. }
+            if reason.contains("does not finish the handshake"))
+    })
+    .await;
+    assert!(states.contains(&"handshaking".to_string()), "TCP was accepted, so the handshake ran: {states:?}");
+    assert_eq!(session.store.connection.last_failure, Some(robo_tui::store::DisconnectKind::Handshake));
+    control.set_silent(false);
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_gateway_is_shown_stale_before_the_fresh_connection() {
+    let (mut session, control) = session(|s| {
+        s.probe_after = Duration::from_millis(400);
+        s.probe_deadline = Duration::from_millis(400);
+    })
+    .await;
+    live(&mut session, "AAPL").await;
+    let first = session.store.connection.connected_at;
+    control.set_stall(true);
+    let states =
+        states_until(&mut session, "stale", |s| matches!(s.connection.state, ConnectionState::Stale { .. })).await;
+    assert_eq!(states.last().map(String::as_str), Some("stale"));
+    assert!(!entry_open(&session.store), "nothing is sent on a stale view");
+    control.set_stall(false);
+    let states = states_until(&mut session, "live again", |s| s.connection.state.is_live()).await;
+    assert!(states.contains(&"reconnecting".to_string()) || states.contains(&"connecting".to_string()), "{states:?}");
+    assert_ne!(session.store.connection.connected_at, first, "a fresh connection replaced the stale one");
+    session.stop().await;
+}
+
+/// The exec ids of the gateway's executions for `client_id`.
+fn gateway_execs(session: &Session, client_id: i32) -> std::collections::BTreeSet<String> {
+    session.gateway.executions().into_iter().filter(|e| e.client_id == client_id).map(|e| e.exec_id).collect()
+}
+
+fn journal_fills(session: &Session) -> Vec<String> {
+    let day = robo_tui::orders::Journal::read_day(session.journal_dir.path(), chrono::Utc::now().date_naive())
+        .expect("journal");
+    day.entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            robo_tui::orders::JournalBody::Fill { exec_id, .. } => Some(exec_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A resting buy 3 dollars under the bid; returns its order id.
+async fn resting_buy(session: &mut Session, symbol: &'static str) -> i32 {
+    let bid = session.store.quotes[symbol].bid.expect("bid");
+    let intent = session.place(limit(symbol, OrderAction::Buy, "2", bid - d("3")), None, "").await.expect("sent");
+    let find = move |s: &Store| {
+        s.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).map(|o| o.order_id)
+    };
+    session
+        .until("working", |s| {
+            find(s).and_then(|id| s.orders.get(&id)).is_some_and(|o| o.lifecycle.status() == OrderStatus::Submitted)
+        })
+        .await;
+    find(&session.store).expect("order")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fill_lost_in_a_1100_gap_is_found_by_reconciliation_after_1102_exactly_once() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "SPY").await;
+    let order_id = resting_buy(&mut session, "SPY").await;
+    control.link_lost();
+    session.until("degraded", |s| matches!(s.connection.state, ConnectionState::Degraded { code: 1100 })).await;
+    // The market falls through the limit: the gateway fills the order, but its reports are lost.
+    control.move_market("SPY", -600);
+    for _ in 0..100 {
+        if !gateway_execs(&session, 17).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let at_gateway = gateway_execs(&session, 17);
+    assert_eq!(at_gateway.len(), 1, "the gateway filled the order during the gap");
+    session.drain(Duration::from_millis(300)).await;
+    assert!(session.store.executions.is_empty(), "the fill's reports were lost in the gap");
+    assert!(!entry_open(&session.store));
+    control.link_restored(false);
+    session.until("reconciling after 1102", |s| s.connection.state == ConnectionState::Reconciling).await;
+    assert!(!entry_open(&session.store), "entry waits for reconciliation");
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    let found: std::collections::BTreeSet<String> = session.store.executions.keys().cloned().collect();
+    assert_eq!(found, at_gateway, "reconciliation found the gap's fill");
+    let order = &session.store.orders[&order_id];
+    assert_eq!(order.lifecycle.status(), OrderStatus::Filled);
+    assert_eq!(order.lifecycle.filled_quantity(), d("2"));
+    assert_eq!(journal_fills(&session), at_gateway.iter().cloned().collect::<Vec<_>>(), "journalled once");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fill_reported_during_a_1100_gap_counts_once_when_1102_reconciles() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "SPY").await;
+    let order_id = resting_buy(&mut session, "SPY").await;
+    control.notice(1100);
+    session.until("degraded", |s| matches!(s.connection.state, ConnectionState::Degraded { code: 1100 })).await;
+    control.move_market("SPY", -600);
+    session
+        .until("the fill, while degraded", |s| {
+            s.orders.get(&order_id).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)
+        })
+        .await;
+    assert!(matches!(session.store.connection.state, ConnectionState::Degraded { .. }));
+    control.notice(1102);
+    session.until("reconciling", |s| s.connection.state == ConnectionState::Reconciling).await;
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    session.drain(Duration::from_millis(200)).await;
+    let at_gateway = gateway_execs(&session, 17);
+    let found: std::collections::BTreeSet<String> = session.store.executions.keys().cloned().collect();
+    assert_eq!(found, at_gateway);
+    assert_eq!(session.store.orders[&order_id].lifecycle.filled_quantity(), d("2"), "the re-fetched fill counts once");
+    assert_eq!(journal_fills(&session).len(), 1, "journalled once");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_1101_every_quote_is_requested_again_and_ticks_resume() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    live(&mut session, "SPY").await;
+    // Another client that keeps its old subscription: after 1101 it hears nothing more.
+    let other = ibapi::Client::builder()
+        .address(session.gateway.local_addr().to_string())
+        .client_id(99)
+        .connect()
+        .await
+        .expect("second client");
+    let mut ticks =
+        other.market_data(&ibapi::contracts::Contract::stock("AAPL").build()).subscribe().await.expect("ticks");
+    tokio::time::timeout(Duration::from_secs(5), ticks.next()).await.expect("ticks flow before 1101");
+    let connected_at = session.store.connection.connected_at;
+    control.link_lost();
+    control.link_restored(true);
+    session.until("reconciling after 1101", |s| s.connection.state == ConnectionState::Reconciling).await;
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    let restored = chrono::Utc::now();
+    for symbol in ["AAPL", "SPY"] {
+        session.until("fresh ticks after 1101", |s| s.quotes[symbol].updated_at.is_some_and(|at| at > restored)).await;
+    }
+    assert_eq!(session.store.connection.connected_at, connected_at, "resubscribed on the same connection");
+    // Drain what the other client had buffered, then it stays silent: the gateway did drop
+    // the subscriptions, so only a resubscription brings ticks back.
+    let quiet_from = tokio::time::Instant::now() + Duration::from_millis(300);
+    let end = quiet_from + Duration::from_secs(1);
+    let mut late = 0;
+    while let Ok(Some(_)) = tokio::time::timeout_at(end, ticks.next()).await {
+        if tokio::time::Instant::now() > quiet_from {
+            late += 1;
+        }
+    }
+    assert_eq!(late, 0, "the old subscription is dead at the gateway");
+    drop(ticks);
+    other.disconnect().await;
     session.stop().await;
 }

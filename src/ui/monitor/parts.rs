@@ -118,13 +118,7 @@ fn pnl_spans<'a>(state: Option<&AccountState>, ctx: &MonitorContext, with_realiz
 }
 
 fn state_style(state: &ConnectionState, ctx: &MonitorContext) -> Style {
-    let roles = &ctx.theme.roles;
-    match state {
-        ConnectionState::Live => roles.health_ok,
-        ConnectionState::Degraded { .. } | ConnectionState::Reconnecting { .. } => roles.health_degraded,
-        ConnectionState::Down { .. } => roles.health_failed,
-        _ => roles.health_pending,
-    }
+    crate::ui::panes::health::state_role(state, ctx.theme)
 }
 
 /// Account, PAPER/LIVE, connection state, last update age, then "read-only" (or the notice).

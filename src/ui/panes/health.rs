@@ -30,11 +30,28 @@ pub fn state_text(state: &ConnectionState, now: DateTime<Utc>, theme: &Theme) ->
         ConnectionState::Degraded { code } => {
             (format!("degraded (code {code}): the gateway lost its link to IB"), roles.health_degraded)
         }
-        ConnectionState::Reconnecting { attempt, next_try_at } => {
+        ConnectionState::Stale { since } => (
+            format!("stale since {} UTC: no answer to the liveness probe; reconnecting", since.format("%H:%M:%S")),
+            roles.health_degraded,
+        ),
+        ConnectionState::Reconnecting { attempt, next_try_at, reason } => {
             let wait = (*next_try_at - now).num_seconds().max(0);
-            (format!("reconnecting (attempt {attempt}), next try in {wait}s"), roles.health_degraded)
+            (format!("reconnecting (attempt {attempt}), next try in {wait}s: {reason}"), roles.health_degraded)
         }
         ConnectionState::Down { reason } => (format!("down: {reason}"), roles.health_failed),
+    }
+}
+
+/// The theme role a session state is drawn in (status bars, monitor, health pane).
+pub fn state_role(state: &ConnectionState, theme: &Theme) -> Style {
+    let roles = &theme.roles;
+    match state {
+        ConnectionState::Live => roles.health_ok,
+        ConnectionState::Degraded { .. } | ConnectionState::Stale { .. } | ConnectionState::Reconnecting { .. } => {
+            roles.health_degraded
+        }
+        ConnectionState::Down { .. } => roles.health_failed,
+        _ => roles.health_pending,
     }
 }
 
@@ -54,7 +71,7 @@ pub fn state_short(state: &ConnectionState, now: DateTime<Utc>) -> String {
             format!("{} #{attempt}", state.label())
         }
         ConnectionState::Degraded { code } => format!("degraded {code}"),
-        ConnectionState::Reconnecting { attempt, next_try_at } => {
+        ConnectionState::Reconnecting { attempt, next_try_at, .. } => {
             format!("reconnecting #{attempt} in {}s", (*next_try_at - now).num_seconds().max(0))
         }
         other => other.label().to_string(),

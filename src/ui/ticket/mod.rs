@@ -264,7 +264,8 @@ impl TicketView {
                     ActionOutcome::Consumed
                 }
                 confirm::ConfirmAnswer::Confirmed => {
-                    let halt = !store.trading.halted;
+                    // Halted or disarmed after an outage: confirming resumes (re-arms).
+                    let halt = !store.trading.halted && store.trading.rearm_after_outage.is_none();
                     self.popup = None;
                     self.notice = Some(if halt {
                         "halt requested: no new orders or modifications; cancels still allowed".into()
