@@ -30,6 +30,9 @@ const RECONCILE_DEADLINE: Duration = Duration::from_secs(20);
 /// How long a what-if or a contract lookup may take.
 const DESK_DEADLINE: Duration = Duration::from_secs(5);
 
+/// Cancels one subscription at the gateway (its feed then ends).
+type CancelFeed = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
+
 /// A desk request in flight; it yields the events to send when it finishes.
 type DeskWork<'a> = BoxFuture<'a, Vec<StoreEvent>>;
 
@@ -475,9 +478,9 @@ struct Subscriptions<'a> {
     /// Whether tick quotes are wanted (see [`BrokerSettings::quotes`]).
     quotes: bool,
     failed: HashSet<FeedId>,
-    /// Ends the market data and bar feeds when they are requested again (1101): dropping an
-    /// ibapi subscription cancels it at the gateway.
-    market_feeds: Vec<futures::stream::AbortHandle>,
+    /// Cancels each symbol's market data and bar subscriptions (to request them again after
+    /// 1101, one symbol at a time so the cancels stay inside the pacing budget).
+    market_cancels: HashMap<String, Vec<CancelFeed>>,
     /// This session's client id, and the highest order id of its orders seen so far: a new
     /// order always gets an id above it, even when the gateway hands out a lower NextValidId
     /// (an id in use would modify that order; a used one is rejected with 103).
@@ -503,22 +506,10 @@ impl<'a> Subscriptions<'a> {
             complete: HashSet::new(),
             failed: HashSet::new(),
             quotes: true,
-            market_feeds: Vec::new(),
+            market_cancels: HashMap::new(),
             client_id: 0,
             highest_order_id,
         }
-    }
-
-    /// A market data or bar subscription that can be ended by [`Self::resubscribe_quotes`].
-    fn abortable<S: futures::Stream>(
-        &mut self,
-        subscription: Result<S, ibapi::Error>,
-    ) -> Result<futures::stream::Abortable<S>, ibapi::Error> {
-        subscription.map(|stream| {
-            let (stream, handle) = futures::stream::abortable(stream);
-            self.market_feeds.push(handle);
-            stream
-        })
     }
 
     /// Notes the order ids of this client's orders as they pass.
@@ -602,11 +593,19 @@ impl<'a> Subscriptions<'a> {
         let client = self.client;
         if self.quotes {
             let ticks = client.market_data(&contract).subscribe().await;
-            let ticks = self.abortable(ticks);
+            if let Ok(ticks) = &ticks {
+                let ticks = ticks.clone();
+                let cancel: CancelFeed = Box::new(move || Box::pin(async move { ticks.cancel().await }));
+                self.market_cancels.entry(symbol.to_string()).or_default().push(cancel);
+            }
             self.add(FeedId::MarketData(symbol.to_string()), ticks, feeds::market_data(symbol.to_string()));
         }
         let bars = client.realtime_bars(&contract).what_to_show(WhatToShow::Trades).subscribe().await;
-        let bars = self.abortable(bars);
+        if let Ok(bars) = &bars {
+            let bars = bars.clone();
+            let cancel: CancelFeed = Box::new(move || Box::pin(async move { bars.cancel().await }));
+            self.market_cancels.entry(symbol.to_string()).or_default().push(cancel);
+        }
         self.add(FeedId::Bars(symbol.to_string()), bars, feeds::bars(symbol.to_string()));
     }
 
@@ -728,14 +727,17 @@ impl<'a> Subscriptions<'a> {
     /// End every market data and bar subscription and request them again (after 1101 the
     /// gateway no longer serves them).
     async fn resubscribe_quotes(&mut self, watchlist: &[String]) {
-        for handle in self.market_feeds.drain(..) {
-            handle.abort();
-        }
         let mut symbols: Vec<String> = watchlist.to_vec();
         let mut held: Vec<String> = self.quoted.drain().filter(|s| !watchlist.contains(s)).collect();
         held.sort();
         symbols.extend(held);
+        // Cancels are sent at once by ibapi's limiter (they only take a slot); a request waits
+        // for its slot. Cancelling symbol by symbol between requests keeps the whole
+        // resubscription under the budget, where cancelling everything first would burst.
         for symbol in symbols {
+            for cancel in self.market_cancels.remove(&symbol).unwrap_or_default() {
+                cancel().await;
+            }
             self.quote(&symbol, None).await;
         }
     }

@@ -142,7 +142,7 @@ const DEFAULT_ROWS: &[(&str, &str, &str)] = &[
     ("m", "modify_order", "Modify a working order"),
     ("c", "cancel_order", "Cancel a working order (asks first)"),
     ("C", "cancel_all", "Cancel ALL open orders (typed confirmation)"),
-    ("H", "halt", "Halt or resume order entry (asks first)"),
+    ("H", "halt", "Halt, resume or re-arm order entry (asks first)"),
 ];
 
 /// A key as a keymap row names it: a code and the modifiers that matter (ctrl, alt; shift

@@ -617,6 +617,66 @@ mod tests {
         );
     }
 
+    fn lost_at(store: &mut Store, secs: i64, attempt: u32) {
+        let event = BrokerEvent::Disconnected {
+            kind: DisconnectKind::Unreachable,
+            reason: "connection refused".into(),
+            next_try_at: Some(t(secs + 30)),
+            attempt,
+        };
+        broker(store, secs, event);
+    }
+
+    fn back_at(store: &mut Store, secs: i64) {
+        let event =
+            BrokerEvent::Connected { server_version: 226, connection_time: None, managed_accounts: vec!["DU1".into()] };
+        broker(store, secs, event);
+        broker(store, secs, BrokerEvent::Reconciled);
+    }
+
+    #[test]
+    fn an_outage_over_five_minutes_disarms_entry_until_the_trader_rearms() {
+        let mut store = Store::new();
+        let configured = TradingEvent::Configured {
+            session: crate::orders::SessionKind::Trading,
+            allow_live: false,
+            precautions: Default::default(),
+        };
+        store.apply(t(0), StoreEvent::Trading(configured));
+        connected(&mut store);
+        broker(&mut store, 0, BrokerEvent::Reconciled);
+        // A short outage (retries included) needs nothing.
+        lost_at(&mut store, 10, 1);
+        lost_at(&mut store, 100, 2);
+        back_at(&mut store, 250);
+        assert_eq!(store.trading.rearm_after_outage, None);
+        assert!(crate::orders::entry_allowed(&store.guard_context()).is_ok());
+        // Twelve minutes away, counted from the first failure, not the last retry.
+        lost_at(&mut store, 1000, 1);
+        for (i, at) in (1030..1700).step_by(30).enumerate() {
+            lost_at(&mut store, at, i as u32 + 2);
+        }
+        back_at(&mut store, 1000 + 12 * 60);
+        assert_eq!(store.trading.rearm_after_outage, Some(12));
+        assert_eq!(
+            crate::orders::entry_allowed(&store.guard_context()),
+            Err(crate::orders::GuardBlock::Rearm(12)),
+            "live and reconciled, yet disarmed"
+        );
+        store.apply(t(2000), StoreEvent::Trading(TradingEvent::Halted(false)));
+        assert_eq!(store.trading.rearm_after_outage, None);
+        assert!(crate::orders::entry_allowed(&store.guard_context()).is_ok(), "re-armed");
+    }
+
+    #[test]
+    fn a_first_connection_that_takes_long_is_no_outage() {
+        let mut store = Store::new();
+        lost_at(&mut store, 0, 1);
+        lost_at(&mut store, 900, 30);
+        back_at(&mut store, 1000);
+        assert_eq!(store.trading.rearm_after_outage, None);
+    }
+
     #[test]
     fn disconnect_without_retry_is_down_with_reason() {
         let mut store = Store::new();

@@ -106,15 +106,22 @@ fn check_json_reports_the_account_and_every_subsystem() {
 fn a_server_that_closes_during_the_handshake_exits_3_with_json_naming_it() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port().to_string();
-    // Accept and close at once, like a socat front whose gateway is down.
+    // Accept and close every connection at once, like a socat front whose gateway is down.
+    listener.set_nonblocking(true).expect("nonblocking");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
     let closer = std::thread::spawn(move || {
-        if let Ok((stream, _)) = listener.accept() {
-            drop(stream);
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            match listener.accept() {
+                Ok((stream, _)) => drop(stream),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            }
         }
     });
     let sandbox = Sandbox::new();
     let output =
         sandbox.command().args(["check", "--json", "--port", &port]).stdin(Stdio::null()).output().expect("run");
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
     closer.join().expect("closer thread");
     assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stdout));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");

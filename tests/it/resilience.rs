@@ -635,3 +635,121 @@ async fn after_1101_every_quote_is_requested_again_and_ticks_resume() {
     other.disconnect().await;
     session.stop().await;
 }
+
+async fn paced_session(messages_per_second: u32) -> (Session, FaultControl) {
+    let mut config = GatewayConfig::embedded(0);
+    config.faults.settings.pacing = true;
+    let universe: Vec<String> = robo_tui::gateway::universe::Universe::embedded()
+        .expect("universe")
+        .instruments()
+        .iter()
+        .map(|i| i.symbol.clone())
+        .collect();
+    assert!(universe.len() >= 30, "a full universe to quote: {}", universe.len());
+    let session = Session::start_tuned(config, Precautions::default(), move |s| {
+        s.watchlist = universe;
+        s.messages_per_second = messages_per_second;
+    })
+    .await;
+    let control = session.gateway.control();
+    (session, control)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quoting_the_whole_universe_and_resubscribing_it_never_trips_pacing() {
+    let (mut session, control) = paced_session(40).await;
+    let quoted = session.store.watchlist.len().max(30);
+    session
+        .until("live with every quote", |s| {
+            s.connection.state.is_live() && s.quotes.values().filter(|q| q.bid.is_some()).count() >= quoted
+        })
+        .await;
+    let connected_at = session.store.connection.connected_at;
+    // 1101: every quote and bar subscription again, in one go.
+    control.link_lost();
+    control.link_restored(true);
+    session.until("reconciling", |s| s.connection.state == ConnectionState::Reconciling).await;
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    session.drain(Duration::from_millis(1500)).await;
+    let codes: Vec<i32> = session.store.connection.notices.iter().map(|n| n.code).collect();
+    assert!(!codes.contains(&100), "pacing violation: {codes:?}");
+    let warned = session.store.connection.notices.iter().any(|n| n.text.contains("Approaching max rate"));
+    assert!(!warned, "not even near the limit: {:?}", session.store.connection.notices);
+    assert_eq!(session.store.connection.connected_at, connected_at, "never dropped for pacing");
+    session.stop().await;
+}
+
+/// The control experiment: without the limiter the same start trips IB's pacing (error 100
+/// and a drop), which the broker survives by reconnecting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_limiter_the_same_burst_trips_pacing_and_the_broker_reconnects() {
+    let (mut session, _control) = paced_session(10_000).await;
+    session.until("error 100", |s| s.connection.notices.iter().any(|n| n.code == 100)).await;
+    session
+        .until("the drop", |s| !matches!(s.connection.state, ConnectionState::Live | ConnectionState::Reconciling))
+        .await;
+    assert!(!entry_open(&session.store));
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_back_with_a_lower_next_valid_id_never_gets_a_used_order_id() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "SPY").await;
+    let first = resting_buy(&mut session, "SPY").await;
+    // The gateway comes back handing out ids this client already used: a new order with the
+    // id of the working one would modify it, one with a filled order's id would get 103.
+    // (Each order's what-if takes the id before it, so `first - 1` puts the next order on `first`.)
+    control.set_next_valid_id(first - 1);
+    control.restart(Duration::from_millis(200), 0);
+    session.until("the drop", |s| !s.connection.state.is_live()).await;
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    assert!(session.gateway.next_valid_id() <= first, "the gateway really hands out a used id");
+    let second = resting_buy(&mut session, "SPY").await;
+    assert!(second > first, "new order id {second} is above the working order {first}");
+    session.drain(Duration::from_millis(300)).await;
+    let working = &session.store.orders[&first];
+    assert_eq!(working.lifecycle.status(), OrderStatus::Submitted, "the first order was not modified or replaced");
+    assert_eq!(working.lifecycle.quantity(), d("2"));
+    let codes: Vec<i32> = session.store.connection.notices.iter().map(|n| n.code).collect();
+    assert!(!codes.contains(&103), "no duplicate id reached the gateway: {codes:?}");
+    let received: Vec<Option<i32>> =
+        session.gateway.received_orders().into_iter().filter(|o| !o.what_if).map(|o| o.order_id).collect();
+    assert_eq!(received, vec![Some(first), Some(second)]);
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_103_rejects_that_order_only_journals_it_and_the_next_order_gets_a_higher_id() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "SPY").await;
+    control.swallow_next_order();
+    let bid = session.store.quotes["SPY"].bid.expect("bid");
+    let intent = session.place(limit("SPY", OrderAction::Buy, "1", bid - d("3")), None, "").await.expect("sent");
+    let rejected = session
+        .store
+        .orders
+        .values()
+        .find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent))
+        .map(|o| o.order_id)
+        .expect("order");
+    control.notice_for(rejected, 103, Some("Duplicate order id"));
+    session
+        .until("rejected", |s| s.orders.get(&rejected).is_some_and(|o| o.lifecycle.status() == OrderStatus::Rejected))
+        .await;
+    let timeline = session.store.orders[&rejected].lifecycle.timeline().to_vec();
+    assert!(
+        timeline.iter().any(|e| matches!(&e.event, robo_tui::orders::TimelineEvent::Code { code: 103, .. })),
+        "{timeline:?}"
+    );
+    let day = robo_tui::orders::Journal::read_day(session.journal_dir.path(), chrono::Utc::now().date_naive())
+        .expect("journal");
+    assert!(
+        day.entries.iter().any(|e| matches!(&e.body,
+            robo_tui::orders::JournalBody::Error { order_id: Some(id), code: 103, .. } if *id == rejected)),
+        "the 103 is journalled"
+    );
+    let next = resting_buy(&mut session, "SPY").await;
+    assert!(next > rejected, "next id {next} above the rejected {rejected}");
+    session.stop().await;
+}

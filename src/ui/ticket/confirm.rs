@@ -1,5 +1,5 @@
 //! The confirmations: cancel one order (`c`), modify one (`m`, picks the order to load into the
-//! ticket), cancel all (`C`, typed), halt or resume (`H`).
+//! ticket), cancel all (`C`, typed), halt, resume or re-arm (`H`).
 
 use super::form::TicketState;
 use super::CANCEL_ALL_WORD;

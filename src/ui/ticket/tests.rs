@@ -789,6 +789,23 @@ fn halt_and_resume_ask_first() {
 }
 
 #[test]
+fn after_a_long_outage_h_offers_the_re_arm_and_confirming_resumes() {
+    let mut store = trading_store();
+    store.trading.rearm_after_outage = Some(12);
+    let mut view = ViewState::new();
+    handle_action(&mut view, Action::BuyTicket, &store);
+    let text = screen(&store, &view, 120, 40);
+    assert!(text.contains("disarmed after a 12-minute outage"), "{text}");
+    press_all(&mut view, &store, &[key(KeyCode::Esc)]);
+    handle_action(&mut view, Action::ToggleHalt, &store);
+    let text = screen(&store, &view, 120, 40);
+    assert!(text.contains("Trading is  DISARMED"), "{text}");
+    assert!(text.contains("The gateway was away for 12 minutes. Re-arm order entry?"), "{text}");
+    assert!(!text.contains("blocked anyway"), "the outage is the reason shown, once: {text}");
+    assert_eq!(press_all(&mut view, &store, &[ch('y')]), vec![TradeRequest::Halt(false)]);
+}
+
+#[test]
 fn modify_loads_the_order_and_sends_it_with_its_id() {
     let mut store = store_with_orders();
     let mut view = ViewState::new();
