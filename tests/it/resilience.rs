@@ -341,6 +341,7 @@ async fn soak_restarts_while_trading_lose_no_fill_and_send_nothing_while_down() 
     };
     let mut sent = 0;
     let mut refused_while_down = 0;
+    let mut restarts = 0;
     for round in 0..rounds {
         // Up to three orders, then a restart at a random point of the round.
         for _ in 0..(next() % 3 + 1) {
@@ -367,6 +368,7 @@ async fn soak_restarts_while_trading_lose_no_fill_and_send_nothing_while_down() 
             });
             if next() % 4 == 0 {
                 control.restart(Duration::from_millis(100 + next() % 400), 10);
+                restarts += 1;
             }
             session.until("the outcome", |s| s.trading.outcome.as_ref().is_some_and(|o| o.request == request)).await;
             match &session.store.trading.outcome.as_ref().expect("outcome").result {
@@ -380,6 +382,7 @@ async fn soak_restarts_while_trading_lose_no_fill_and_send_nothing_while_down() 
             }
         }
         control.restart(Duration::from_millis(100 + next() % 300), 10);
+        restarts += 1;
         session.until("the drop", |s| !s.connection.state.is_live()).await;
         session.until("live again", |s| s.connection.state.is_live()).await;
     }
@@ -400,6 +403,7 @@ async fn soak_restarts_while_trading_lose_no_fill_and_send_nothing_while_down() 
     let journal_set: std::collections::BTreeSet<String> = journal_execs.iter().cloned().collect();
     assert_eq!(journal_execs.len(), journal_set.len(), "a fill journalled twice");
     assert_eq!(store_execs, journal_set, "store and journal disagree");
+    assert_eq!(store_execs, gateway_execs(&session, 17), "store and the gateway's executions disagree");
     let filled: Decimal = session.store.orders.values().map(|o| o.lifecycle.filled_quantity()).sum();
     let executed: Decimal = session.store.executions.values().map(|e| e.shares).sum();
     assert_eq!(filled, executed, "orders' fills and executions disagree");
@@ -414,7 +418,8 @@ async fn soak_restarts_while_trading_lose_no_fill_and_send_nothing_while_down() 
         "the gateway saw a second socket from us (326)"
     );
     eprintln!(
-        "soak: {rounds} rounds, {sent} orders sent, {refused_while_down} refused while not live, {} fills",
+        "soak: {rounds} rounds, {restarts} gateway restarts, {sent} orders sent, {refused_while_down} refused while \
+         not live, {} fills, 0 mismatches",
         store_execs.len()
     );
     session.stop().await;
