@@ -30,6 +30,12 @@ const RECONCILE_DEADLINE: Duration = Duration::from_secs(20);
 /// How long a what-if or a contract lookup may take.
 const DESK_DEADLINE: Duration = Duration::from_secs(5);
 
+/// A data request that waits its turn (ibapi paces every request to stay inside IB's limit).
+enum Paced {
+    Quote { symbol: String, con_id: Option<i32> },
+    PositionPnl { account: String, con_id: i32 },
+}
+
 /// Cancels one subscription at the gateway (its feed then ends).
 type CancelFeed = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
 
@@ -481,6 +487,10 @@ struct Subscriptions<'a> {
     /// Cancels each symbol's market data and bar subscriptions (to request them again after
     /// 1101, one symbol at a time so the cancels stay inside the pacing budget).
     market_cancels: HashMap<String, Vec<CancelFeed>>,
+    /// Data requests waiting for the main loop to be idle: the watchlist's quotes at connect,
+    /// each position's quote and P&L, every quote again after 1101.
+    to_request: std::collections::VecDeque<Paced>,
+    paced_sent: usize,
     /// This session's client id, and the highest order id of its orders seen so far: a new
     /// order always gets an id above it, even when the gateway hands out a lower NextValidId
     /// (an id in use would modify that order; a used one is rejected with 103).
@@ -507,6 +517,8 @@ impl<'a> Subscriptions<'a> {
             failed: HashSet::new(),
             quotes: true,
             market_cancels: HashMap::new(),
+            to_request: Default::default(),
+            paced_sent: 0,
             client_id: 0,
             highest_order_id,
         }
@@ -526,9 +538,29 @@ impl<'a> Subscriptions<'a> {
     }
 
     fn reporter_for(&mut self, id: &FeedId) -> &Reporter {
-        let name = id.subsystem();
+        self.reporter_named(id.subsystem())
+    }
+
+    fn reporter_named(&mut self, name: String) -> &Reporter {
         let parent = self.reporter;
         self.reporters.entry(name.clone()).or_insert_with(|| parent.sibling(name))
+    }
+
+    /// Queue data requests; diagnostics shows them pending until all are sent.
+    fn enqueue(&mut self, requests: impl IntoIterator<Item = Paced>) {
+        self.to_request.extend(requests);
+        self.report_queue();
+    }
+
+    fn report_queue(&mut self) {
+        let queued = self.to_request.len();
+        let sent = self.paced_sent;
+        let reporter = self.reporter_named("data_requests".into());
+        if queued > 0 {
+            reporter.pending(format!("{queued} queued, {sent} sent (paced under IB's 50 messages a second)"));
+        } else {
+            reporter.ok(format!("all {sent} sent"));
+        }
     }
 
     /// Add a subscription's stream, or report why the gateway refused it.
@@ -582,9 +614,17 @@ impl<'a> Subscriptions<'a> {
     }
 
     /// Market data and 5-second bars for a symbol, once per connection.
-    async fn quote(&mut self, symbol: &str, con_id: Option<i32>) {
+    /// Returns whether anything was requested (false: the symbol is quoted already).
+    async fn quote(&mut self, symbol: &str, con_id: Option<i32>) -> bool {
         if !self.quoted.insert(symbol.to_string()) {
-            return;
+            return false;
+        }
+        // Requested again (after 1101): end the old subscriptions first. Cancels are sent at
+        // once by ibapi's limiter (they only take a slot) while a request waits for its slot,
+        // so cancelling symbol by symbol between requests keeps a resubscription inside the
+        // budget, where cancelling everything first would burst past it.
+        for cancel in self.market_cancels.remove(symbol).unwrap_or_default() {
+            cancel().await;
         }
         let mut contract = Contract::stock(symbol).build();
         if let Some(con_id) = con_id {
@@ -607,15 +647,17 @@ impl<'a> Subscriptions<'a> {
             self.market_cancels.entry(symbol.to_string()).or_default().push(cancel);
         }
         self.add(FeedId::Bars(symbol.to_string()), bars, feeds::bars(symbol.to_string()));
+        true
     }
 
     /// Position P&L for a contract, once per connection.
-    async fn position_pnl(&mut self, account: &str, con_id: i32) {
+    async fn position_pnl(&mut self, account: &str, con_id: i32) -> bool {
         if !self.pnl_single.insert((account.to_string(), con_id)) {
-            return;
+            return false;
         }
         let pnl = self.client.pnl_single(&AccountId(account.to_string()), ContractId(con_id), None).await;
         self.add(FeedId::PnlSingle(con_id), pnl, feeds::pnl_single(account.to_string(), con_id));
+        true
     }
 
     /// Handle one item; `Err` means the connection is gone.
@@ -631,9 +673,15 @@ impl<'a> Subscriptions<'a> {
                 };
                 send(self.events, event).await;
                 if let Some((account, con_id, symbol)) = position {
-                    self.position_pnl(&account, con_id).await;
-                    if self.quotes {
-                        self.quote(&symbol, Some(con_id)).await;
+                    let mut requests = Vec::new();
+                    if !self.pnl_single.contains(&(account.clone(), con_id)) {
+                        requests.push(Paced::PositionPnl { account, con_id });
+                    }
+                    if self.quotes && !self.quoted.contains(&symbol) {
+                        requests.push(Paced::Quote { symbol, con_id: Some(con_id) });
+                    }
+                    if !requests.is_empty() {
+                        self.enqueue(requests);
                     }
                 }
             }
@@ -720,26 +768,24 @@ impl<'a> Subscriptions<'a> {
     async fn reconcile_again(&mut self, resubscribe: bool, watchlist: &[String]) {
         self.fetch_order_state().await;
         if resubscribe {
-            self.resubscribe_quotes(watchlist).await;
+            // After 1101 the gateway no longer serves the market data: every quoted symbol is
+            // requested again (its old subscriptions cancelled first).
+            let mut held: Vec<String> = self.quoted.drain().filter(|s| !watchlist.contains(s)).collect();
+            held.sort();
+            self.enqueue(watchlist.iter().cloned().chain(held).map(|symbol| Paced::Quote { symbol, con_id: None }));
         }
     }
 
-    /// End every market data and bar subscription and request them again (after 1101 the
-    /// gateway no longer serves them).
-    async fn resubscribe_quotes(&mut self, watchlist: &[String]) {
-        let mut symbols: Vec<String> = watchlist.to_vec();
-        let mut held: Vec<String> = self.quoted.drain().filter(|s| !watchlist.contains(s)).collect();
-        held.sort();
-        symbols.extend(held);
-        // Cancels are sent at once by ibapi's limiter (they only take a slot); a request waits
-        // for its slot. Cancelling symbol by symbol between requests keeps the whole
-        // resubscription under the budget, where cancelling everything first would burst.
-        for symbol in symbols {
-            for cancel in self.market_cancels.remove(&symbol).unwrap_or_default() {
-                cancel().await;
-            }
-            self.quote(&symbol, None).await;
-        }
+    /// Send the next queued request. The main loop does this only when nothing else is
+    /// ready, so paced data requests never hold up reconciliation or the order desk.
+    async fn request_next(&mut self) {
+        let sent = match self.to_request.pop_front() {
+            Some(Paced::Quote { symbol, con_id }) => self.quote(&symbol, con_id).await,
+            Some(Paced::PositionPnl { account, con_id }) => self.position_pnl(&account, con_id).await,
+            None => return,
+        };
+        self.paced_sent += usize::from(sent);
+        self.report_queue();
     }
 
     /// What reconciliation still waits for.
@@ -797,9 +843,8 @@ async fn connected(
     // Orders and executions first: they are what reconciliation waits for.
     subscriptions.open_order_feeds().await;
     subscriptions.open_account_feeds(&accounts).await;
-    for symbol in &settings.watchlist {
-        subscriptions.quote(symbol, None).await;
-    }
+    subscriptions
+        .enqueue(settings.watchlist.iter().map(|symbol| Paced::Quote { symbol: symbol.clone(), con_id: None }));
 
     let mut reconciled = false;
     let reconcile_deadline = tokio::time::sleep(RECONCILE_DEADLINE);
@@ -890,6 +935,9 @@ async fn connected(
                     let answer = timeout(deadline, client.server_time()).await.map(|reply| reply.map(|_| ()));
                     (sent, answer)
                 }));
+            }
+            _ = std::future::ready(()), if !subscriptions.to_request.is_empty() => {
+                subscriptions.request_next().await;
             }
         }
     }

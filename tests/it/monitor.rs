@@ -207,10 +207,11 @@ fn an_order_filled_in_the_cockpit_shows_in_a_monitor_on_the_same_gateway() {
     let cockpit = Tmux::start("trading", 160, 45, &cockpit_command(&sandbox, &format!("--port {port}")));
     cockpit.wait_for("the cockpit", Duration::from_secs(30), |s| s.contains("PAPER") && s.contains("live"));
     cockpit.send_keys(&["2", "b"]);
-    let screen =
-        cockpit.wait_for("the ticket", Duration::from_secs(5), |s| s.contains("BUY ticket") && s.contains(" ask "));
+    let screen = cockpit.wait_for("the ticket with the ask", Duration::from_secs(5), |s| {
+        s.contains("BUY ticket") && crate::tmux::ticket_ask(s).is_some()
+    });
     // The market is frozen (--speed 0): a limit at the ask fills at once.
-    let ask = crate::tmux::ticket_ask(&screen);
+    let ask = crate::tmux::ticket_ask(&screen).expect("ask");
     cockpit.send_keys(&["-l", "7"]);
     cockpit.send_keys(&["Tab", "Tab"]);
     cockpit.send_keys(&["-l", &ask.to_string()]);

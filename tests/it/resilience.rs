@@ -526,10 +526,11 @@ fn journal_fills(session: &Session) -> Vec<String> {
         .collect()
 }
 
-/// A resting buy 3 dollars under the bid; returns its order id.
-async fn resting_buy(session: &mut Session, symbol: &'static str) -> i32 {
+/// A resting buy of `quantity` 3 dollars under the bid; returns its order id.
+async fn resting_buy(session: &mut Session, symbol: &'static str, quantity: &str) -> i32 {
     let bid = session.store.quotes[symbol].bid.expect("bid");
-    let intent = session.place(limit(symbol, OrderAction::Buy, "2", bid - d("3")), None, "").await.expect("sent");
+    let ticket = limit(symbol, OrderAction::Buy, quantity, bid - d("3"));
+    let intent = session.place(ticket, None, "").await.expect("sent");
     let find = move |s: &Store| {
         s.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).map(|o| o.order_id)
     };
@@ -545,7 +546,7 @@ async fn resting_buy(session: &mut Session, symbol: &'static str) -> i32 {
 async fn a_fill_lost_in_a_1100_gap_is_found_by_reconciliation_after_1102_exactly_once() {
     let (mut session, control) = session(|_| {}).await;
     live(&mut session, "SPY").await;
-    let order_id = resting_buy(&mut session, "SPY").await;
+    let order_id = resting_buy(&mut session, "SPY", "2").await;
     control.link_lost();
     session.until("degraded", |s| matches!(s.connection.state, ConnectionState::Degraded { code: 1100 })).await;
     // The market falls through the limit: the gateway fills the order, but its reports are lost.
@@ -578,7 +579,7 @@ async fn a_fill_lost_in_a_1100_gap_is_found_by_reconciliation_after_1102_exactly
 async fn a_fill_reported_during_a_1100_gap_counts_once_when_1102_reconciles() {
     let (mut session, control) = session(|_| {}).await;
     live(&mut session, "SPY").await;
-    let order_id = resting_buy(&mut session, "SPY").await;
+    let order_id = resting_buy(&mut session, "SPY", "2").await;
     control.notice(1100);
     session.until("degraded", |s| matches!(s.connection.state, ConnectionState::Degraded { code: 1100 })).await;
     control.move_market("SPY", -600);
@@ -701,7 +702,7 @@ async fn without_the_limiter_the_same_burst_trips_pacing_and_the_broker_reconnec
 async fn a_gateway_back_with_a_lower_next_valid_id_never_gets_a_used_order_id() {
     let (mut session, control) = session(|_| {}).await;
     live(&mut session, "SPY").await;
-    let first = resting_buy(&mut session, "SPY").await;
+    let first = resting_buy(&mut session, "SPY", "2").await;
     // The gateway comes back handing out ids this client already used: a new order with the
     // id of the working one would modify it, one with a filled order's id would get 103.
     // (Each order's what-if takes the id before it, so `first - 1` puts the next order on `first`.)
@@ -710,7 +711,7 @@ async fn a_gateway_back_with_a_lower_next_valid_id_never_gets_a_used_order_id() 
     session.until("the drop", |s| !s.connection.state.is_live()).await;
     session.until("live again", |s| s.connection.state.is_live()).await;
     assert!(session.gateway.next_valid_id() <= first, "the gateway really hands out a used id");
-    let second = resting_buy(&mut session, "SPY").await;
+    let second = resting_buy(&mut session, "SPY", "3").await;
     assert!(second > first, "new order id {second} is above the working order {first}");
     session.drain(Duration::from_millis(300)).await;
     let working = &session.store.orders[&first];
@@ -754,7 +755,7 @@ async fn a_103_rejects_that_order_only_journals_it_and_the_next_order_gets_a_hig
             robo_tui::orders::JournalBody::Error { order_id: Some(id), code: 103, .. } if *id == rejected)),
         "the 103 is journalled"
     );
-    let next = resting_buy(&mut session, "SPY").await;
+    let next = resting_buy(&mut session, "SPY", "3").await;
     assert!(next > rejected, "next id {next} above the rejected {rejected}");
     session.stop().await;
 }
