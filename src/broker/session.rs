@@ -850,7 +850,10 @@ async fn connected(
     let reconcile_deadline = tokio::time::sleep(RECONCILE_DEADLINE);
     tokio::pin!(reconcile_deadline);
     let mut pending: FuturesUnordered<DeskWork<'_>> = FuturesUnordered::new();
-    let mut probe_timer = tokio::time::interval(settings.probe_after);
+    // The first round trip is measured a moment after connect, not behind the connect's own
+    // paced requests (it would measure the queue, not the gateway).
+    let first_probe = tokio::time::Instant::now() + settings.probe_after.min(Duration::from_secs(1));
+    let mut probe_timer = tokio::time::interval_at(first_probe, settings.probe_after);
     probe_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut probe: Option<Probe<'_>> = None;
 

@@ -115,6 +115,10 @@ fn lines(store: &Store, now: DateTime<Utc>, theme: &Theme, width: usize) -> Vec<
         (None, None) => MISSING.to_string(),
     };
     field(&mut out, "Connected", &connected, roles.text, width, theme);
+    if let Some(since) = c.outage_since {
+        let lost = format!("{} UTC ({} ago)", since.format("%H:%M:%S"), format::age(now, since));
+        field(&mut out, "Lost", &lost, roles.health_degraded, width, theme);
+    }
     let last = c.last_message_at.map_or_else(|| MISSING.to_string(), |at| format!("{} ago", format::age(now, at)));
     field(&mut out, "Last msg", &last, roles.text, width, theme);
     let round_trip =
