@@ -591,6 +591,19 @@ fn a_reconnecting_store_keeps_its_figures() {
     let text = text(&render_cockpit(&store, &ViewState::new(), &Theme::fallback(), 160, 48));
     assert!(text.contains("1,000,123.45"), "{text}");
     assert!(text.lines().last().is_some_and(|l| l.contains("reconnecting #2 in 3s")), "{text}");
+    // The health pane says why, and since when.
+    assert!(text.contains("Session   reconnecting (attempt 2), next try in 3s:"), "{text}");
+    assert!(text.contains("│          reset"), "the reason follows: {text}");
+    assert!(text.contains("Lost      14:30:55 UTC (5s ago)"), "{text}");
+}
+
+#[test]
+fn a_stale_connection_says_so_in_the_health_pane_and_status_bar() {
+    let mut store = live_with_data();
+    broker(&mut store, 58, BrokerEvent::Stale { reason: "stale: no answer to the liveness probe within 5s".into() });
+    let text = text(&render_cockpit(&store, &ViewState::new(), &Theme::fallback(), 160, 48));
+    assert!(text.contains("Session   stale since 14:30:58 UTC: no answer to"), "{text}");
+    assert!(text.lines().last().is_some_and(|l| l.contains("│ stale │")), "{text}");
 }
 
 fn long_keymap() -> Keymap {
