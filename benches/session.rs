@@ -2,8 +2,9 @@
 //! - "confirm to Filled": from the trader's confirmation (`Trader::handle(Transmit)`, what the
 //!   `y` key triggers) through the order core, the journal (fsynced), the order desk, the
 //!   gateway's matching engine and back to a Filled order in the store;
-//! - "connect to live and reconciled": a fresh broker session from the TCP connect to the
-//!   store going live (orders, executions, account and positions fetched).
+//! - "connect to live and reconciled": a fresh broker session (as after the gateway comes
+//!   back) from the TCP connect to the store going live (orders, executions, completed
+//!   orders, account and positions fetched), with the default 8-symbol watchlist.
 
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -91,6 +92,9 @@ fn confirm_to_filled(c: &mut Criterion) {
                     ticket.limit_price = price.map(|p| p.to_string()).unwrap_or_default();
                     let filled_before =
                         store.orders.values().filter(|o| o.lifecycle.status() == OrderStatus::Filled).count();
+                    // One order at a time, as a trader sends them: back to back, orders would
+                    // measure ibapi's rate limiter (40 messages a second) instead.
+                    tokio::time::sleep(Duration::from_millis(60)).await;
                     let t0 = Instant::now();
                     let now = Utc::now();
                     let transmit = TradeRequest::Transmit {
@@ -141,8 +145,12 @@ fn connect_to_live(c: &mut Criterion) {
                     let (tx, mut events) = mpsc::channel(65536);
                     let (stop, mut commands) = mpsc::channel(4);
                     let reporter = Reporter::register("broker", tx.clone());
-                    let settings =
+                    let mut settings =
                         BrokerSettings::new(address.clone(), "bench".into(), client_id, Duration::from_secs(5));
+                    // The default config's watchlist: its quote requests are paced, and must not
+                    // hold up reconciliation.
+                    settings.watchlist =
+                        ["SPY", "QQQ", "AAPL", "MSFT", "NVDA", "AMZN", "TSLA", "IWM"].map(String::from).to_vec();
                     let t0 = Instant::now();
                     let task = tokio::spawn(async move {
                         broker::run(settings, tx, &mut commands, None, None, reporter).await;

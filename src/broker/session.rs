@@ -32,8 +32,17 @@ const DESK_DEADLINE: Duration = Duration::from_secs(5);
 
 /// A data request that waits its turn (ibapi paces every request to stay inside IB's limit).
 enum Paced {
-    Quote { symbol: String, con_id: Option<i32> },
-    PositionPnl { account: String, con_id: i32 },
+    Quote {
+        symbol: String,
+        con_id: Option<i32>,
+    },
+    PositionPnl {
+        account: String,
+        con_id: i32,
+    },
+    /// Account updates (the portfolio) for the account.
+    Portfolio(String),
+    AccountPnl(String),
 }
 
 /// Cancels one subscription at the gateway (its feed then ends).
@@ -600,12 +609,13 @@ impl<'a> Subscriptions<'a> {
         let summary = client.account_summary(&AccountGroup("All".into()), SUMMARY_TAGS).await;
         self.add(FeedId::AccountSummary, summary, feeds::account_summary);
         self.add(FeedId::Positions, client.positions().await, feeds::positions);
+        // The portfolio and account P&L are not needed to reconcile: they go first in the
+        // paced queue, after the requests reconciliation waits for.
         match accounts.first() {
             Some(account) => {
-                let updates = client.account_updates(&AccountId(account.clone())).await;
-                self.add(FeedId::Portfolio, updates, feeds::portfolio(account.clone()));
-                let pnl = client.pnl(&AccountId(account.clone()), None).await;
-                self.add(FeedId::Pnl, pnl, feeds::pnl(account.clone()));
+                self.reporter_for(&FeedId::Portfolio).pending("queued");
+                self.reporter_for(&FeedId::Pnl).pending("queued");
+                self.enqueue([Paced::Portfolio(account.clone()), Paced::AccountPnl(account.clone())]);
             }
             None => {
                 self.reporter_for(&FeedId::Portfolio).degraded("the gateway reported no managed account", Vec::new());
@@ -782,6 +792,16 @@ impl<'a> Subscriptions<'a> {
         let sent = match self.to_request.pop_front() {
             Some(Paced::Quote { symbol, con_id }) => self.quote(&symbol, con_id).await,
             Some(Paced::PositionPnl { account, con_id }) => self.position_pnl(&account, con_id).await,
+            Some(Paced::Portfolio(account)) => {
+                let updates = self.client.account_updates(&AccountId(account.clone())).await;
+                self.add(FeedId::Portfolio, updates, feeds::portfolio(account));
+                true
+            }
+            Some(Paced::AccountPnl(account)) => {
+                let pnl = self.client.pnl(&AccountId(account.clone()), None).await;
+                self.add(FeedId::Pnl, pnl, feeds::pnl(account));
+                true
+            }
             None => return,
         };
         self.paced_sent += usize::from(sent);
@@ -836,6 +856,16 @@ async fn connected(
     )
     .await;
     reporter.ok(format!("connected to {} (server version {})", settings.address, client.server_version()));
+    // A zone ibapi does not know leaves the connection time unknown (ibapi logs its name).
+    let zone = reporter.sibling("gateway_time_zone");
+    if client.time_zone().is_some() {
+        zone.ok("known to ibapi");
+    } else {
+        zone.degraded(
+            "the gateway's time zone is unknown: connection time not shown",
+            vec!["ibapi's log names the zone; map it with IBAPI_TIMEZONE_ALIASES=name=IANA-name".into()],
+        );
+    }
 
     let mut subscriptions = Subscriptions::new(client, events, reporter, highest_order_id);
     subscriptions.quotes = settings.quotes;

@@ -759,3 +759,104 @@ async fn a_103_rejects_that_order_only_journals_it_and_the_next_order_gets_a_hig
     assert!(next > rejected, "next id {next} above the rejected {rejected}");
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_frame_drops_the_connection_and_a_fresh_one_reconciles() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    let first = session.store.connection.connected_at;
+    control.corrupt_frame();
+    session.until("the drop", |s| !s.connection.state.is_live()).await;
+    assert!(!entry_open(&session.store), "nothing is sent on a desynchronised stream");
+    session.until("live again", |s| s.connection.state.is_live() && s.connection.connected_at != first).await;
+    assert!(entry_open(&session.store));
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_gateway_still_goes_live_and_the_round_trip_shows_its_delay() {
+    let mut config = GatewayConfig::embedded(0);
+    config.faults.settings.delay = Some(Duration::from_millis(150));
+    let mut session = Session::start_tuned(config, Precautions::default(), |s| {
+        s.probe_after = Duration::from_millis(300);
+    })
+    .await;
+    live(&mut session, "AAPL").await;
+    session
+        .until("a measured round trip", |s| {
+            s.connection.round_trip.is_some_and(|rtt| rtt >= Duration::from_millis(150))
+        })
+        .await;
+    assert!(entry_open(&session.store));
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_gateway_time_zone_connects_and_is_named_in_diagnostics() {
+    let mut config = GatewayConfig::embedded(0);
+    config.faults.settings.time_zone = Some("Some Standard Time".into());
+    let mut session = Session::start_with(config, Precautions::default()).await;
+    live(&mut session, "AAPL").await;
+    session.until("the time zone report", |s| s.subsystems.contains_key("gateway_time_zone")).await;
+    let zone = &session.store.subsystems["gateway_time_zone"];
+    assert_eq!(zone.health, robo_tui::store::Health::Degraded, "{zone:?}");
+    assert!(zone.detail.contains("time zone is unknown"), "{zone:?}");
+    assert_eq!(session.store.connection.connection_time, None, "never a made-up time");
+    assert!(entry_open(&session.store), "the zone is cosmetic: trading goes on");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_account_among_the_managed_ones_disables_entry() {
+    let mut session = Session::start(&["DU1234567", "U7654321"], Precautions::default()).await;
+    live(&mut session, "AAPL").await;
+    let block = entry_allowed(&session.store.guard_context()).expect_err("blocked");
+    assert!(block.to_string().contains("LIVE account U7654321"), "{block}");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_fills_add_up_to_the_order_across_executions() {
+    let precautions = Precautions { off: vec![robo_tui::orders::Rule::MaxQuantity], ..Precautions::default() };
+    let mut session = Session::start_tuned(GatewayConfig::embedded(0), precautions, |s| {
+        s.watchlist = vec!["F".into()];
+    })
+    .await;
+    session.gateway.control().set_partial_fills(true);
+    live(&mut session, "F").await;
+    let ask = session.store.quotes["F"].ask.expect("ask");
+    let intent = session
+        .place(limit("F", OrderAction::Buy, "5000", (ask * d("1.01")).round_dp(2)), None, "")
+        .await
+        .expect("sent");
+    let ours =
+        move |s: &Store| s.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).cloned();
+    session.until("filled", |s| ours(s).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)).await;
+    session.drain(Duration::from_millis(200)).await;
+    let order = ours(&session.store).expect("order");
+    assert_eq!(order.lifecycle.filled_quantity(), d("5000"));
+    let pieces = session.store.executions.values().filter(|e| e.order_id == order.order_id).count();
+    assert!(pieces >= 5, "no single touch shows 5000: filled in {pieces} executions");
+    assert_eq!(pieces, order.lifecycle.fills().len());
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_sent_during_the_handshake_are_in_the_blotter_before_entry_opens() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "SPY").await;
+    let working = resting_buy(&mut session, "SPY", "2").await;
+    control.set_orders_at_connect(true);
+    control.restart(Duration::from_millis(200), 0);
+    session.until("the drop", |s| !s.connection.state.is_live()).await;
+    session.until("reconciling", |s| s.connection.state == ConnectionState::Reconciling).await;
+    session
+        .until("live with the working order known", |s| {
+            s.connection.state.is_live()
+                && s.orders.get(&working).is_some_and(|o| o.lifecycle.status() == OrderStatus::Submitted)
+        })
+        .await;
+    assert_eq!(session.store.orders.values().filter(|o| o.order_id == working).count(), 1);
+    assert!(entry_open(&session.store));
+    session.stop().await;
+}
