@@ -598,6 +598,21 @@ fn a_reconnecting_store_keeps_its_figures() {
 }
 
 #[test]
+fn a_long_outage_or_a_silent_gateway_gets_a_hint() {
+    use crate::ui::panes::health::outage_hint;
+    let reconnecting =
+        |reason: &str| ConnectionState::Reconnecting { attempt: 9, next_try_at: t(100), reason: reason.into() };
+    let refused = reconnecting("connection refused: no gateway is listening there");
+    assert_eq!(outage_hint(&refused, Some(t(0)), t(60)), None, "a minute is a restart, say nothing yet");
+    let hint = outage_hint(&refused, Some(t(0)), t(180)).expect("hint");
+    assert!(hint.starts_with("away for 3 min") && hint.contains("2FA"), "{hint}");
+    let silent =
+        reconnecting("no answer within 10s: the gateway accepts connections but does not finish the handshake");
+    assert!(outage_hint(&silent, Some(t(0)), t(20)).is_some_and(|h| h.contains("AcceptNonBrokerageAccountWarning")));
+    assert_eq!(outage_hint(&ConnectionState::Live, Some(t(0)), t(900)), None);
+}
+
+#[test]
 fn a_stale_connection_says_so_in_the_health_pane_and_status_bar() {
     let mut store = live_with_data();
     broker(&mut store, 58, BrokerEvent::Stale { reason: "stale: no answer to the liveness probe within 5s".into() });

@@ -55,6 +55,25 @@ pub fn state_role(state: &ConnectionState, theme: &Theme) -> Style {
     }
 }
 
+/// What the trader can do about a long outage or a gateway that accepts but does not answer.
+pub fn outage_hint(state: &ConnectionState, outage_since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<String> {
+    let ConnectionState::Reconnecting { reason, .. } = state else { return None };
+    if reason.contains("does not finish the handshake") {
+        return Some(
+            "IB Gateway may be hung (restart it), or a freshly started paper gateway is waiting for its \
+             'not a brokerage account' warning to be accepted (IBC: AcceptNonBrokerageAccountWarning=yes)"
+                .into(),
+        );
+    }
+    let minutes = outage_since.map(|since| (now - since).num_minutes()).unwrap_or(0);
+    (minutes >= 2).then(|| {
+        format!(
+            "away for {minutes} min: IB Gateway may be restarting (daily) or waiting for a login or 2FA; robo-tui \
+             keeps trying about every 30 s"
+        )
+    })
+}
+
 /// What kind of failure ended the last attempt or connection, in words.
 pub fn failure_text(kind: DisconnectKind) -> &'static str {
     match kind {
@@ -118,6 +137,9 @@ fn lines(store: &Store, now: DateTime<Utc>, theme: &Theme, width: usize) -> Vec<
     if let Some(since) = c.outage_since {
         let lost = format!("{} UTC ({} ago)", since.format("%H:%M:%S"), format::age(now, since));
         field(&mut out, "Lost", &lost, roles.health_degraded, width, theme);
+    }
+    if let Some(hint) = outage_hint(&c.state, c.outage_since, now) {
+        field(&mut out, "Hint", &hint, roles.warning, width, theme);
     }
     let last = c.last_message_at.map_or_else(|| MISSING.to_string(), |at| format!("{} ago", format::age(now, at)));
     field(&mut out, "Last msg", &last, roles.text, width, theme);
