@@ -95,6 +95,9 @@ fn timeline_text(row: &OrderRow, entry: &TimelineEntry, theme: &Theme) -> (Strin
     match &entry.event {
         TimelineEvent::Submitted => ("submitted".to_string(), roles.text),
         TimelineEvent::Status { status, applied: true } => (format!("status {}", status.label()), roles.text),
+        TimelineEvent::Status { status, applied: false } if *status == row.lifecycle.status() => {
+            (format!("status {} again", status.label()), roles.muted)
+        }
         TimelineEvent::Status { status, applied: false } => (
             format!("status {} (kept {}: never backwards)", status.label(), row.lifecycle.status().label()),
             roles.muted,
@@ -144,11 +147,20 @@ fn time_span<'a>(at: DateTime<Utc>, theme: &Theme) -> Span<'a> {
 
 /// The selected order's timeline, wrapped to `width`, oldest first.
 fn timeline_lines(row: &OrderRow, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
+    // The same report in a row (IB repeats statuses) is one line with a count.
+    let mut entries: Vec<(DateTime<Utc>, String, Style, usize)> = Vec::new();
     for entry in row.lifecycle.timeline() {
         let (text, style) = timeline_text(row, entry, theme);
+        match entries.last_mut() {
+            Some((_, last, _, count)) if *last == text => *count += 1,
+            _ => entries.push((entry.at, text, style, 1)),
+        }
+    }
+    let mut out = Vec::new();
+    for (at, text, style, count) in entries {
+        let text = if count > 1 { format!("{text} ×{count}") } else { text };
         for (i, part) in format::wrap(&text, width.saturating_sub(9).max(8)).into_iter().enumerate() {
-            let head = if i == 0 { time_span(entry.at, theme) } else { Span::raw(" ".repeat(9)) };
+            let head = if i == 0 { time_span(at, theme) } else { Span::raw(" ".repeat(9)) };
             out.push(Line::from(vec![head, Span::styled(part, style)]));
         }
     }
