@@ -13,7 +13,7 @@ import asyncio
 import struct
 import sys
 
-from ib_async import IB, Contract, ExecutionFilter, LimitOrder, MarketOrder, Stock
+from ib_async import IB, ComboLeg, Contract, ExecutionFilter, LimitOrder, MarketOrder, Stock, TagValue
 
 VERSION = int(sys.argv[1]) if len(sys.argv) > 1 else 178
 frames: list[bytes] = []
@@ -33,7 +33,7 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
         try:
             n = struct.unpack(">I", await reader.readexactly(4))[0]
             body = await reader.readexactly(n)
-        except asyncio.IncompleteReadError:
+        except (asyncio.IncompleteReadError, asyncio.CancelledError, ConnectionError):
             return
         frames.append(body)
         f = body.split(b"\0")
@@ -58,6 +58,7 @@ async def main():
     ib = IB()
     await ib.connectAsync("127.0.0.1", port, clientId=7, timeout=4)
     c = ib.client
+    c.MaxRequests = 0  # no throttling: send every request at once
     aapl = Stock("AAPL", "SMART", "USD")
     c.reqIds(1)
     c.reqManagedAccts()
@@ -97,8 +98,17 @@ async def main():
     c.reqAccountUpdatesMulti(114, "DU1234567", "", False)
     c.cancelAccountUpdatesMulti(114)
     c.reqScannerParameters()
+    # A combo order with an algo: the variable-length groups before whatIf.
+    legs = [ComboLeg(conId=265598, ratio=1, action="BUY", exchange="SMART"),
+            ComboLeg(conId=272093, ratio=1, action="SELL", exchange="SMART")]
+    bag = Contract(secType="BAG", symbol="AAPL", exchange="SMART", currency="USD", comboLegs=legs)
+    algo = LimitOrder("BUY", 1, 1.5, algoStrategy="Adaptive", whatIf=True, hedgeType="D", hedgeParam="0.5",
+                      algoParams=[TagValue("adaptivePriority", "Normal")],
+                      smartComboRoutingParams=[TagValue("NonGuaranteed", "1")])
+    c.placeOrder(115, bag, algo)
     await asyncio.sleep(0.3)
     ib.disconnect()
+    await asyncio.sleep(0.1)
     server.close()
     for body in frames:
         print(repr(body))

@@ -19,10 +19,12 @@ pub(super) fn split(body: &[u8]) -> Vec<Cow<'_, str>> {
     parts
 }
 
-/// A double as text: `""` when unset (absent, `f64::MAX` or not finite).
+/// A double as text: `""` when unset (absent, `f64::MAX` or not finite); otherwise the shortest
+/// text that reads back exactly, with a decimal point like TWS's Java and ib_async's Python
+/// (`151.0`, `0.01`, `1e-7`).
 pub(super) fn double(v: Option<f64>) -> String {
     match v {
-        Some(x) if x.is_finite() && x != UNSET_DOUBLE => x.to_string(),
+        Some(x) if x.is_finite() && x != UNSET_DOUBLE => format!("{x:?}"),
         _ => String::new(),
     }
 }
@@ -219,7 +221,9 @@ mod tests {
         let mut o = Out::new(7);
         o.dbl(None).dbl(Some(f64::MAX)).dbl(Some(1.5)).str("").int(-1).flag(true);
         o.str("a\0b");
-        assert_eq!(o.finish(), b"7\0\0\0001.5\0\0-1\0001\0ab\0".to_vec());
+        assert_eq!(o.finish(), b"7\x00\x00\x001.5\x00\x00-1\x001\x00ab\x00".to_vec());
+        assert_eq!(double(Some(151.0)), "151.0");
+        assert_eq!(double(Some(f64::INFINITY)), "");
     }
 
     #[test]

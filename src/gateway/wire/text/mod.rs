@@ -13,6 +13,8 @@
 mod decode;
 mod encode;
 mod fields;
+#[cfg(test)]
+mod tests;
 
 use super::codec::{Codec, DecodeError, Outbound, Request};
 use super::messages as m;
