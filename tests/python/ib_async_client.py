@@ -9,12 +9,15 @@ tests (tests/it/gateway/text.rs) parse that object and assert on it.
 
 Commands:
   account      positions, portfolio, account values, account summary, PnL, current time, reqIds
-  market       qualifyContracts, reqMktData ticks, reqRealTimeBars, tick-by-tick, history
-  order        a limit order that fills (fills, commission), a resting one cancelled, completed
-               orders, executions, positions before and after, a what-if, an unknown contract
+  market       qualifyContracts, reqMktData ticks, reqRealTimeBars, tick-by-tick, history, head
+               timestamp, matching symbols, market rule
+  order        a limit order that fills (fills, commission), a resting one cancelled, two more
+               cancelled by reqGlobalCancel, all open orders, completed orders, executions,
+               positions before and after, a what-if, an unknown contract
   place        one order (--symbol --action --qty [--limit]) until it fills; its fills
   observe      positions, executions (reqExecutions) and fills as this client sees them
-  connect-times  --n N: wall time of N IB.connectAsync calls (startup sync included)
+
+tests/python/measure_connect.py times the connect and startup sync.
 """
 
 import argparse
@@ -105,7 +108,12 @@ async def account(ib, args):
     single = ib.reqPnLSingle(ACCOUNT, "", 265598)
     await until(lambda: not math.isnan(pnl.dailyPnL) and not math.isnan(single.position), 3)
     now = await ib.reqCurrentTimeAsync()
+    next_ids = []
+    ib.wrapper.nextValidId = next_ids.append  # ib_async ignores NEXT_VALID_ID after connecting
+    ib.client.reqIds(1)
+    await until(lambda: next_ids, 2)
     return {
+        "req_ids": next_ids,
         "server_version": ib.client.serverVersion(),
         "accounts": ib.managedAccounts(),
         "positions": positions_json(ib),
@@ -120,7 +128,6 @@ async def account(ib, args):
         "pnl": {"daily": num(pnl.dailyPnL), "unrealized": num(pnl.unrealizedPnL), "realized": num(pnl.realizedPnL)},
         "pnl_single": {"position": num(single.position), "value": num(single.value)},
         "current_time": now.timestamp(),
-        "wall_time": time.time(),
         "next_req_id": ib.client.getReqId(),
     }
 
@@ -138,6 +145,9 @@ async def market(ib, args):
     got = await until(lambda: ticker.bid > 0 and ticker.ask > 0 and len(bars) >= 2 and len(bid_ask) >= 2
                       and len(lasts) >= 1, 8)
     history = await ib.reqHistoricalDataAsync(aapl, "", "1 D", "1 hour", "TRADES", True)
+    head = await ib.reqHeadTimeStampAsync(aapl, "TRADES", True, 2)
+    symbols = await ib.reqMatchingSymbolsAsync("MS")
+    rule = await ib.reqMarketRuleAsync(26)
     bar = bars[-1] if bars else None
     return {
         "complete": got,
@@ -153,6 +163,9 @@ async def market(ib, args):
         "lasts": [{"price": t.price, "size": t.size, "exchange": t.exchange} for t in lasts[:5]],
         "history": {"bars": len(history), "first_close": history[0].close if history else None,
                     "last_close": history[-1].close if history else None},
+        "head_timestamp": head.timestamp() if head else None,
+        "matching_symbols": [d.contract.symbol for d in symbols or []],
+        "market_rule": [[r.lowEdge, r.increment] for r in rule or []],
     }
 
 
@@ -175,6 +188,11 @@ async def order(ib, args):
     resting_status = resting.orderStatus.status
     ib.cancelOrder(resting.order)
     await until(lambda: resting.orderStatus.status == "Cancelled")
+    others = [ib.placeOrder(aapl, LimitOrder("BUY", 1, round(ticker.bid * 0.7, 2))) for _ in range(2)]
+    await until(lambda: all(t.orderStatus.status == "Submitted" for t in others))
+    open_orders = await ib.reqAllOpenOrdersAsync()
+    ib.reqGlobalCancel()
+    await until(lambda: all(t.orderStatus.status == "Cancelled" for t in others))
     what_if = await ib.whatIfOrderAsync(aapl, MarketOrder("BUY", 5))
     bad = ib.placeOrder(Stock("NOPE", "SMART", "USD"), MarketOrder("BUY", 1))
     await until(lambda: bad.isDone(), 3)
@@ -191,6 +209,9 @@ async def order(ib, args):
         "positions_after": after,
         "resting": {"orderId": resting.order.orderId, "before_cancel": resting_status,
                     "status": resting.orderStatus.status, "log": [e.status for e in resting.log]},
+        "open_orders": [t.order.orderId for t in open_orders],
+        "global_cancel": {"orderIds": [t.order.orderId for t in others],
+                          "statuses": [t.orderStatus.status for t in others]},
         "what_if": {"status": what_if.status if what_if else None,
                     "initMarginChange": what_if.initMarginChange if what_if else None,
                     "commission": num(what_if.commission) if what_if else None},
@@ -230,17 +251,6 @@ async def observe(ib, args):
     }
 
 
-async def connect_times(args, errors):
-    times = []
-    for i in range(args.n):
-        ib = IB()
-        t = time.perf_counter()
-        await ib.connectAsync("127.0.0.1", args.port, clientId=args.client_id + i, timeout=4, raiseSyncErrors=True)
-        times.append(time.perf_counter() - t)
-        ib.disconnect()
-    return {"connect_s": times}
-
-
 COMMANDS = {"account": account, "market": market, "order": order, "place": place, "observe": observe}
 
 
@@ -249,27 +259,24 @@ async def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--client-id", type=int, default=1)
     p.add_argument("--max-version", type=int, default=0, help="cap ib_async's version range (e.g. 176)")
-    p.add_argument("command", choices=[*COMMANDS, "connect-times"])
-    p.add_argument("--n", type=int, default=10)
+    p.add_argument("command", choices=list(COMMANDS))
     p.add_argument("--symbol", default="AAPL")
     p.add_argument("--action", default="BUY")
     p.add_argument("--qty", type=float, default=1)
     p.add_argument("--limit", type=float, default=None)
     args = p.parse_args()
     errors = []
-    if args.command == "connect-times":
-        out = await connect_times(args, errors)
-    else:
-        t = time.perf_counter()
-        ib = await connect(args, errors)
-        connect_s = time.perf_counter() - t
-        try:
-            out = await COMMANDS[args.command](ib, args)
-            out["server_version"] = ib.client.serverVersion()
-            out["connect_s"] = connect_s
-        finally:
-            ib.disconnect()
+    t = time.perf_counter()
+    ib = await connect(args, errors)
+    connect_s = time.perf_counter() - t
+    try:
+        out = await COMMANDS[args.command](ib, args)
+        out["server_version"] = ib.client.serverVersion()
+        out["connect_s"] = connect_s
+    finally:
+        ib.disconnect()
     out["errors"] = errors
+    out["wall_time_s"] = time.time()
     print(json.dumps(out))
 
 

@@ -20,20 +20,15 @@ use robo_tui::gateway::wire::codec::{Codec, Request};
 use robo_tui::gateway::wire::text::{split_fields, TextCodec};
 use robo_tui::gateway::{GatewayConfig, GatewayHandle};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use super::account::{num, summary_snapshot};
-use super::orders::{order, place, Seen};
+use super::orders::{exec_id, order, place, Seen};
+use super::wire::{frame, read_frame};
 use super::{connect, reconnect, start, start_with, within};
 
 // ----- raw text client ---------------------------------------------------------------------------
-
-fn frame(body: &[u8]) -> Vec<u8> {
-    let mut out = (body.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(body);
-    out
-}
 
 /// A text message from fields: each one ends with NUL.
 fn msg(fields: &[&str]) -> Vec<u8> {
@@ -46,11 +41,7 @@ fn msg(fields: &[&str]) -> Vec<u8> {
 }
 
 async fn read_fields(s: &mut TcpStream) -> Option<Vec<String>> {
-    let mut len = [0u8; 4];
-    s.read_exact(&mut len).await.ok()?;
-    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
-    s.read_exact(&mut body).await.ok()?;
-    Some(split_fields(&body))
+    read_frame(s).await.map(|body| split_fields(&body))
 }
 
 /// Reads messages until one with id `id` arrives.
@@ -100,20 +91,13 @@ async fn text_handshake_answers_178_with_three_field_ids_and_six_field_notices()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn text_version_is_the_clients_maximum_up_to_178_and_the_protobuf_gap_is_refused() {
+async fn text_version_is_the_clients_maximum_up_to_178() {
+    // The refused 201-212 gap is in wire.rs (other_dialects_are_closed_cleanly).
     let gw = start().await;
     let (_a, v, _) = text_client(gw.local_addr(), "v157..176", 1).await;
     assert_eq!(v, "176");
     let (_b, v, _) = text_client(gw.local_addr(), "v100..200", 2).await;
     assert_eq!(v, "178");
-    for range in [&b"v201..212"[..], b"v157..205"] {
-        let mut s = TcpStream::connect(gw.local_addr()).await.expect("connects");
-        s.write_all(b"API\0").await.expect("prefix");
-        s.write_all(&frame(range)).await.expect("version");
-        let mut rest = Vec::new();
-        within("closed", s.read_to_end(&mut rest)).await.expect("read");
-        assert!(rest.is_empty(), "no reply for {}", String::from_utf8_lossy(range));
-    }
     // Protobuf clients are unchanged.
     let client = connect(&gw, 3).await;
     assert_eq!(client.server_version(), 226);
@@ -528,7 +512,8 @@ async fn ib_async_syncs_and_sees_the_same_account_as_ibapi() {
     assert!(out["summary"]["CashBalance:BASE"].is_string(), "$LEDGER:ALL rows");
     assert_eq!(out["pnl_single"]["position"], 100.0);
     assert!(out["pnl"]["unrealized"].is_number());
-    assert!((f64_of(&out["current_time"]) - f64_of(&out["wall_time"])).abs() < 5.0);
+    assert!((f64_of(&out["current_time"]) - f64_of(&out["wall_time_s"])).abs() < 5.0);
+    assert_eq!(out["req_ids"], serde_json::json!([gw.next_valid_id()]), "reqIds answers NEXT_VALID_ID");
     gw.shutdown().await;
 }
 
@@ -565,6 +550,14 @@ async fn ib_async_qualifies_and_streams_ticks_bars_tick_by_tick_and_history() {
     let history = &out["history"];
     assert_eq!(history["bars"], 24, "1 D of 1 hour bars");
     assert!((f64_of(&history["last_close"]) / f64_of(&t["last"]) - 1.0).abs() < 0.05, "history joins the live price");
+    let years = (f64_of(&out["wall_time_s"]) - f64_of(&out["head_timestamp"])) / (365.0 * 86_400.0);
+    assert!((4.9..5.1).contains(&years), "head timestamp five years back: {years}");
+    assert!(
+        out["matching_symbols"].as_array().expect("symbols").iter().any(|s| s == "MSFT"),
+        "{}",
+        out["matching_symbols"]
+    );
+    assert_eq!(out["market_rule"], serde_json::json!([[0.0, 0.01]]));
     gw.shutdown().await;
 }
 
@@ -601,7 +594,13 @@ async fn ib_async_limit_order_fills_with_commission_cancel_and_completed_orders(
     assert!(margin_change > 0.0, "what-if margin change {margin_change}");
     assert_eq!(out["what_if"]["commission"], 1.0);
     assert_eq!(out["rejected"]["codes"], serde_json::json!([200]));
-    assert_eq!(errors(&out), vec![202, 200], "the cancel's 202, the unknown contract's 200");
+    let global = &out["global_cancel"];
+    assert_eq!(global["statuses"], serde_json::json!(["Cancelled", "Cancelled"]), "reqGlobalCancel");
+    let open: Vec<i64> = out["open_orders"].as_array().expect("open orders").iter().filter_map(Value::as_i64).collect();
+    for id in global["orderIds"].as_array().expect("ids") {
+        assert!(open.contains(&id.as_i64().expect("id")), "reqAllOpenOrders lists {id}: {open:?}");
+    }
+    assert_eq!(errors(&out), vec![202, 202, 202, 200], "three cancels' 202, the unknown contract's 200");
     let completed = out["completed"].as_array().expect("completed");
     let status_of =
         |perm: i64| completed.iter().find(|c| c["permId"].as_i64() == Some(perm)).map(|c| c["status"].clone());
@@ -619,10 +618,10 @@ async fn ib_async_limit_order_fills_with_commission_cancel_and_completed_orders(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ib_async_capped_at_176_and_163_gets_those_layouts_and_still_trades() {
+async fn ib_async_capped_at_176_163_and_157_gets_those_layouts_and_still_trades() {
     let Some(py) = python() else { return };
     let gw = start_with(frozen()).await;
-    for (version, client_id) in [(176, 41), (163, 42)] {
+    for (version, client_id) in [(176, 41), (163, 42), (157, 43)] {
         let v = version.to_string();
         let out = ib_async(&py, &gw, client_id, &["--max-version", &v, "place", "--action", "BUY", "--qty", "2"]).await;
         assert_eq!(out["server_version"], version);
@@ -664,13 +663,7 @@ async fn text_and_ibapi_clients_share_one_account_both_ways() {
         place(&ibapi, ibapi.next_order_id(), "AAPL", &order(Action::Sell, 4.0, "MKT", None, None, TimeInForce::Day))
             .await;
     assert!(seen.iter().any(|s| matches!(s, Seen::Status(OrderStatusKind::Filled, ..))), "{seen:?}");
-    let ibapi_exec = seen
-        .iter()
-        .find_map(|s| match s {
-            Seen::Exec(id, ..) => Some(id.clone()),
-            _ => None,
-        })
-        .expect("execution");
+    let ibapi_exec = exec_id(&seen).expect("execution");
     let seen_by_text = ib_async(&py, &gw, 0, &["observe"]).await;
     assert_eq!(text_positions(&seen_by_text["positions"])["AAPL"].0, before + 7.0 - 4.0);
     let execs = seen_by_text["executions"].as_array().expect("executions");

@@ -401,18 +401,18 @@ fn execution(version: i32, x: &m::ExecutionDetails) -> Vec<u8> {
     o.finish()
 }
 
-/// OPEN_ORDER (no version): 127 fields at 178 for an order without legs, conditions, algo,
-/// scale, hedge or delta-neutral parts; 128 below 177 (`faProfile`).
-fn open_order(version: i32, x: &m::OpenOrder) -> Vec<u8> {
-    let od = x.order.clone().unwrap_or_default();
-    let st = x.order_state.clone().unwrap_or_default();
-    // What-if answers are the only order states that carry margin figures.
-    let what_if = od.what_if == Some(true) || st.init_margin_change.is_some();
-    let mut o = Out::new(msg::OPEN_ORDER);
-    // 1. order id and contract (no primaryExchange): 13
-    o.int(x.order_id.or(od.order_id).unwrap_or(0));
-    contract(&mut o, x.contract.as_ref(), Slot::Exchange);
-    // 2. order basics: 21 (+ faProfile below 177)
+/// Which order message: OPEN_ORDER carries a few order fields COMPLETED_ORDER does not.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OrderMsg {
+    Open,
+    Completed,
+}
+
+/// The order fields both messages carry, from `action` to `algoStrategy`, in IB's order; the
+/// ones only OPEN_ORDER has are marked. For a plain order: OPEN_ORDER 21 + 29 + 10 + 3 + 7,
+/// COMPLETED_ORDER 19 + 23 + 8 + 3 + 6 (one more each below 177, `faProfile`).
+fn order_fields(o: &mut Out, version: i32, od: &m::Order, msg: OrderMsg) {
+    let open = msg == OrderMsg::Open;
     o.opt_str(&od.action)
         .opt_str(&od.total_quantity)
         .opt_str(&od.order_type)
@@ -423,52 +423,76 @@ fn open_order(version: i32, x: &m::OpenOrder) -> Vec<u8> {
         .opt_str(&od.account)
         .str("") // openClose
         .int(0) // origin
-        .opt_str(&od.order_ref)
-        .int(od.client_id.unwrap_or(0))
-        .int(od.perm_id.unwrap_or(0))
+        .opt_str(&od.order_ref);
+    if open {
+        o.int(od.client_id.unwrap_or(0));
+    }
+    o.int(od.perm_id.unwrap_or(0))
         .flag(od.outside_rth == Some(true))
         .flag(false) // hidden
         .int(0) // discretionaryAmt
-        .empty(5); // goodAfterTime, sharesAllocation, faGroup, faMethod, faPercentage
-    if version < sv::FA_PROFILE_DESUPPORT {
-        o.str("");
+        .str(""); // goodAfterTime
+    if open {
+        o.str(""); // sharesAllocation
     }
-    // 3. modelCode .. deltaNeutralAuxPrice: 29
+    o.empty(3); // faGroup, faMethod, faPercentage
+    if version < sv::FA_PROFILE_DESUPPORT {
+        o.str(""); // faProfile
+    }
     o.opt_str(&od.model_code)
         .empty(4) // goodTillDate, rule80A, percentOffset, settlingFirm
         .int(0) // shortSaleSlot
         .str("") // designatedLocation
-        .int(-1) // exemptCode
-        .int(0) // auctionStrategy
-        .empty(5) // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper
-        .int(0) // displaySize
-        .flag(false) // blockOrder
-        .flag(false) // sweepToFill
+        .int(-1); // exemptCode
+    if open {
+        o.int(0); // auctionStrategy
+    }
+    o.empty(5) // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper
+        .int(0); // displaySize
+    if open {
+        o.flag(false); // blockOrder
+    }
+    o.flag(false) // sweepToFill
         .flag(false) // allOrNone
         .str("") // minQty
-        .int(0) // ocaType
-        .flag(false) // eTradeOnly
-        .flag(false) // firmQuoteOnly
-        .str("") // nbboPriceCap
-        .int(od.parent_id.unwrap_or(0))
-        .int(0) // triggerMethod
-        .empty(4); // volatility, volatilityType, deltaNeutralOrderType, deltaNeutralAuxPrice
-                   // 4. continuousUpdate .. smartComboParamCount: 10
-    o.flag(false)
-        .empty(6) // referencePriceType, trailStopPrice, trailingPercent, basisPoints, basisPointsType, comboLegsDescrip
+        .int(0); // ocaType
+    if open {
+        o.flag(false) // eTradeOnly
+            .flag(false) // firmQuoteOnly
+            .str("") // nbboPriceCap
+            .int(od.parent_id.unwrap_or(0));
+    }
+    o.int(0) // triggerMethod
+        .empty(4) // volatility, volatilityType, deltaNeutralOrderType, deltaNeutralAuxPrice
+        .flag(false) // continuousUpdate
+        .empty(if open { 6 } else { 4 }) // referencePriceType, trailStopPrice, trailingPercent, [basisPoints, basisPointsType], comboLegsDescrip
         .int(0) // comboLegCount
         .int(0) // orderComboLegCount
-        .int(0); // smartComboParamCount
-                 // 5. scale: 3
-    o.empty(3);
-    // 6. hedgeType .. algoStrategy: 7
-    o.str("") // hedgeType
-        .flag(false) // optOutSmartRouting
-        .empty(2) // clearingAccount, clearingIntent
+        .int(0) // smartComboParamCount
+        .empty(3) // scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement
+        .str(""); // hedgeType
+    if open {
+        o.flag(false); // optOutSmartRouting
+    }
+    o.empty(2) // clearingAccount, clearingIntent
         .flag(false) // notHeld
         .flag(false) // deltaNeutralContract present
         .str(""); // algoStrategy
-                  // 7. solicited .. randomizePrice: 19
+}
+
+/// OPEN_ORDER (no version): 127 fields at 178 for an order without legs, conditions, algo,
+/// scale, hedge or delta-neutral parts; 128 below 177 (`faProfile`).
+fn open_order(version: i32, x: &m::OpenOrder) -> Vec<u8> {
+    let od = x.order.clone().unwrap_or_default();
+    let st = x.order_state.clone().unwrap_or_default();
+    // What-if answers are the only order states that carry margin figures.
+    let what_if = od.what_if == Some(true) || st.init_margin_change.is_some();
+    let mut o = Out::new(msg::OPEN_ORDER);
+    // Order id and contract (no primaryExchange): 13.
+    o.int(x.order_id.or(od.order_id).unwrap_or(0));
+    contract(&mut o, x.contract.as_ref(), Slot::Exchange);
+    order_fields(&mut o, version, &od, OrderMsg::Open);
+    // solicited .. randomizePrice: 19
     o.flag(false)
         .flag(what_if)
         .opt_str(&st.status)
@@ -488,9 +512,9 @@ fn open_order(version: i32, x: &m::OpenOrder) -> Vec<u8> {
         .opt_str(&st.warning_text)
         .flag(false) // randomizeSize
         .flag(false); // randomizePrice
-                      // 8. conditions: 1
+                      // conditions: 1
     o.int(0);
-    // 9. adjustments and later additions: 24 at >= 170
+    // adjustments and later additions: 24 at >= 170
     o.empty(7) // adjustedOrderType, triggerPrice, trailStopPrice, lmtPriceOffset, adjustedStopPrice, adjustedStopLimitPrice, adjustedTrailingAmount
         .int(0) // adjustableTrailingUnit
         .empty(3) // softDollarTier name, value, displayName
@@ -508,10 +532,15 @@ fn open_order(version: i32, x: &m::OpenOrder) -> Vec<u8> {
     if version >= sv::AUTO_CANCEL_PARENT {
         o.flag(false);
     }
-    if version >= sv::PEGBEST_PEGMID_OFFSETS {
-        o.empty(5); // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf
-    }
+    peg_offsets(&mut o, version);
     o.finish()
+}
+
+/// minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf.
+fn peg_offsets(o: &mut Out, version: i32) {
+    if version >= sv::PEGBEST_PEGMID_OFFSETS {
+        o.empty(5);
+    }
 }
 
 /// COMPLETED_ORDER (no version, no order id): 96 fields at 178 for a plain order.
@@ -519,46 +548,8 @@ fn completed_order(version: i32, x: &m::CompletedOrder) -> Vec<u8> {
     let od = x.order.clone().unwrap_or_default();
     let st = x.order_state.clone().unwrap_or_default();
     let mut o = Out::new(msg::COMPLETED_ORDER);
-    // contract: 11
     contract(&mut o, x.contract.as_ref(), Slot::Exchange);
-    // order basics: 19 (+ faProfile below 177)
-    o.opt_str(&od.action)
-        .opt_str(&od.total_quantity)
-        .opt_str(&od.order_type)
-        .dbl(od.lmt_price)
-        .dbl(od.aux_price)
-        .opt_str(&od.tif)
-        .str("") // ocaGroup
-        .opt_str(&od.account)
-        .str("") // openClose
-        .int(0) // origin
-        .opt_str(&od.order_ref)
-        .int(od.perm_id.unwrap_or(0))
-        .flag(od.outside_rth == Some(true))
-        .flag(false) // hidden
-        .int(0) // discretionaryAmt
-        .empty(4); // goodAfterTime, faGroup, faMethod, faPercentage
-    if version < sv::FA_PROFILE_DESUPPORT {
-        o.str("");
-    }
-    // modelCode .. deltaNeutralAuxPrice: 23
-    o.opt_str(&od.model_code)
-        .empty(4) // goodTillDate, rule80A, percentOffset, settlingFirm
-        .int(0) // shortSaleSlot
-        .str("") // designatedLocation
-        .int(-1) // exemptCode
-        .empty(5) // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper
-        .int(0) // displaySize
-        .flag(false) // sweepToFill
-        .flag(false) // allOrNone
-        .str("") // minQty
-        .int(0) // ocaType
-        .int(0) // triggerMethod
-        .empty(4); // volatility, volatilityType, deltaNeutralOrderType, deltaNeutralAuxPrice
-                   // continuousUpdate .. smartComboParamCount: 8
-    o.flag(false).empty(4).int(0).int(0).int(0);
-    // scale: 3; hedgeType: 1; clearingAccount, clearingIntent, notHeld, dnc: 4; algoStrategy: 1
-    o.empty(3).str("").empty(2).flag(false).flag(false).str("");
+    order_fields(&mut o, version, &od, OrderMsg::Completed);
     // solicited, status, randomizeSize, randomizePrice: 4; conditions: 1
     o.flag(false).opt_str(&st.status).flag(false).flag(false).int(0);
     // trailStopPrice .. completedStatus: 15
@@ -575,8 +566,6 @@ fn completed_order(version: i32, x: &m::CompletedOrder) -> Vec<u8> {
         .int(0) // parentPermId
         .opt_str(&st.completed_time)
         .opt_str(&st.completed_status);
-    if version >= sv::PEGBEST_PEGMID_OFFSETS {
-        o.empty(5);
-    }
+    peg_offsets(&mut o, version);
     o.finish()
 }
