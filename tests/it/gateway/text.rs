@@ -586,6 +586,10 @@ async fn ib_async_limit_order_fills_with_commission_cancel_and_completed_orders(
     assert_eq!(f["commission"], 1.0, "USD 0.005 a share, USD 1.00 minimum");
     assert_eq!((f["commissionCurrency"].as_str(), &f["commissionExecId"]), (Some("USD"), &f["execId"]));
     assert_eq!(f64_of(&trade["avgFillPrice"]), f64_of(&f["price"]));
+    // The execution time ("YYYYMMDD HH:MM:SS US/Eastern" on the wire) reads back as this instant.
+    let time = chrono::DateTime::parse_from_rfc3339(f["time"].as_str().expect("time")).expect("ISO time");
+    let age = f64_of(&out["wall_time_s"]) - time.timestamp() as f64;
+    assert!((0.0..60.0).contains(&age), "execution time {time} is {age} s from now");
     let before = f64_of(&out["positions_before"]["AAPL"]);
     assert_eq!(f64_of(&out["positions_after"]["AAPL"]), before + 10.0);
     let resting = &out["resting"];
