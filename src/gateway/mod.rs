@@ -1,9 +1,12 @@
-//! The simulated IB Gateway: a loopback server that speaks the TWS API wire protocol
-//! (protobuf dialect, server version 226) and runs a seeded paper market and broker behind it.
+//! The simulated IB Gateway: a loopback server that speaks the TWS API wire protocol (the
+//! protobuf dialect at server version 226 for ibapi, the classic text dialect up to 178 for
+//! ib_async and older clients, chosen per connection) and runs a seeded paper market and broker
+//! behind it.
 //!
 //! It shares no types with the rest of the crate: it is the other side of the wire.
 //!
-//! Layout: `wire` (framing, handshake, hand-written prost messages, the per-connection codec),
+//! Layout: `wire` (framing, handshake, hand-written prost messages, the per-connection codecs:
+//! `proto` and `text`),
 //! `session` (one connection: handshake, requests, subscriptions), `server` (listener, market
 //! clock, fault dispatcher), `engine` (accounts, orders, executions; the single owner of
 //! state), `market` (seeded random walk and 5-second bars), `orders` (validation and

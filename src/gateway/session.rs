@@ -24,6 +24,7 @@ use super::wire::frame::{put_frame, FrameDecoder, FrameError};
 use super::wire::handshake::{choose_dialect, parse_version, reply_body, Dialect};
 use super::wire::messages as m;
 use super::wire::proto::ProtoCodec;
+use super::wire::text::TextCodec;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -93,18 +94,22 @@ async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: 
         fill(&mut rd, &mut dec).await?;
     }
     let version = parse_version(&next_frame(&mut rd, &mut dec).await?)?;
-    let server_version = match choose_dialect(&version)? {
-        Dialect::Protobuf(v) => v,
-        Dialect::Text(v) => {
-            tracing::warn!(
-                conn_id,
-                min = version.min,
-                max = version.max,
-                "gateway: text dialect (v{v}) is not served yet"
-            );
-            return Ok(());
-        }
-    };
+    // One codec per connection, chosen from the client's range; everything behind it (engine,
+    // market, accounts, subscriptions) is shared by both dialects.
+    let (server_version, mut codec, min_len, dialect): (i32, Box<dyn Codec>, usize, &str) =
+        match choose_dialect(&version)? {
+            Dialect::Protobuf(v) => (v, Box::new(ProtoCodec), 4, "protobuf"),
+            // A text body is at least a message id and its NUL ("80\0" is three bytes).
+            Dialect::Text(v) => (v, Box::new(TextCodec::new(v)), 1, "text"),
+        };
+    tracing::info!(
+        conn_id,
+        min = version.min,
+        max = version.max,
+        server_version,
+        dialect,
+        "gateway: version negotiated"
+    );
     if close_at(HandshakeStep::AfterVersion) {
         return Ok(());
     }
@@ -121,8 +126,7 @@ async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: 
     if close_at(HandshakeStep::AfterReply) {
         return Ok(());
     }
-    dec.set_min_len(4);
-    let codec: Box<dyn Codec> = Box::new(ProtoCodec);
+    dec.set_min_len(min_len);
     let client_id = loop {
         let frame = next_frame(&mut rd, &mut dec).await?;
         match codec.decode(&frame)? {
@@ -153,7 +157,9 @@ async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: 
     }
     let _guard = Registration { shared: shared.clone(), client_id, conn_id };
     tracing::info!(conn_id, client_id, "gateway: client started API");
-    shared.summary(format!("conn {conn_id}: client id {client_id} connected (server version {server_version})"));
+    shared.summary(format!(
+        "conn {conn_id}: client id {client_id} connected ({dialect}, server version {server_version})"
+    ));
     let mut session = Session::new(shared.clone(), client_id, codec, tx);
     session.push(&Outbound::NextValidId(m::NextValidId { order_id: Some(next_id) }));
     session.flush(&mut wr).await?;
@@ -251,7 +257,10 @@ impl Session {
 
     fn push(&mut self, o: &Outbound) {
         let body = self.codec.encode(o);
-        put_frame(&mut self.out, &body);
+        // Empty: the message has no frame of its own in this dialect.
+        if !body.is_empty() {
+            put_frame(&mut self.out, &body);
+        }
     }
 
     async fn flush(&mut self, wr: &mut OwnedWriteHalf) -> Result<(), SessionError> {
@@ -365,7 +374,7 @@ impl Session {
             }
             Err(e) => {
                 tracing::warn!(client_id = self.client_id, error = %e, "gateway: undecodable request");
-                self.push(&report::error(-1, 321, &format!("Error validating request.-'' : cause - {e}")));
+                self.push(&report::error(-1, e.code(), &e.notice()));
                 true
             }
         }

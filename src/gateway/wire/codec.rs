@@ -1,6 +1,7 @@
 //! The dialect-neutral view of traffic: decoded requests in, messages out. One codec per
-//! connection turns them into bytes (only the protobuf codec exists today; a text codec for
-//! classic clients plugs in behind the same trait).
+//! connection turns them into bytes: [`super::proto::ProtoCodec`] for ibapi's protobuf dialect,
+//! [`super::text::TextCodec`] for classic text clients such as ib_async. The engine, the market
+//! and the account model only ever see these types, so both dialects share them.
 
 use super::messages as m;
 
@@ -116,10 +117,45 @@ pub enum DecodeError {
     NotProtobuf(i32),
     #[error("message {msg_id}: protobuf decode failed: {what}")]
     Protobuf { msg_id: i32, what: String },
+    /// Text dialect: the first field is not a message id.
+    #[error("message id {0:?} is not a number")]
+    TextMessageId(String),
+    /// Text dialect: an id that is no TWS API request at the negotiated version.
+    #[error("unknown message id {0}")]
+    UnknownMessageId(i32),
+    /// Text dialect: a field is missing or does not parse.
+    #[error("message {msg_id}: field {index} ({field}) {what}")]
+    TextField { msg_id: i32, index: usize, field: &'static str, what: String },
+}
+
+impl DecodeError {
+    /// IB's error code for the client: 505 for an unknown message id, 320 for a text request
+    /// that cannot be read, 321 for a protobuf body that does not decode.
+    pub fn code(&self) -> i32 {
+        match self {
+            DecodeError::TextMessageId(_) | DecodeError::UnknownMessageId(_) => 505,
+            DecodeError::TextField { .. } => 320,
+            DecodeError::NoMessageId(_) | DecodeError::NotProtobuf(_) | DecodeError::Protobuf { .. } => 321,
+        }
+    }
+
+    /// The error text IB would send with [`Self::code`].
+    pub fn notice(&self) -> String {
+        match self.code() {
+            505 => format!("Fatal Error: Unknown message id. ({self})"),
+            320 => format!("Error reading request. {self}"),
+            _ => format!("Error validating request.-'' : cause - {self}"),
+        }
+    }
 }
 
 /// Turns frame bodies into requests and messages into frame bodies, for one dialect.
+///
+/// `encode` takes `&mut self` because a dialect may merge messages: the text dialect at server
+/// version 178 carries historical bars and their end marker in one frame, so its codec holds
+/// the bars until the end arrives. An empty body means "no frame of its own in this dialect";
+/// the session sends nothing for it.
 pub trait Codec: Send + Sync {
     fn decode(&self, body: &[u8]) -> Result<Request, DecodeError>;
-    fn encode(&self, msg: &Outbound) -> Vec<u8>;
+    fn encode(&mut self, msg: &Outbound) -> Vec<u8>;
 }

@@ -5,7 +5,7 @@
 pub const PROTOBUF_SERVER_VERSION: i32 = 226;
 /// Lowest client maximum that speaks protobuf end to end (ibapi's floor).
 pub const PROTOBUF_MIN_VERSION: i32 = 213;
-/// Highest version for the classic text dialect (not served yet).
+/// Highest version for the classic text dialect (ib_async 2.x asks for `v157..178`).
 pub const TEXT_SERVER_VERSION: i32 = 178;
 
 /// What the client asked for.
@@ -21,7 +21,8 @@ pub struct VersionRequest {
 pub enum Dialect {
     /// Binary message id + protobuf bodies (ibapi); the server version to announce.
     Protobuf(i32),
-    /// NUL-separated text (ib_async and classic clients); not served yet.
+    /// NUL-separated text (ib_async and classic clients); the server version to announce, which
+    /// the text codec keeps for version-dependent layouts.
     Text(i32),
 }
 
@@ -29,7 +30,10 @@ pub enum Dialect {
 pub enum HandshakeError {
     #[error("version string {0:?} is not of the form vMIN..MAX")]
     Malformed(String),
-    #[error("client version range {0}..{1} is not supported (protobuf needs a maximum of at least 213)")]
+    #[error(
+        "client version range v{0}..{1} is not served: 201-212 is the partial protobuf dialect of \
+         10.3x clients; text clients must top out at 200 or below, protobuf clients at 213 or above"
+    )]
     Unsupported(i32, i32),
 }
 
@@ -56,7 +60,9 @@ pub fn parse_version(body: &[u8]) -> Result<VersionRequest, HandshakeError> {
     Ok(VersionRequest { min, max, options })
 }
 
-/// Picks the dialect and the version to announce.
+/// Picks the dialect and the version to announce: protobuf at `min(max, 226)` for a client
+/// topping out at 213 or above, text at `min(max, 178)` for one topping out at 200 or below;
+/// 201-212 (partial protobuf) is refused.
 pub fn choose_dialect(req: &VersionRequest) -> Result<Dialect, HandshakeError> {
     if req.max >= PROTOBUF_MIN_VERSION {
         Ok(Dialect::Protobuf(req.max.min(PROTOBUF_SERVER_VERSION)))
@@ -96,7 +102,11 @@ mod tests {
         assert_eq!(p(b"v213..226"), Ok(Dialect::Protobuf(226)));
         assert_eq!(p(b"v213..300"), Ok(Dialect::Protobuf(226)));
         assert_eq!(p(b"v157..178"), Ok(Dialect::Text(178)));
+        assert_eq!(p(b"v157..176"), Ok(Dialect::Text(176)));
+        assert_eq!(p(b"v100..200"), Ok(Dialect::Text(178)));
+        assert_eq!(p(b"v100..212"), Err(HandshakeError::Unsupported(100, 212)));
         assert!(p(b"v200..205").is_err());
+        assert!(p(b"v201..201").is_err());
     }
 
     #[test]

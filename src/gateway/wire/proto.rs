@@ -92,7 +92,7 @@ impl Codec for ProtoCodec {
         })
     }
 
-    fn encode(&self, out: &Outbound) -> Vec<u8> {
+    fn encode(&mut self, out: &Outbound) -> Vec<u8> {
         match out {
             Outbound::Error(x) => body(msg::ERR_MSG, x),
             Outbound::NextValidId(x) => body(msg::NEXT_VALID_ID, x),
@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn encodes_documented_frames() {
-        let c = ProtoCodec;
+        let mut c = ProtoCodec;
         assert_eq!(c.encode(&Outbound::PositionEnd), vec![0, 0, 1, 6]);
         assert_eq!(
             c.encode(&Outbound::NextValidId(m::NextValidId { order_id: Some(100) })),

@@ -1,4 +1,5 @@
-//! The simulated gateway driven by the real `ibapi` client over TCP.
+//! The simulated gateway driven by the real `ibapi` client over TCP, and by ib_async (text
+//! dialect) from Python.
 
 mod account;
 mod cli;
@@ -10,6 +11,7 @@ mod orders;
 mod persist;
 mod portfolio;
 mod props;
+mod text;
 mod wire;
 
 use std::time::Duration;

@@ -80,6 +80,14 @@ pub async fn place(client: &Client, id: i32, symbol: &str, o: &Order) -> Vec<See
     }
 }
 
+/// The execution id of the first fill seen.
+pub fn exec_id(seen: &[Seen]) -> Option<String> {
+    seen.iter().find_map(|s| match s {
+        Seen::Exec(id, ..) => Some(id.clone()),
+        _ => None,
+    })
+}
+
 fn rejection(seen: &[Seen]) -> Option<i32> {
     seen.iter().find_map(|s| match s {
         Seen::Error(c) => Some(*c),

@@ -4,7 +4,7 @@ use ibapi::orders::{Action, OrderStatusKind, TimeInForce};
 use ibapi::prelude::*;
 use robo_tui::gateway::GatewayConfig;
 
-use super::orders::{order, place, Seen};
+use super::orders::{exec_id, order, place};
 use super::{connect, start_with, within};
 
 fn temp_state(name: &str) -> std::path::PathBuf {
@@ -22,13 +22,7 @@ async fn restart_with_state_keeps_positions_orders_executions_and_ids() {
     let client = connect(&gw, 5).await;
     let fill_id = client.next_order_id();
     let seen = place(&client, fill_id, "MSFT", &order(Action::Buy, 12.0, "MKT", None, None, TimeInForce::Day)).await;
-    let exec_id = seen
-        .iter()
-        .find_map(|s| match s {
-            Seen::Exec(id, ..) => Some(id.clone()),
-            _ => None,
-        })
-        .expect("filled");
+    let exec_id = exec_id(&seen).expect("filled");
     let rest_id = client.next_order_id();
     let contract = Contract::stock("MSFT").build();
     let mut sub = within(

@@ -15,7 +15,8 @@ use tokio::net::TcpStream;
 
 use super::{connect, start, within};
 
-fn frame(body: &[u8]) -> Vec<u8> {
+/// `[len][body]`.
+pub(super) fn frame(body: &[u8]) -> Vec<u8> {
     let mut out = (body.len() as u32).to_be_bytes().to_vec();
     out.extend_from_slice(body);
     out
@@ -27,7 +28,8 @@ fn proto(id: i32, msg: &impl Message) -> Vec<u8> {
     frame(&body)
 }
 
-async fn read_frame(s: &mut TcpStream) -> Option<Vec<u8>> {
+/// One frame body, `None` once the connection is closed.
+pub(super) async fn read_frame(s: &mut TcpStream) -> Option<Vec<u8>> {
     let mut len = [0u8; 4];
     s.read_exact(&mut len).await.ok()?;
     let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
@@ -116,7 +118,8 @@ async fn unknown_and_undecodable_requests_get_errors_not_crashes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_dialects_are_closed_cleanly() {
     let gw = start().await;
-    for version in [&b"v157..178"[..], b"v201..205", b"hello"] {
+    // v157..178 is the text dialect (text.rs); 201-212 is the partial protobuf nobody serves.
+    for version in [&b"v201..205"[..], b"v201..212", b"v157..205", b"hello"] {
         let mut s = TcpStream::connect(gw.local_addr()).await.expect("connects");
         s.write_all(b"API\0").await.expect("prefix");
         s.write_all(&frame(version)).await.expect("version");
