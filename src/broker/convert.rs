@@ -43,15 +43,30 @@ pub fn describe_connect_error(error: &ibapi::Error, client_id: i32) -> ConnectFa
             format!("server version {have} is too old (robo-tui needs {want} or later): upgrade IB Gateway"),
             false,
         ),
+        // ibapi refuses the connection with this text when NextValidId is in its request range.
+        ibapi::Error::ConnectionRejected(text) if text.contains("reserved for request ids") => {
+            let id = text.split_whitespace().find(|w| w.len() >= 10 && w.bytes().all(|b| b.is_ascii_digit()));
+            (Handshake, order_ids_too_high(id.unwrap_or("≥ 1500000000")), true)
+        }
         ibapi::Error::ConnectionRejected(text) => {
             (Handshake, format!("gateway closed the connection during the handshake: {text}"), true)
         }
         ibapi::Error::ConnectionFailed | ibapi::Error::ConnectionReset => {
             (Handshake, "gateway closed the connection during the handshake".to_string(), true)
         }
+        ibapi::Error::OrderIdInRequestRange { order_id } => {
+            (Handshake, order_ids_too_high(&order_id.to_string()), true)
+        }
         other => (Handshake, other.to_string(), true),
     };
     ConnectFailure { kind, reason, retry }
+}
+
+fn order_ids_too_high(order_id: &str) -> String {
+    format!(
+        "the gateway's next order id {order_id} is at or above 1,500,000,000, the range ibapi keeps for request \
+         ids: reset the API order id sequence in TWS / IB Gateway (API settings)"
+    )
 }
 
 #[cfg(test)]

@@ -860,3 +860,37 @@ async fn orders_sent_during_the_handshake_are_in_the_blotter_before_entry_opens(
     assert!(entry_open(&session.store));
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_valid_id_in_ibapis_request_range_says_to_reset_the_order_ids() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    control.set_next_valid_id(1_500_000_000);
+    control.restart(Duration::from_millis(100), 0);
+    session
+        .until("the reason", |s| {
+            matches!(&s.connection.state, ConnectionState::Reconnecting { reason, .. }
+                if reason.contains("reset the API order id sequence"))
+        })
+        .await;
+    assert!(!entry_open(&session.store));
+    // Reset at the gateway: the next attempt connects.
+    control.set_next_valid_id(5000);
+    session.until("live again", |s| s.connection.state.is_live()).await;
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_port_reset_1300_then_close_is_a_reconnect_that_reconciles() {
+    let (mut session, control) = session(|_| {}).await;
+    live(&mut session, "AAPL").await;
+    let first = session.store.connection.connected_at;
+    control.notice(1300);
+    control.restart(Duration::from_millis(200), 0);
+    session.until("the notice", |s| s.connection.notices.iter().any(|n| n.code == 1300)).await;
+    session.until("the drop", |s| !s.connection.state.is_live()).await;
+    let states = states_until(&mut session, "live again", |s| s.connection.state.is_live()).await;
+    assert!(states.contains(&"reconciling".to_string()), "{states:?}");
+    assert_ne!(session.store.connection.connected_at, first);
+    session.stop().await;
+}
