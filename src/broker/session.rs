@@ -249,6 +249,9 @@ pub struct BrokerSettings {
     pub quotes: bool,
     /// Per-subscription buffer in ibapi (its default is 1024 messages).
     pub channel_capacity: Option<usize>,
+    /// After 1102 or a market data farm coming back, quotes that have not ticked within this
+    /// long are requested again (the gateway may have lost them without saying so).
+    pub verify_ticks_after: Duration,
     /// Outgoing messages a second (ibapi's rate limiter). IB allows 50 for all clients of a
     /// gateway together and answers more with error 100 and a disconnect.
     pub messages_per_second: u32,
@@ -268,6 +271,7 @@ impl BrokerSettings {
             quotes: true,
             channel_capacity: None,
             messages_per_second: 40,
+            verify_ticks_after: Duration::from_secs(5),
         }
     }
 }
@@ -500,6 +504,10 @@ struct Subscriptions<'a> {
     /// each position's quote and P&L, every quote again after 1101.
     to_request: std::collections::VecDeque<Paced>,
     paced_sent: usize,
+    /// When each quoted symbol last ticked.
+    last_tick: HashMap<String, Instant>,
+    /// A market data farm reported broken (2103) and has not come back yet.
+    farm_broken: bool,
     /// This session's client id, and the highest order id of its orders seen so far: a new
     /// order always gets an id above it, even when the gateway hands out a lower NextValidId
     /// (an id in use would modify that order; a used one is rejected with 103).
@@ -528,6 +536,8 @@ impl<'a> Subscriptions<'a> {
             market_cancels: HashMap::new(),
             to_request: Default::default(),
             paced_sent: 0,
+            last_tick: HashMap::new(),
+            farm_broken: false,
             client_id: 0,
             highest_order_id,
         }
@@ -675,6 +685,13 @@ impl<'a> Subscriptions<'a> {
         match item {
             Feed::Event(event) => {
                 self.note_order_id(&event);
+                if let BrokerEvent::Tick { symbol, .. } = &event {
+                    if let Some(at) = self.last_tick.get_mut(symbol) {
+                        *at = Instant::now();
+                    } else {
+                        self.last_tick.insert(symbol.clone(), Instant::now());
+                    }
+                }
                 let position = match &event {
                     BrokerEvent::Position { account, con_id, symbol, quantity, .. } if !quantity.is_zero() => {
                         Some((account.clone(), *con_id, symbol.clone()))
@@ -786,6 +803,26 @@ impl<'a> Subscriptions<'a> {
         }
     }
 
+    /// Quotes silent since `since` are requested again; returns their symbols.
+    fn requote_silent(&mut self, since: Instant) -> Vec<String> {
+        if !self.quotes {
+            // Bars only (the monitor): nothing ticks to tell a lost subscription by.
+            return Vec::new();
+        }
+        let mut silent: Vec<String> = self
+            .quoted
+            .iter()
+            .filter(|symbol| self.last_tick.get(*symbol).is_none_or(|at| *at < since))
+            .cloned()
+            .collect();
+        silent.sort();
+        for symbol in &silent {
+            self.quoted.remove(symbol);
+        }
+        self.enqueue(silent.iter().map(|symbol| Paced::Quote { symbol: symbol.clone(), con_id: None }));
+        silent
+    }
+
     /// Send the next queued request. The main loop does this only when nothing else is
     /// ready, so paced data requests never hold up reconciliation or the order desk.
     async fn request_next(&mut self) {
@@ -886,6 +923,8 @@ async fn connected(
     let mut probe_timer = tokio::time::interval_at(first_probe, settings.probe_after);
     probe_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut probe: Option<Probe<'_>> = None;
+    // (since, check at): quotes silent since `since` are requested again at `check at`.
+    let mut verify_ticks: Option<(Instant, Instant)> = None;
 
     loop {
         if !reconciled && subscriptions.reconciled() {
@@ -915,6 +954,17 @@ async fn connected(
                     send(events, BrokerEvent::Reconciling).await;
                     reconcile_deadline.as_mut().reset(tokio::time::Instant::now() + RECONCILE_DEADLINE);
                     subscriptions.reconcile_again(notice.code == 1101, &settings.watchlist).await;
+                }
+                // "Data maintained" (1102) or a market data farm back after breaking: make sure
+                // the quotes really tick again, else request them again.
+                match notice.code {
+                    2103 => subscriptions.farm_broken = true,
+                    2104 if subscriptions.farm_broken => {
+                        subscriptions.farm_broken = false;
+                        verify_ticks = Some((Instant::now(), Instant::now() + settings.verify_ticks_after));
+                    }
+                    1102 => verify_ticks = Some((Instant::now(), Instant::now() + settings.verify_ticks_after)),
+                    _ => {}
                 }
             }
             _ = &mut reconcile_deadline, if !reconciled => {
@@ -968,6 +1018,21 @@ async fn connected(
                     let answer = timeout(deadline, client.server_time()).await.map(|reply| reply.map(|_| ()));
                     (sent, answer)
                 }));
+            }
+            _ = async { if let Some((_, at)) = verify_ticks { tokio::time::sleep_until(at).await } }, if verify_ticks.is_some() => {
+                let since = verify_ticks.take().map(|(since, _)| since).unwrap_or_else(Instant::now);
+                let silent = subscriptions.requote_silent(since);
+                if !silent.is_empty() {
+                    send(events, BrokerEvent::Notice {
+                        id: -1,
+                        code: 0,
+                        text: format!(
+                            "no ticks within {}s of the data coming back: requesting {} again",
+                            settings.verify_ticks_after.as_secs_f32(),
+                            silent.join(", ")
+                        ),
+                    }).await;
+                }
             }
             _ = std::future::ready(()), if !subscriptions.to_request.is_empty() => {
                 subscriptions.request_next().await;

@@ -27,6 +27,8 @@ pub enum SessionEvent {
     SendLater(Duration, Outbound),
     /// Bytes written as they are (fault injection: a corrupt frame).
     Raw(Vec<u8>),
+    /// Forget the market data subscriptions, silently (fault injection).
+    DropMarketData,
     Close,
 }
 
@@ -240,6 +242,13 @@ impl Engine {
     }
 
     /// Writes `bytes` to every session as they are.
+    /// Sends a session event to every connection.
+    pub fn broadcast_session(&self, event: SessionEvent) {
+        for (_, sink) in self.sinks.values() {
+            let _ = sink.send(event.clone());
+        }
+    }
+
     pub fn broadcast_raw(&self, bytes: &[u8]) {
         for (_, sink) in self.sinks.values() {
             let _ = sink.send(SessionEvent::Raw(bytes.to_vec()));

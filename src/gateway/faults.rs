@@ -86,6 +86,9 @@ pub enum FaultCommand {
     LinkRestored {
         data_lost: bool,
     },
+    /// Every client's market data subscriptions are forgotten without a notice (what a 1102
+    /// "data maintained" sometimes hides).
+    DropMarketData,
     /// Move a symbol's market by a number of ticks at once.
     MoveMarket {
         symbol: String,
@@ -247,6 +250,11 @@ impl FaultControl {
         self.command(FaultCommand::LinkRestored { data_lost });
     }
 
+    /// Forget every client's market data subscriptions, silently.
+    pub fn drop_market_data(&self) {
+        self.command(FaultCommand::DropMarketData);
+    }
+
     /// Move `symbol`'s market by `ticks` now (resting orders it crosses fill).
     pub fn move_market(&self, symbol: &str, ticks: i64) {
         self.command(FaultCommand::MoveMarket { symbol: symbol.to_ascii_uppercase(), ticks });
@@ -311,7 +319,7 @@ fn duration(spec: &str, v: &str) -> Result<Duration, GatewayError> {
 /// notice=202@5,swallow-order,dup-exec,reorder-status,late-commission=2s,restart=3s,
 /// server-version=200,timezone=Some Standard Time,corrupt,accounts=DU1+U2,
 /// next-valid-id=1500000000,partial-fills,sentinel-status,orders-at-connect,link-lost,
-/// link-restored=data-lost|maintained,move=AAPL:-50`.
+/// link-restored=data-lost|maintained,move=AAPL:-50,drop-market-data`.
 pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
     let mut out = FaultSpec::default();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -368,6 +376,7 @@ pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
                 })?));
             }
             "link-lost" => out.commands.push(FaultCommand::LinkLost),
+            "drop-market-data" => out.commands.push(FaultCommand::DropMarketData),
             "link-restored" => {
                 let data_lost = match value {
                     None | Some("maintained") => false,
@@ -444,7 +453,8 @@ mod tests {
 
     #[test]
     fn parses_link_and_market_knobs() {
-        let s = parse_spec("link-lost,link-restored=data-lost,link-restored,move=aapl:-50").expect("parses");
+        let s = parse_spec("link-lost,link-restored=data-lost,link-restored,move=aapl:-50,drop-market-data")
+            .expect("parses");
         assert_eq!(
             s.commands,
             vec![
@@ -452,6 +462,7 @@ mod tests {
                 FaultCommand::LinkRestored { data_lost: true },
                 FaultCommand::LinkRestored { data_lost: false },
                 FaultCommand::MoveMarket { symbol: "AAPL".into(), ticks: -50 },
+                FaultCommand::DropMarketData,
             ]
         );
         let e = parse_spec("move=AAPL").expect_err("bad").to_string();

@@ -356,6 +356,9 @@ async fn fault_dispatcher(shared: Arc<Shared>, mut commands: mpsc::UnboundedRece
                 eng.link_down = false;
                 eng.broadcast(report::error(-1, code, super::faults::notice_text(code)));
             }
+            FaultCommand::DropMarketData => {
+                shared.engine().broadcast_session(super::engine::SessionEvent::DropMarketData)
+            }
             FaultCommand::MoveMarket { symbol, ticks } => {
                 let changed = shared.engine().shift_market(&symbol, ticks);
                 match changed {

@@ -302,6 +302,7 @@ impl Session {
                         });
                     }
                     Some(SessionEvent::Raw(bytes)) => self.out.extend_from_slice(&bytes),
+                    Some(SessionEvent::DropMarketData) => self.subs.drop_market_data(),
                     Some(SessionEvent::Close) | None => return Ok(()),
                 },
                 frame = frames.recv() => match frame {

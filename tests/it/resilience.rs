@@ -894,3 +894,57 @@ async fn a_socket_port_reset_1300_then_close_is_a_reconnect_that_reconciles() {
     assert_ne!(session.store.connection.connected_at, first);
     session.stop().await;
 }
+
+async fn quotes_tick_after(session: &mut Session, symbols: &[&'static str], after: chrono::DateTime<chrono::Utc>) {
+    for symbol in symbols {
+        session.until("fresh ticks", |s| s.quotes[*symbol].updated_at.is_some_and(|at| at > after)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_1102_quotes_that_stay_silent_are_requested_again() {
+    let (mut session, control) = session(|s| s.verify_ticks_after = Duration::from_millis(800)).await;
+    live(&mut session, "AAPL").await;
+    live(&mut session, "SPY").await;
+    // The gateway forgets the subscriptions and says "data maintained".
+    control.drop_market_data();
+    control.notice(1102);
+    session.until("live after 1102", |s| s.connection.state.is_live()).await;
+    session
+        .until("the re-request", |s| {
+            s.connection.notices.iter().any(|n| n.text.contains("no ticks within") && n.text.contains("AAPL"))
+        })
+        .await;
+    quotes_tick_after(&mut session, &["AAPL", "SPY"], chrono::Utc::now()).await;
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_farm_back_after_breaking_gets_its_silent_quotes_requested_again() {
+    let (mut session, control) = session(|s| s.verify_ticks_after = Duration::from_millis(800)).await;
+    live(&mut session, "AAPL").await;
+    let connected_at = session.store.connection.connected_at;
+    control.notice(2103);
+    control.drop_market_data();
+    control.notice(2104);
+    session.until("the re-request", |s| s.connection.notices.iter().any(|n| n.text.contains("no ticks within"))).await;
+    quotes_tick_after(&mut session, &["AAPL", "SPY"], chrono::Utc::now()).await;
+    assert_eq!(session.store.connection.connected_at, connected_at, "the socket is never reconnected for a farm");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_1102_ticking_quotes_are_left_alone() {
+    // Two seconds is eight market steps: every symbol ticks in that time.
+    let (mut session, control) = session(|s| s.verify_ticks_after = Duration::from_secs(2)).await;
+    live(&mut session, "AAPL").await;
+    control.notice(1102);
+    session.until("live after 1102", |s| s.connection.state.is_live()).await;
+    session.drain(Duration::from_millis(2500)).await;
+    assert!(
+        !session.store.connection.notices.iter().any(|n| n.text.contains("no ticks within")),
+        "nothing to request again: {:?}",
+        session.store.connection.notices
+    );
+    session.stop().await;
+}
