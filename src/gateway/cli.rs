@@ -80,7 +80,7 @@ pub async fn run_standalone(args: GatewayArgs) -> Result<(), GatewayError> {
         .with_ansi(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ROBO_TUI_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,robo_tui::gateway::session=debug")),
         )
         .try_init();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();

@@ -369,7 +369,7 @@ impl Session {
         }
         match self.codec.decode(body) {
             Ok(req) => {
-                tracing::info!(client_id = self.client_id, request = ?req, "gateway: request");
+                tracing::debug!(client_id = self.client_id, request = ?req, "gateway: request");
                 self.handle(req);
                 true
             }

@@ -116,6 +116,32 @@ fn an_order_shows_unconfirmed_only_after_the_ack_timeout() {
 }
 
 #[test]
+fn repeated_statuses_are_one_line_with_a_count_and_a_late_one_names_the_status_it_kept() {
+    let mut store = with_orders();
+    let status = |store: &mut Store, secs, status: &str| {
+        let event = BrokerEvent::OrderStatus {
+            order_id: 11,
+            client_id: 17,
+            perm_id: Some(9001),
+            status: status.into(),
+            filled: None,
+            remaining: None,
+        };
+        store.apply(t(secs), StoreEvent::Broker(event));
+    };
+    status(&mut store, 24, "Submitted");
+    status(&mut store, 25, "Submitted");
+    status(&mut store, 26, "PreSubmitted");
+    let mut view = ViewState::new();
+    view.focus = PaneId::Orders;
+    view.pane_mut(PaneId::Orders).selected = 2;
+    let text = pane_text(&store, &view, PaneId::Orders, 100, 30);
+    assert!(text.contains("14:30:24 status Submitted again ×2"), "{text}");
+    assert!(text.contains("14:30:26 status PreSubmitted (kept Submitted: never backwards)"), "{text}");
+    assert!(!text.contains("14:30:25"), "the repeat is folded into the line before: {text}");
+}
+
+#[test]
 fn the_selected_orders_timeline_lists_statuses_fills_with_commission_and_codes_with_class() {
     let store = with_orders();
     let mut view = ViewState::new();

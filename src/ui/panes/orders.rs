@@ -90,16 +90,25 @@ fn class_text(class: CodeClass) -> &'static str {
 }
 
 /// One timeline entry as text and its role.
-fn timeline_text(row: &OrderRow, entry: &TimelineEntry, theme: &Theme) -> (String, Style) {
+/// `current` is the order's status as of this entry (the last status applied before it).
+fn timeline_text(
+    row: &OrderRow,
+    entry: &TimelineEntry,
+    current: Option<OrderStatus>,
+    theme: &Theme,
+) -> (String, Style) {
     let roles = &theme.roles;
     match &entry.event {
         TimelineEvent::Submitted => ("submitted".to_string(), roles.text),
         TimelineEvent::Status { status, applied: true } => (format!("status {}", status.label()), roles.text),
-        TimelineEvent::Status { status, applied: false } if *status == row.lifecycle.status() => {
+        TimelineEvent::Status { status, applied: false } if Some(*status) == current => {
             (format!("status {} again", status.label()), roles.muted)
         }
         TimelineEvent::Status { status, applied: false } => (
-            format!("status {} (kept {}: never backwards)", status.label(), row.lifecycle.status().label()),
+            match current {
+                Some(kept) => format!("status {} (kept {}: never backwards)", status.label(), kept.label()),
+                None => format!("status {} (not applied: never backwards)", status.label()),
+            },
             roles.muted,
         ),
         TimelineEvent::Fill { exec_id, quantity, price } => {
@@ -149,8 +158,12 @@ fn time_span<'a>(at: DateTime<Utc>, theme: &Theme) -> Span<'a> {
 fn timeline_lines(row: &OrderRow, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     // The same report in a row (IB repeats statuses) is one line with a count.
     let mut entries: Vec<(DateTime<Utc>, String, Style, usize)> = Vec::new();
+    let mut current = None;
     for entry in row.lifecycle.timeline() {
-        let (text, style) = timeline_text(row, entry, theme);
+        let (text, style) = timeline_text(row, entry, current, theme);
+        if let TimelineEvent::Status { status, applied: true } = &entry.event {
+            current = Some(*status);
+        }
         match entries.last_mut() {
             Some((_, last, _, count)) if *last == text => *count += 1,
             _ => entries.push((entry.at, text, style, 1)),
