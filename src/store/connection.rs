@@ -116,6 +116,8 @@ pub struct ConnectionHealth {
     pub round_trip: Option<std::time::Duration>,
     /// When the last working connection was lost, until the next one is made.
     pub outage_since: Option<DateTime<Utc>>,
+    /// When the gateway last lost its link to IB (1100); meaningful while degraded.
+    pub degraded_since: Option<DateTime<Utc>>,
 }
 
 impl Default for ConnectionHealth {
@@ -135,6 +137,7 @@ impl Default for ConnectionHealth {
             last_failure: None,
             round_trip: None,
             outage_since: None,
+            degraded_since: None,
         }
     }
 }

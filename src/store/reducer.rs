@@ -233,7 +233,12 @@ impl Store {
                     connection.farms.insert(farm, FarmState { code, ok, text: text.clone(), at });
                 }
                 match code {
-                    1100 => connection.state = ConnectionState::Degraded { code },
+                    1100 => {
+                        if !matches!(connection.state, ConnectionState::Degraded { .. }) {
+                            connection.degraded_since = Some(at);
+                        }
+                        connection.state = ConnectionState::Degraded { code };
+                    }
                     // 1101/1102: the broker fetches the gateway's state again and says
                     // Reconciling, then Reconciled; entry stays closed until then.
                     1101 | 1102 if matches!(connection.state, ConnectionState::Degraded { .. }) => {
@@ -820,6 +825,10 @@ mod tests {
             },
         );
         assert_eq!(store.connection.state, ConnectionState::Degraded { code: 1100 });
+        assert_eq!(store.connection.degraded_since, Some(t(2)));
+        // A repeated 1100 keeps the start of the gap.
+        broker(&mut store, 3, BrokerEvent::Notice { id: -1, code: 1100, text: "lost again".into() });
+        assert_eq!(store.connection.degraded_since, Some(t(2)));
         broker(&mut store, 3, BrokerEvent::Notice { id: -1, code: 1102, text: "restored - data maintained".into() });
         assert_eq!(store.connection.state, ConnectionState::Reconciling, "not live before reconciling");
         broker(&mut store, 4, BrokerEvent::Reconciled);

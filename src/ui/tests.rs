@@ -599,17 +599,28 @@ fn a_reconnecting_store_keeps_its_figures() {
 
 #[test]
 fn a_long_outage_or_a_silent_gateway_gets_a_hint() {
+    use crate::store::ConnectionHealth;
     use crate::ui::panes::health::outage_hint;
+    let health = |state: ConnectionState| ConnectionHealth {
+        state,
+        outage_since: Some(t(0)),
+        degraded_since: Some(t(0)),
+        ..ConnectionHealth::default()
+    };
     let reconnecting =
-        |reason: &str| ConnectionState::Reconnecting { attempt: 9, next_try_at: t(100), reason: reason.into() };
+        |reason: &str| health(ConnectionState::Reconnecting { attempt: 9, next_try_at: t(100), reason: reason.into() });
     let refused = reconnecting("connection refused: no gateway is listening there");
-    assert_eq!(outage_hint(&refused, Some(t(0)), t(60)), None, "a minute is a restart, say nothing yet");
-    let hint = outage_hint(&refused, Some(t(0)), t(180)).expect("hint");
+    assert_eq!(outage_hint(&refused, t(60)), None, "a minute is a restart, say nothing yet");
+    let hint = outage_hint(&refused, t(180)).expect("hint");
     assert!(hint.starts_with("away for 3 min") && hint.contains("2FA"), "{hint}");
     let silent =
         reconnecting("no answer within 10s: the gateway accepts connections but does not finish the handshake");
-    assert!(outage_hint(&silent, Some(t(0)), t(20)).is_some_and(|h| h.contains("AcceptNonBrokerageAccountWarning")));
-    assert_eq!(outage_hint(&ConnectionState::Live, Some(t(0)), t(900)), None);
+    assert!(outage_hint(&silent, t(20)).is_some_and(|h| h.contains("AcceptNonBrokerageAccountWarning")));
+    assert_eq!(outage_hint(&health(ConnectionState::Live), t(900)), None);
+    // A long 1100: probably another login took the session over.
+    let degraded = health(ConnectionState::Degraded { code: 1100 });
+    assert_eq!(outage_hint(&degraded, t(120)), None);
+    assert!(outage_hint(&degraded, t(600)).is_some_and(|h| h.contains("10 min") && h.contains("another login")));
 }
 
 #[test]

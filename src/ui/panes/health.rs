@@ -3,7 +3,7 @@
 
 use super::{pane_block, PaneCtx};
 use crate::config::theme::Theme;
-use crate::store::{ConnectionState, DisconnectKind, Store};
+use crate::store::{ConnectionHealth, ConnectionState, DisconnectKind, Store};
 use crate::ui::format::{self, MISSING};
 use crate::ui::view_state::{Drawn, PaneId};
 use chrono::{DateTime, Utc};
@@ -56,8 +56,18 @@ pub fn state_role(state: &ConnectionState, theme: &Theme) -> Style {
 }
 
 /// What the trader can do about a long outage or a gateway that accepts but does not answer.
-pub fn outage_hint(state: &ConnectionState, outage_since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<String> {
-    let ConnectionState::Reconnecting { reason, .. } = state else { return None };
+pub fn outage_hint(c: &ConnectionHealth, now: DateTime<Utc>) -> Option<String> {
+    if let (ConnectionState::Degraded { .. }, Some(since)) = (&c.state, c.degraded_since) {
+        let minutes = (now - since).num_minutes();
+        return (minutes >= 3).then(|| {
+            format!(
+                "IB unreachable for {minutes} min with the gateway up: another login with this user (TWS, the \
+                 mobile app) may have taken over, and IB Gateway then needs a new login"
+            )
+        });
+    }
+    let outage_since = c.outage_since;
+    let ConnectionState::Reconnecting { reason, .. } = &c.state else { return None };
     if reason.contains("does not finish the handshake") {
         return Some(
             "IB Gateway may be hung (restart it), or a freshly started paper gateway is waiting for its \
@@ -138,7 +148,7 @@ fn lines(store: &Store, now: DateTime<Utc>, theme: &Theme, width: usize) -> Vec<
         let lost = format!("{} UTC ({} ago)", since.format("%H:%M:%S"), format::age(now, since));
         field(&mut out, "Lost", &lost, roles.health_degraded, width, theme);
     }
-    if let Some(hint) = outage_hint(&c.state, c.outage_since, now) {
+    if let Some(hint) = outage_hint(c, now) {
         field(&mut out, "Hint", &hint, roles.warning, width, theme);
     }
     let last = c.last_message_at.map_or_else(|| MISSING.to_string(), |at| format!("{} ago", format::age(now, at)));
