@@ -75,14 +75,14 @@ fn the_monitor_fits_every_pane_size_and_relays_out_on_resize() {
         [(60u16, 15u16, vec!["PAPER", "Net Liq"]), (40, 10, vec!["PAPER"]), (20, 5, vec!["PAPER"])]
     {
         let _ = tmux.run(&["resize-window", "-t", "monitor", "-x", &width.to_string(), "-y", &height.to_string()]);
-        let screen = tmux.wait_for(&format!("the monitor at {width}x{height}"), Duration::from_secs(5), |s| {
+        let screen = tmux.wait_for(&format!("the monitor at {width}x{height}"), Duration::from_secs(15), |s| {
             expect.iter().all(|e| s.contains(e)) && lines_fit(s, width as usize) && s.lines().count() <= height as usize
         });
         assert!(!screen.contains("panicked"), "{screen}");
     }
     // Back to a full pane: the full layout returns at once.
     let _ = tmux.run(&["resize-window", "-t", "monitor", "-x", "80", "-y", "24"]);
-    tmux.wait_for("the full layout again", Duration::from_secs(5), |s| {
+    tmux.wait_for("the full layout again", Duration::from_secs(15), |s| {
         s.contains("Positions") && s.contains("Net Liq")
     });
     tmux.send_keys(&["q"]);
@@ -108,7 +108,7 @@ fn a_monitor_in_which_every_key_was_pressed_sent_no_order() {
         tmux.send_keys(&["-l", &joined]);
     }
     tmux.send_keys(&["Enter", "Tab", "BTab", "Escape", "Space", "y", "Enter"]);
-    tmux.wait_for("the read-only notice", Duration::from_secs(5), |s| s.contains("read-only monitor"));
+    tmux.wait_for("the read-only notice", Duration::from_secs(15), |s| s.contains("read-only monitor"));
     tmux.send_keys(&["C-c"]);
     // An order key said so on screen rather than opening a ticket.
     let screen = tmux.wait_for("the monitor to end (C-c)", Duration::from_secs(10), |s| s.contains("MODES"));
@@ -135,7 +135,7 @@ fn the_monitor_says_read_only_when_an_order_key_is_pressed() {
     let tmux = Tmux::start("rokey", 100, 30, &cockpit_command(&sandbox, &format!("monitor --port {}", gateway.port)));
     tmux.wait_for("the monitor", Duration::from_secs(30), |s| s.contains("PAPER") && s.contains("live"));
     tmux.send_keys(&["b"]);
-    tmux.wait_for("the read-only message", Duration::from_secs(5), |s| s.contains("read-only monitor"));
+    tmux.wait_for("the read-only message", Duration::from_secs(15), |s| s.contains("read-only monitor"));
     tmux.send_keys(&["q"]);
 }
 
@@ -207,7 +207,7 @@ fn an_order_filled_in_the_cockpit_shows_in_a_monitor_on_the_same_gateway() {
     let cockpit = Tmux::start("trading", 160, 45, &cockpit_command(&sandbox, &format!("--port {port}")));
     cockpit.wait_for("the cockpit", Duration::from_secs(30), |s| s.contains("PAPER") && s.contains("live"));
     cockpit.send_keys(&["2", "b"]);
-    let screen = cockpit.wait_for("the ticket with the ask", Duration::from_secs(5), |s| {
+    let screen = cockpit.wait_for("the ticket with the ask", Duration::from_secs(15), |s| {
         s.contains("BUY ticket") && crate::tmux::ticket_ask(s).is_some()
     });
     // The market is frozen (--speed 0): a limit at the ask fills at once.
@@ -216,7 +216,7 @@ fn an_order_filled_in_the_cockpit_shows_in_a_monitor_on_the_same_gateway() {
     cockpit.send_keys(&["Tab", "Tab"]);
     cockpit.send_keys(&["-l", &ask.to_string()]);
     cockpit.send_keys(&["Enter"]);
-    cockpit.wait_for("the preview", Duration::from_secs(5), |s| s.contains("Commission"));
+    cockpit.wait_for("the preview", Duration::from_secs(15), |s| s.contains("Commission"));
     std::thread::sleep(Duration::from_millis(500));
     cockpit.send_keys(&["y"]);
     cockpit.wait_for("the fill", Duration::from_secs(10), |s| s.contains("Filled"));

@@ -192,7 +192,7 @@ fn ctrl_z_suspends_to_the_shell_and_fg_brings_the_cockpit_back() {
     let screen = tmux.wait_for("the shell again", Duration::from_secs(10), |s| s.contains("Stopped"));
     assert!(!screen.contains("Net Liq"), "the cockpit's screen was not handed back:\n{screen}");
     tmux.send_keys(&["stty -a | grep -o -- '-\\?icanon' | head -1", "Enter"]);
-    tmux.wait_for("cooked mode in the shell", Duration::from_secs(5), |s| s.lines().any(|l| l.trim() == "icanon"));
+    tmux.wait_for("cooked mode in the shell", Duration::from_secs(15), |s| s.lines().any(|l| l.trim() == "icanon"));
     tmux.send_keys(&["fg", "Enter"]);
     tmux.wait_for("the cockpit redrawn", Duration::from_secs(10), |s| s.contains("Net Liq") && s.contains("PAPER"));
     tmux.send_keys(&["q"]);
@@ -219,7 +219,7 @@ fn an_order_is_placed_modified_and_cancelled_with_the_default_keys() {
     tmux.wait_for("the cockpit", Duration::from_secs(30), |s| s.contains("PAPER") && s.contains("live"));
     // A BUY ticket for the selected position (AAPL), resting a little under the market.
     tmux.send_keys(&["2", "b"]);
-    let screen = tmux.wait_for("the ticket with the ask", Duration::from_secs(5), |s| {
+    let screen = tmux.wait_for("the ticket with the ask", Duration::from_secs(15), |s| {
         s.contains("BUY ticket") && ticket_ask(s).is_some()
     });
     let ask = ticket_ask(&screen).expect("ask");
@@ -228,7 +228,7 @@ fn an_order_is_placed_modified_and_cancelled_with_the_default_keys() {
     tmux.send_keys(&["Tab", "Tab"]);
     tmux.send_keys(&["-l", &price.to_string()]);
     tmux.send_keys(&["Enter"]);
-    tmux.wait_for("the preview with the what-if", Duration::from_secs(5), |s| {
+    tmux.wait_for("the preview with the what-if", Duration::from_secs(15), |s| {
         s.contains("Preview BUY") && s.contains("Commission")
     });
     sleep(Duration::from_millis(500));
@@ -238,11 +238,11 @@ fn an_order_is_placed_modified_and_cancelled_with_the_default_keys() {
 
     // Modify: load it into the ticket, change the limit, preview, confirm.
     tmux.send_keys(&["m"]);
-    tmux.wait_for("the order to modify", Duration::from_secs(5), |s| {
+    tmux.wait_for("the order to modify", Duration::from_secs(15), |s| {
         s.contains("Modify which order?") && s.contains(&placed)
     });
     tmux.send_keys(&["Enter"]);
-    tmux.wait_for("the modify ticket", Duration::from_secs(5), |s| s.contains("Modify order"));
+    tmux.wait_for("the modify ticket", Duration::from_secs(15), |s| s.contains("Modify order"));
     let lower = (price - rust_decimal::Decimal::new(50, 2)).round_dp(2);
     tmux.send_keys(&["Tab", "Tab"]);
     for _ in 0..10 {
@@ -250,7 +250,7 @@ fn an_order_is_placed_modified_and_cancelled_with_the_default_keys() {
     }
     tmux.send_keys(&["-l", &lower.to_string()]);
     tmux.send_keys(&["Enter"]);
-    tmux.wait_for("the modify preview", Duration::from_secs(5), |s| s.contains("Commission"));
+    tmux.wait_for("the modify preview", Duration::from_secs(15), |s| s.contains("Commission"));
     sleep(Duration::from_millis(500));
     tmux.send_keys(&["y"]);
     sleep(Duration::from_millis(500));
@@ -258,7 +258,7 @@ fn an_order_is_placed_modified_and_cancelled_with_the_default_keys() {
     // Cancel: the list shows the modified terms; confirm; IB's 202 lands in the timeline.
     let modified = format!("BUY 5 AAPL LMT limit {lower}");
     tmux.send_keys(&["c"]);
-    tmux.wait_for("the modified order in the cancel list", Duration::from_secs(5), |s| {
+    tmux.wait_for("the modified order in the cancel list", Duration::from_secs(15), |s| {
         s.contains("Cancel which order?") && s.contains(&modified)
     });
     tmux.send_keys(&["y"]);
@@ -302,27 +302,27 @@ fn a_trader_moves_through_the_panes_zooms_opens_help_and_switches_theme() {
         ("7", "Orders"),
     ] {
         tmux.send_keys(&[key]);
-        tmux.wait_for(&format!("focus on {title}"), Duration::from_secs(5), |s| {
+        tmux.wait_for(&format!("focus on {title}"), Duration::from_secs(15), |s| {
             s.lines().last().is_some_and(|status| status.contains(title))
         });
     }
     // Zoom the Watchlist: it fills the screen and the other panes are gone.
     tmux.send_keys(&["6", "z"]);
-    let zoomed = tmux.wait_for("the zoomed watchlist", Duration::from_secs(5), |s| {
+    let zoomed = tmux.wait_for("the zoomed watchlist", Duration::from_secs(15), |s| {
         s.contains("Watchlist") && !s.contains("Net Liq")
     });
     assert!(zoomed.contains("SPY") && zoomed.contains("LIVE"), "{zoomed}");
     tmux.send_keys(&["z"]);
-    tmux.wait_for("the full layout again", Duration::from_secs(5), |s| {
+    tmux.wait_for("the full layout again", Duration::from_secs(15), |s| {
         s.contains("Net Liq") && s.contains("Watchlist")
     });
     // Help lists the keys from the keymap's descriptions.
     tmux.send_keys(&["?"]);
     let help = tmux
-        .wait_for("the help overlay", Duration::from_secs(5), |s| s.contains("Keys") && s.contains("Quit robo-tui"));
+        .wait_for("the help overlay", Duration::from_secs(15), |s| s.contains("Keys") && s.contains("Quit robo-tui"));
     assert!(help.contains("Buy ticket for the selected row"), "{help}");
     tmux.send_keys(&["Escape"]);
-    tmux.wait_for("help closed", Duration::from_secs(5), |s| !s.contains("Quit robo-tui"));
+    tmux.wait_for("help closed", Duration::from_secs(15), |s| !s.contains("Quit robo-tui"));
     // T cycles the theme: the set of colours on screen changes.
     let colours = |styled: &str| -> std::collections::BTreeSet<String> {
         styled
