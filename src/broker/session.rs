@@ -957,14 +957,18 @@ async fn connected(
                 }
                 // "Data maintained" (1102) or a market data farm back after breaking: make sure
                 // the quotes really tick again, else request them again.
-                match notice.code {
-                    2103 => subscriptions.farm_broken = true,
-                    2104 if subscriptions.farm_broken => {
-                        subscriptions.farm_broken = false;
-                        verify_ticks = Some((Instant::now(), Instant::now() + settings.verify_ticks_after));
+                let data_back = match notice.code {
+                    2103 => {
+                        subscriptions.farm_broken = true;
+                        false
                     }
-                    1102 => verify_ticks = Some((Instant::now(), Instant::now() + settings.verify_ticks_after)),
-                    _ => {}
+                    2104 => std::mem::take(&mut subscriptions.farm_broken),
+                    1102 => true,
+                    _ => false,
+                };
+                if data_back {
+                    let now = Instant::now();
+                    verify_ticks = Some((now, now + settings.verify_ticks_after));
                 }
             }
             _ = &mut reconcile_deadline, if !reconciled => {

@@ -250,9 +250,7 @@ impl Engine {
     }
 
     pub fn broadcast_raw(&self, bytes: &[u8]) {
-        for (_, sink) in self.sinks.values() {
-            let _ = sink.send(SessionEvent::Raw(bytes.to_vec()));
-        }
+        self.broadcast_session(SessionEvent::Raw(bytes.to_vec()));
     }
 
     /// Replaces the managed accounts (new ones start from the asset book) for connections
@@ -284,19 +282,14 @@ impl Engine {
     }
 
     pub fn broadcast(&self, out: Outbound) {
-        for (_, sink) in self.sinks.values() {
-            let _ = sink.send(SessionEvent::Send(out.clone()));
-        }
+        self.broadcast_session(SessionEvent::Send(out));
     }
 
     /// An order report for a client. While IB's link is down the report is lost, as
     /// reports of fills that happen during a 1100 gap can be: only reconciliation finds them.
     fn deliver(&self, client_id: i32, out: Outbound) {
-        if self.link_down {
-            return;
-        }
-        if let Some((_, sink)) = self.sinks.get(&client_id) {
-            let _ = sink.send(SessionEvent::Send(out));
+        if !self.link_down {
+            self.send_to(client_id, out);
         }
     }
 

@@ -148,8 +148,7 @@ impl Store {
             }
             BrokerEvent::Stale { reason } => {
                 connection.state = ConnectionState::Stale { since: at };
-                connection.notices.push_back(NoticeRecord { at, id: -1, code: 0, text: reason });
-                trim(&mut connection.notices);
+                push_notice(&mut connection.notices, NoticeRecord { at, id: -1, code: 0, text: reason });
             }
             BrokerEvent::Disconnected { kind, reason, next_try_at, attempt } => {
                 connection.last_failure = Some(kind);
@@ -161,13 +160,8 @@ impl Store {
                     Some(next_try_at) => ConnectionState::Reconnecting { attempt, next_try_at, reason: reason.clone() },
                     None => ConnectionState::Down { reason: reason.clone() },
                 };
-                connection.notices.push_back(NoticeRecord {
-                    at,
-                    id: -1,
-                    code: 0,
-                    text: format!("disconnected: {reason}"),
-                });
-                trim(&mut connection.notices);
+                let text = format!("disconnected: {reason}");
+                push_notice(&mut connection.notices, NoticeRecord { at, id: -1, code: 0, text });
             }
             BrokerEvent::AccountValue { account, tag, value, currency } => {
                 connection.last_message_at = Some(at);
@@ -246,8 +240,7 @@ impl Store {
                     }
                     _ => {}
                 }
-                connection.notices.push_back(NoticeRecord { at, id, code, text });
-                trim(&mut connection.notices);
+                push_notice(&mut connection.notices, NoticeRecord { at, id, code, text });
             }
             BrokerEvent::Pnl { account, daily, unrealized, realized } => {
                 connection.last_message_at = Some(at);
@@ -466,7 +459,9 @@ fn positions_as_list<S: serde::Serializer>(
     serializer.collect_seq(positions.iter().map(|(key, row)| Entry { account: &key.account, con_id: key.con_id, row }))
 }
 
-fn trim(notices: &mut VecDeque<NoticeRecord>) {
+/// Keeps a notice, dropping the oldest beyond [`NOTICE_HISTORY`].
+fn push_notice(notices: &mut VecDeque<NoticeRecord>, notice: NoticeRecord) {
+    notices.push_back(notice);
     while notices.len() > NOTICE_HISTORY {
         notices.pop_front();
     }

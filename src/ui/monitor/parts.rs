@@ -2,13 +2,12 @@
 //! fit the room it gets, in Unicode or plain ASCII.
 
 use super::MonitorContext;
-use crate::store::{AccountKind, AccountState, ConnectionState, PositionRow, Store};
+use crate::store::{AccountKind, AccountState, PositionRow, Store};
 use crate::ui::format::{self, MISSING};
-use crate::ui::panes::health::state_short;
+use crate::ui::panes::health::{state_role, state_short};
 use crate::ui::sparkline::sparkline;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::symbols::border;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
@@ -117,10 +116,6 @@ fn pnl_spans<'a>(state: Option<&AccountState>, ctx: &MonitorContext, with_realiz
     spans
 }
 
-fn state_style(state: &ConnectionState, ctx: &MonitorContext) -> Style {
-    crate::ui::panes::health::state_role(state, ctx.theme)
-}
-
 /// Account, PAPER/LIVE, connection state, last update age, then "read-only" (or the notice).
 fn status_line(area: Rect, buf: &mut Buffer, store: &Store, ctx: &MonitorContext, long: bool) {
     let roles = &ctx.theme.roles;
@@ -137,7 +132,7 @@ fn status_line(area: Rect, buf: &mut Buffer, store: &Store, ctx: &MonitorContext
     }
     spans.push(Span::styled(sep(ctx.ascii), bar));
     let state = &store.connection.state;
-    spans.push(Span::styled(state_short(state, ctx.now), bar.patch(state_style(state, ctx))));
+    spans.push(Span::styled(state_short(state, ctx.now), bar.patch(state_role(state, ctx.theme))));
     let age = store.connection.last_message_at.map_or_else(|| MISSING.to_string(), |at| format::age(ctx.now, at));
     spans.push(Span::styled(format!("{}upd {age}", sep(ctx.ascii)), bar));
     match ctx.notice {
@@ -343,7 +338,7 @@ pub fn one_line(area: Rect, buf: &mut Buffer, store: &Store, ctx: &MonitorContex
     let state = found.as_ref().map(|s| s.state);
     let kind = found.as_ref().and_then(|s| s.kind).map(|k| Span::styled(format!("{} ", k.label()), roles.text));
     let conn = &store.connection.state;
-    let conn = Span::styled(format!("{} ", conn.label()), state_style(conn, ctx));
+    let conn = Span::styled(format!("{} ", conn.label()), state_role(conn, ctx.theme));
     let net_liq = state.and_then(|s| s.value("NetLiquidation"));
     let nl = |dp| Span::styled(format::or_missing(net_liq, |v| format::grouped(v, dp)), roles.text);
     let daily = state.and_then(|s| s.pnl.as_ref()).and_then(|p| p.daily);
@@ -389,7 +384,7 @@ pub fn tiny(area: Rect, buf: &mut Buffer, store: &Store, ctx: &MonitorContext) {
         None => vec![
             kind,
             Span::styled(" ", bar),
-            Span::styled(state_short(conn, ctx.now), bar.patch(state_style(conn, ctx))),
+            Span::styled(state_short(conn, ctx.now), bar.patch(state_role(conn, ctx.theme))),
             Span::styled(format!(" {age}"), bar),
         ],
     };

@@ -66,7 +66,6 @@ pub fn outage_hint(c: &ConnectionHealth, now: DateTime<Utc>) -> Option<String> {
             )
         });
     }
-    let outage_since = c.outage_since;
     let ConnectionState::Reconnecting { reason, .. } = &c.state else { return None };
     if reason.contains("does not finish the handshake") {
         return Some(
@@ -75,7 +74,7 @@ pub fn outage_hint(c: &ConnectionHealth, now: DateTime<Utc>) -> Option<String> {
                 .into(),
         );
     }
-    let minutes = outage_since.map(|since| (now - since).num_minutes()).unwrap_or(0);
+    let minutes = c.outage_since.map(|since| (now - since).num_minutes()).unwrap_or(0);
     (minutes >= 2).then(|| {
         format!(
             "away for {minutes} min: IB Gateway may be restarting (daily) or waiting for a login or 2FA; robo-tui \

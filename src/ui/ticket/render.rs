@@ -619,27 +619,29 @@ fn cancel_all(area: Rect, buf: &mut Buffer, store: &Store, typed: &str, hint: Op
 
 fn halt(area: Rect, buf: &mut Buffer, store: &Store, theme: &Theme) {
     let roles = &theme.roles;
-    let rearm;
     let (state, question, keys) = if store.trading.halted {
         (
             Span::styled(" HALTED ", roles.live_badge),
-            " Resume order entry? New orders and modifications are allowed again if the guard allows.",
+            "Resume order entry? New orders and modifications are allowed again if the guard allows.".to_string(),
             "y/enter resume · n/esc stay halted",
         )
     } else if let Some(minutes) = store.trading.rearm_after_outage {
-        rearm = format!(
-            " The gateway was away for {minutes} minutes. Re-arm order entry? Check the orders and positions first."
-        );
-        (Span::styled(" DISARMED ", roles.live_badge), rearm.as_str(), "y/enter re-arm · n/esc stay disarmed")
+        (
+            Span::styled(" DISARMED ", roles.live_badge),
+            format!(
+                "The gateway was away for {minutes} minutes. Re-arm order entry? Check the orders and positions first."
+            ),
+            "y/enter re-arm · n/esc stay disarmed",
+        )
     } else {
         (
             Span::styled(" ACTIVE ", roles.paper_badge),
-            " Halt order entry? No new orders or modifications; cancels stay allowed.",
+            "Halt order entry? No new orders or modifications; cancels stay allowed.".to_string(),
             "y/enter halt · n/esc keep trading",
         )
     };
     let mut lines = vec![Line::from(vec![Span::styled(" Trading is ", roles.text), state])];
-    lines.extend(wrapped(vec![Span::raw(" ")], question.trim_start(), roles.text, 92));
+    lines.extend(wrapped(vec![Span::raw(" ")], &question, roles.text, 92));
     // The cockpit blocks entry by itself too (connection not live, reconciling, …): say so.
     if let Err(block) = entry_allowed(&store.guard_context()) {
         if !matches!(block, GuardBlock::Halted | GuardBlock::Rearm(_)) {
