@@ -5,7 +5,7 @@ use crate::session::Session;
 use robo_tui::app::trading::TradeRequest;
 use robo_tui::gateway::GatewayConfig;
 use robo_tui::orders::{JournalBody, OrderAction, OrderStatus, OrderType, Precautions, Ticket};
-use robo_tui::store::Store;
+use robo_tui::store::{OrderRow, Store};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -19,6 +19,11 @@ pub fn limit(symbol: &str, action: OrderAction, quantity: &str, price: Decimal) 
     ticket.order_type = OrderType::Limit;
     ticket.limit_price = price.round_dp(2).to_string();
     ticket
+}
+
+/// The order a trade request created, found by its intent id (the order ref).
+pub fn by_intent<'a>(store: &'a Store, intent: &str) -> Option<&'a OrderRow> {
+    store.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent))
 }
 
 pub async fn live(session: &mut Session, symbol: &'static str) {
@@ -53,8 +58,7 @@ async fn a_marketable_limit_buy_fills_and_the_position_cash_and_journal_follow()
             s.accounts["DU1234567"].value("TotalCashValue").is_some_and(|cash| cash < cash_before)
         })
         .await;
-    let order =
-        session.store.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).expect("order");
+    let order = by_intent(&session.store, &intent).expect("order");
     assert!(order.own);
     assert_eq!(order.lifecycle.filled_quantity(), d("10"));
     let fill = order.lifecycle.fills().first().expect("a fill");
@@ -148,8 +152,7 @@ async fn the_gateways_buying_power_rejection_is_shown_with_its_text() {
     session.until("the 201 rejection", |s| code_text(s, &intent, 201).is_some()).await;
     let text = code_text(&session.store, &intent, 201).expect("201 text");
     assert!(text.to_lowercase().contains("buying power") || text.to_lowercase().contains("margin"), "{text}");
-    let order =
-        session.store.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).expect("order");
+    let order = by_intent(&session.store, &intent).expect("order");
     assert_eq!(order.lifecycle.filled_quantity(), Decimal::ZERO);
     assert!(order.lifecycle.status().is_final(), "{:?}", order.lifecycle.status());
     session.stop().await;

@@ -1,7 +1,7 @@
 //! The broker task and store through the simulated gateway's faults: the connection life
 //! cycle, notices, restarts, and order entry closed while the state is uncertain.
 
-use crate::orders::{d, limit, live};
+use crate::orders::{by_intent, d, limit, live};
 use crate::session::Session;
 use futures::StreamExt;
 use robo_tui::app::trading::TradeRequest;
@@ -126,8 +126,7 @@ async fn a_duplicated_execution_counts_once_and_a_late_commission_still_joins() 
         .place(limit("AAPL", OrderAction::Buy, "3", (ask * d("1.01")).round_dp(2)), None, "")
         .await
         .expect("sent");
-    let ours =
-        move |s: &Store| s.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).cloned();
+    let ours = move |s: &Store| by_intent(s, &intent).cloned();
     session.until("filled", |s| ours(s).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)).await;
     let order_id = ours(&session.store).expect("order").order_id;
     session
@@ -176,13 +175,7 @@ async fn a_swallowed_order_shows_unconfirmed_and_is_never_resent() {
     control.swallow_next_order();
     let bid = session.store.quotes["SPY"].bid.expect("bid");
     let intent = session.place(limit("SPY", OrderAction::Buy, "1", bid - d("3")), None, "").await.expect("sent");
-    let order_id = session
-        .store
-        .orders
-        .values()
-        .find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent))
-        .map(|o| o.order_id)
-        .expect("the submitted order is tracked");
+    let order_id = by_intent(&session.store, &intent).map(|o| o.order_id).expect("the submitted order is tracked");
     let row = &session.store.orders[&order_id];
     let later = chrono::Utc::now() + chrono::Duration::seconds(6);
     assert_eq!(
@@ -294,8 +287,7 @@ async fn statuses_out_of_order_never_move_a_filled_order_back() {
         .place(limit("AAPL", OrderAction::Buy, "4", (ask * d("1.01")).round_dp(2)), None, "")
         .await
         .expect("sent");
-    let ours =
-        move |s: &Store| s.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).cloned();
+    let ours = move |s: &Store| by_intent(s, &intent).cloned();
     session.until("filled", |s| ours(s).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)).await;
     // Let the late Submitted arrive and be applied too: the order stays Filled.
     session.drain(Duration::from_millis(500)).await;
@@ -390,16 +382,7 @@ async fn soak_restarts_while_trading_lose_no_fill_and_send_nothing_while_down() 
     assert!(sent > 0, "no order went through in {rounds} rounds");
     // Every fill the gateway made for us is in the store once, and in the journal once.
     let store_execs: std::collections::BTreeSet<String> = session.store.executions.keys().cloned().collect();
-    let day = robo_tui::orders::Journal::read_day(session.journal_dir.path(), chrono::Utc::now().date_naive())
-        .expect("journal");
-    let journal_execs: Vec<String> = day
-        .entries
-        .iter()
-        .filter_map(|e| match &e.body {
-            robo_tui::orders::JournalBody::Fill { exec_id, .. } => Some(exec_id.clone()),
-            _ => None,
-        })
-        .collect();
+    let journal_execs = journal_fills(&session);
     let journal_set: std::collections::BTreeSet<String> = journal_execs.iter().cloned().collect();
     assert_eq!(journal_execs.len(), journal_set.len(), "a fill journalled twice");
     assert_eq!(store_execs, journal_set, "store and journal disagree");
@@ -515,9 +498,9 @@ fn gateway_execs(session: &Session, client_id: i32) -> std::collections::BTreeSe
 }
 
 fn journal_fills(session: &Session) -> Vec<String> {
-    let day = robo_tui::orders::Journal::read_day(session.journal_dir.path(), chrono::Utc::now().date_naive())
-        .expect("journal");
-    day.entries
+    session
+        .journal_day()
+        .entries
         .iter()
         .filter_map(|e| match &e.body {
             robo_tui::orders::JournalBody::Fill { exec_id, .. } => Some(exec_id.clone()),
@@ -531,9 +514,7 @@ async fn resting_buy(session: &mut Session, symbol: &'static str, quantity: &str
     let bid = session.store.quotes[symbol].bid.expect("bid");
     let ticket = limit(symbol, OrderAction::Buy, quantity, bid - d("3"));
     let intent = session.place(ticket, None, "").await.expect("sent");
-    let find = move |s: &Store| {
-        s.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).map(|o| o.order_id)
-    };
+    let find = move |s: &Store| by_intent(s, &intent).map(|o| o.order_id);
     session
         .until("working", |s| {
             find(s).and_then(|id| s.orders.get(&id)).is_some_and(|o| o.lifecycle.status() == OrderStatus::Submitted)
@@ -732,13 +713,7 @@ async fn a_103_rejects_that_order_only_journals_it_and_the_next_order_gets_a_hig
     control.swallow_next_order();
     let bid = session.store.quotes["SPY"].bid.expect("bid");
     let intent = session.place(limit("SPY", OrderAction::Buy, "1", bid - d("3")), None, "").await.expect("sent");
-    let rejected = session
-        .store
-        .orders
-        .values()
-        .find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent))
-        .map(|o| o.order_id)
-        .expect("order");
+    let rejected = by_intent(&session.store, &intent).map(|o| o.order_id).expect("order");
     control.notice_for(rejected, 103, Some("Duplicate order id"));
     session
         .until("rejected", |s| s.orders.get(&rejected).is_some_and(|o| o.lifecycle.status() == OrderStatus::Rejected))
@@ -748,10 +723,8 @@ async fn a_103_rejects_that_order_only_journals_it_and_the_next_order_gets_a_hig
         timeline.iter().any(|e| matches!(&e.event, robo_tui::orders::TimelineEvent::Code { code: 103, .. })),
         "{timeline:?}"
     );
-    let day = robo_tui::orders::Journal::read_day(session.journal_dir.path(), chrono::Utc::now().date_naive())
-        .expect("journal");
     assert!(
-        day.entries.iter().any(|e| matches!(&e.body,
+        session.journal_day().entries.iter().any(|e| matches!(&e.body,
             robo_tui::orders::JournalBody::Error { order_id: Some(id), code: 103, .. } if *id == rejected)),
         "the 103 is journalled"
     );
@@ -829,8 +802,7 @@ async fn partial_fills_add_up_to_the_order_across_executions() {
         .place(limit("F", OrderAction::Buy, "5000", (ask * d("1.01")).round_dp(2)), None, "")
         .await
         .expect("sent");
-    let ours =
-        move |s: &Store| s.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == intent)).cloned();
+    let ours = move |s: &Store| by_intent(s, &intent).cloned();
     session.until("filled", |s| ours(s).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)).await;
     session.drain(Duration::from_millis(200)).await;
     let order = ours(&session.store).expect("order");

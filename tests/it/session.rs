@@ -135,9 +135,14 @@ impl Session {
         self.store.trading.outcome.as_ref().map(|o| o.result.clone()).expect("outcome")
     }
 
+    /// Today's journal as the session wrote it.
+    pub fn journal_day(&self) -> robo_tui::orders::DayRead {
+        Journal::read_day(self.journal_dir.path(), Utc::now().date_naive()).expect("journal reads")
+    }
+
     pub fn journal_kinds(&self) -> Vec<String> {
-        let day = Journal::read_day(self.journal_dir.path(), Utc::now().date_naive()).expect("journal reads");
-        day.entries
+        self.journal_day()
+            .entries
             .iter()
             .map(|e| {
                 serde_json::to_value(&e.body)
