@@ -80,6 +80,14 @@ impl Shared {
         self.account_tx.send_modify(|v| *v += 1);
     }
 
+    /// The market moved; with `account`, fills changed the accounts too.
+    pub fn market_moved(&self, account: bool) {
+        self.market_changed();
+        if account {
+            self.account_changed();
+        }
+    }
+
     /// A one-line event for the standalone command's stdout.
     pub fn summary(&self, line: String) {
         if let Some(tx) = &self.summary_tx {
@@ -300,10 +308,7 @@ async fn market_clock(shared: Arc<Shared>, speed: f64) {
             owed_ms = 0.0;
         }
         if steps > 0 {
-            shared.market_changed();
-            if account {
-                shared.account_changed();
-            }
+            shared.market_moved(account);
         }
     }
 }
@@ -362,12 +367,7 @@ async fn fault_dispatcher(shared: Arc<Shared>, mut commands: mpsc::UnboundedRece
             FaultCommand::MoveMarket { symbol, ticks } => {
                 let changed = shared.engine().shift_market(&symbol, ticks);
                 match changed {
-                    Some(changed) => {
-                        shared.market_changed();
-                        if changed.account {
-                            shared.account_changed();
-                        }
-                    }
+                    Some(changed) => shared.market_moved(changed.account),
                     None => shared.summary(format!("fault: move: no instrument {symbol}")),
                 }
             }
