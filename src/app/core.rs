@@ -148,6 +148,9 @@ impl Core {
         );
         settings.reconnect = options.reconnect;
         settings.watchlist = config.watchlist.clone();
+        // One budget for every robo-tui process on this gateway.
+        settings.pacer =
+            broker::Pacer::shared(config.broker.messages_per_second, &broker::pacer::runtime_dir(), &address);
         if options.session == SessionKind::Monitor {
             // The monitor shows no quotes: it asks only for the bars its strategies read, and
             // keeps ibapi's buffers small (it is the always-on, cheap view).

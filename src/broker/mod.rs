@@ -7,9 +7,11 @@ mod backoff;
 mod convert;
 mod feeds;
 pub mod orders;
+pub mod pacer;
 mod session;
 
 pub use backoff::Backoff;
 pub use convert::{decimal_from_f64, describe_connect_error, ConnectFailure};
 pub use orders::{OrderCommand, OrderDesk, OrderDeskInbox, WireOrder};
+pub use pacer::{Pacer, PacerStats};
 pub use session::{run, BrokerCommand, BrokerSettings, SharedJournal};

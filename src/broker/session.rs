@@ -4,6 +4,7 @@ use super::backoff::Backoff;
 use super::convert::describe_connect_error;
 use super::feeds::{self, Feed, FeedId, Feeds};
 use super::orders::{self, OrderCommand, OrderDeskInbox, WireOrder};
+use super::pacer::Pacer;
 use crate::diagnostics::{error_chain, Reporter};
 use crate::orders::JournalBody;
 use crate::store::{BrokerEvent, DisconnectKind, StoreEvent, TradingEvent, SUMMARY_TAGS};
@@ -30,7 +31,7 @@ const RECONCILE_DEADLINE: Duration = Duration::from_secs(20);
 /// How long a what-if or a contract lookup may take.
 const DESK_DEADLINE: Duration = Duration::from_secs(5);
 
-/// A data request that waits its turn (ibapi paces every request to stay inside IB's limit).
+/// A data request that waits its turn in the pacer's window (see [`Pacer`]).
 enum Paced {
     Quote {
         symbol: String,
@@ -64,8 +65,10 @@ fn outcome(request: u64, result: Result<String, String>) -> StoreEvent {
 
 /// Carry out one order-desk command. Quick ones happen here; what-if and contract lookups
 /// come back as work to poll alongside everything else.
+#[allow(clippy::too_many_arguments)]
 async fn desk_command<'a>(
     ids: OrderIds<'a>,
+    pacer: &Pacer,
     command: OrderCommand,
     reconciled: bool,
     journal: Option<&SharedJournal>,
@@ -74,30 +77,38 @@ async fn desk_command<'a>(
 ) -> Option<DeskWork<'a>> {
     let client = ids.client;
     match command {
-        OrderCommand::Resolve { symbol } => Some(Box::pin(async move {
-            let contract = Contract::stock(symbol.as_str()).build();
-            let result = match timeout(DESK_DEADLINE, client.contract_details(&contract)).await {
-                Ok(Ok(details)) => match details.iter().find_map(orders::contract_info) {
-                    Some(info) => Ok(info),
-                    None => Err(format!("No security definition has been found for {symbol}")),
-                },
-                Ok(Err(error)) => Err(error.to_string()),
-                Err(_) => Err(format!("no answer to the contract lookup within {}s", DESK_DEADLINE.as_secs())),
-            };
-            vec![StoreEvent::Broker(BrokerEvent::ContractResolved { symbol, result })]
-        })),
+        OrderCommand::Resolve { symbol } => {
+            let pacer = pacer.clone();
+            Some(Box::pin(async move {
+                let contract = Contract::stock(symbol.as_str()).build();
+                pacer.acquire(1).await;
+                let result = match timeout(DESK_DEADLINE, client.contract_details(&contract)).await {
+                    Ok(Ok(details)) => match details.iter().find_map(orders::contract_info) {
+                        Some(info) => Ok(info),
+                        None => Err(format!("No security definition has been found for {symbol}")),
+                    },
+                    Ok(Err(error)) => Err(error.to_string()),
+                    Err(_) => Err(format!("no answer to the contract lookup within {}s", DESK_DEADLINE.as_secs())),
+                };
+                vec![StoreEvent::Broker(BrokerEvent::ContractResolved { symbol, result })]
+            }))
+        }
         OrderCommand::WhatIf { request, order } => {
             let order_id = ids.next();
+            let pacer = pacer.clone();
             Some(Box::pin(async move {
                 let result = match order_id {
-                    Ok(order_id) => what_if(client, order_id, &order).await,
+                    Ok(order_id) => {
+                        pacer.acquire(1).await;
+                        what_if(client, order_id, &order).await
+                    }
                     Err(error) => Err(error),
                 };
                 vec![StoreEvent::Broker(BrokerEvent::WhatIf { request, result })]
             }))
         }
         OrderCommand::Place { request, order, modify } => {
-            let result = place(ids, &order, modify, reconciled, journal, client_id).await;
+            let result = place(ids, pacer, &order, modify, reconciled, journal, client_id).await;
             let mut out = Vec::new();
             if let Ok(order_id) = &result {
                 out.push(StoreEvent::Broker(BrokerEvent::OrderSubmitted {
@@ -113,6 +124,7 @@ async fn desk_command<'a>(
             None
         }
         OrderCommand::Cancel { order_id } => {
+            pacer.acquire(1).await;
             if let Err(error) = client.cancel_order(order_id, "").await {
                 let text = format!("cancel of order {order_id} not sent: {error}");
                 let _ = events.send(StoreEvent::Broker(BrokerEvent::Notice { id: order_id, code: 0, text })).await;
@@ -120,6 +132,7 @@ async fn desk_command<'a>(
             None
         }
         OrderCommand::GlobalCancel => {
+            pacer.acquire(1).await;
             if let Err(error) = client.global_cancel().await {
                 let text = format!("global cancel not sent: {error}");
                 let _ = events.send(StoreEvent::Broker(BrokerEvent::Notice { id: -1, code: 0, text })).await;
@@ -163,6 +176,7 @@ impl OrderIds<'_> {
 /// and the journal holds the line.
 async fn place(
     ids: OrderIds<'_>,
+    pacer: &Pacer,
     order: &WireOrder,
     modify: Option<i32>,
     reconciled: bool,
@@ -191,6 +205,7 @@ async fn place(
         Err(_) => Err("the journal lock is poisoned".to_string()),
     };
     written.map_err(|error| format!("not sent: the journal could not be written: {error}"))?;
+    pacer.acquire(1).await;
     client
         .submit_order(order_id, &order.contract(), &order.ib_order(false))
         .await
@@ -252,9 +267,10 @@ pub struct BrokerSettings {
     /// After 1102 or a market data farm coming back, quotes that have not ticked within this
     /// long are requested again (the gateway may have lost them without saying so).
     pub verify_ticks_after: Duration,
-    /// Outgoing messages a second (ibapi's rate limiter). IB allows 50 for all clients of a
-    /// gateway together and answers more with error 100 and a disconnect.
-    pub messages_per_second: u32,
+    /// Paces every message the session sends. IB allows 50 a second for all clients of a
+    /// gateway together and answers more with error 100 and a disconnect; clones share one
+    /// budget, and [`Pacer::shared`] shares it with other robo-tui processes on the gateway.
+    pub pacer: Pacer,
 }
 
 impl BrokerSettings {
@@ -270,7 +286,7 @@ impl BrokerSettings {
             watchlist: Vec::new(),
             quotes: true,
             channel_capacity: None,
-            messages_per_second: 40,
+            pacer: Pacer::local(super::pacer::DEFAULT_BUDGET, super::pacer::Clock::Monotonic),
             verify_ticks_after: Duration::from_secs(5),
         }
     }
@@ -338,10 +354,9 @@ pub async fn run(
         if let Some(capacity) = settings.channel_capacity {
             builder = builder.channel_capacity(capacity);
         }
+        // The pacer (not ibapi's limiter) paces every message, the connect's START_API included.
+        settings.pacer.acquire(1).await;
         let connect = builder
-            // IB allows 50 messages a second for all clients of a gateway together: stay below
-            // (40 by default), so a reconnect's resubscriptions are staggered, never bursted.
-            .rate_limiter(ibapi::RateLimiter::per_second(settings.messages_per_second.max(1)))
             .address(settings.address.as_str())
             .client_id(settings.client_id)
             .tcp_no_delay(true)
@@ -504,6 +519,9 @@ struct Subscriptions<'a> {
     /// each position's quote and P&L, every quote again after 1101.
     to_request: std::collections::VecDeque<Paced>,
     paced_sent: usize,
+    pacer: Pacer,
+    /// When the pacer's window has room for the next queued request.
+    paced_wake: Option<tokio::time::Instant>,
     /// When each quoted symbol last ticked.
     last_tick: HashMap<String, Instant>,
     /// A market data farm reported broken (2103) and has not come back yet.
@@ -521,6 +539,7 @@ impl<'a> Subscriptions<'a> {
         events: &'a mpsc::Sender<StoreEvent>,
         reporter: &'a Reporter,
         highest_order_id: &'a AtomicI32,
+        pacer: Pacer,
     ) -> Self {
         Subscriptions {
             client,
@@ -536,6 +555,8 @@ impl<'a> Subscriptions<'a> {
             market_cancels: HashMap::new(),
             to_request: Default::default(),
             paced_sent: 0,
+            pacer,
+            paced_wake: None,
             last_tick: HashMap::new(),
             farm_broken: false,
             client_id: 0,
@@ -616,8 +637,10 @@ impl<'a> Subscriptions<'a> {
 
     async fn open_account_feeds(&mut self, accounts: &[String]) {
         let client = self.client;
+        self.pacer.acquire(1).await;
         let summary = client.account_summary(&AccountGroup("All".into()), SUMMARY_TAGS).await;
         self.add(FeedId::AccountSummary, summary, feeds::account_summary);
+        self.pacer.acquire(1).await;
         self.add(FeedId::Positions, client.positions().await, feeds::positions);
         // The portfolio and account P&L are not needed to reconcile: they go first in the
         // paced queue, after the requests reconciliation waits for.
@@ -639,10 +662,8 @@ impl<'a> Subscriptions<'a> {
         if !self.quoted.insert(symbol.to_string()) {
             return false;
         }
-        // Requested again (after 1101): end the old subscriptions first. Cancels are sent at
-        // once by ibapi's limiter (they only take a slot) while a request waits for its slot,
-        // so cancelling symbol by symbol between requests keeps a resubscription inside the
-        // budget, where cancelling everything first would burst past it.
+        // Requested again (after 1101): end the old subscriptions first. The pacer admitted
+        // the cancels with the requests (see `cost`), symbol by symbol.
         for cancel in self.market_cancels.remove(symbol).unwrap_or_default() {
             cancel().await;
         }
@@ -764,13 +785,16 @@ impl<'a> Subscriptions<'a> {
             self.complete.remove(&id);
             self.failed.remove(&id);
         }
+        self.pacer.acquire(1).await;
         let open = client.all_open_orders().await.map(|s| feeds::one_shot(FeedId::OpenOrders, s, orders::orders));
         self.add_stream(FeedId::OpenOrders, open);
+        self.pacer.acquire(1).await;
         let executions = client
             .executions(ExecutionFilter::default())
             .await
             .map(|s| feeds::one_shot(FeedId::Executions, s, orders::executions));
         self.add_stream(FeedId::Executions, executions);
+        self.pacer.acquire(1).await;
         let completed =
             client.completed_orders(false).await.map(|s| feeds::one_shot(FeedId::CompletedOrders, s, orders::orders));
         self.add_stream(FeedId::CompletedOrders, completed);
@@ -826,6 +850,13 @@ impl<'a> Subscriptions<'a> {
     /// Send the next queued request. The main loop does this only when nothing else is
     /// ready, so paced data requests never hold up reconciliation or the order desk.
     async fn request_next(&mut self) {
+        self.paced_wake = None;
+        let cost = self.to_request.front().map_or(0, |next| self.cost(next));
+        if let Err(wait) = self.pacer.try_now(cost) {
+            // No room yet: the main loop comes back when the oldest message leaves the window.
+            self.paced_wake = Some(tokio::time::Instant::now() + wait);
+            return;
+        }
         let sent = match self.to_request.pop_front() {
             Some(Paced::Quote { symbol, con_id }) => self.quote(&symbol, con_id).await,
             Some(Paced::PositionPnl { account, con_id }) => self.position_pnl(&account, con_id).await,
@@ -843,6 +874,19 @@ impl<'a> Subscriptions<'a> {
         };
         self.paced_sent += usize::from(sent);
         self.report_queue();
+    }
+
+    /// Messages a queued request sends (0 when it is a repeat that sends nothing).
+    fn cost(&self, request: &Paced) -> u32 {
+        match request {
+            Paced::Quote { symbol, .. } if self.quoted.contains(symbol) => 0,
+            Paced::Quote { symbol, .. } => {
+                let cancels = self.market_cancels.get(symbol).map_or(0, Vec::len);
+                u32::try_from(cancels).unwrap_or(u32::MAX).saturating_add(1 + u32::from(self.quotes))
+            }
+            Paced::PositionPnl { account, con_id } if self.pnl_single.contains(&(account.clone(), *con_id)) => 0,
+            Paced::PositionPnl { .. } | Paced::Portfolio(_) | Paced::AccountPnl(_) => 1,
+        }
     }
 
     /// What reconciliation still waits for.
@@ -904,7 +948,11 @@ async fn connected(
         );
     }
 
-    let mut subscriptions = Subscriptions::new(client, events, reporter, highest_order_id);
+    let mut subscriptions = Subscriptions::new(client, events, reporter, highest_order_id, settings.pacer.clone());
+    let pacing = reporter.sibling("pacer");
+    pacing.ok(settings.pacer.stats().describe());
+    let mut pacing_timer = tokio::time::interval(Duration::from_secs(1));
+    pacing_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     subscriptions.quotes = settings.quotes;
     subscriptions.client_id = settings.client_id;
     // Orders and executions first: they are what reconciliation waits for.
@@ -981,7 +1029,8 @@ async fn connected(
             command = next_order_command(&mut desk) => {
                 let Some(command) = command else { continue };
                 let ids = OrderIds { client, floor: highest_order_id };
-                let work = desk_command(ids, command, reconciled, journal, settings.client_id, events).await;
+                let work =
+                    desk_command(ids, &settings.pacer, command, reconciled, journal, settings.client_id, events).await;
                 if let Some(work) = work {
                     pending.push(work);
                 }
@@ -1017,7 +1066,9 @@ async fn connected(
             _ = probe_timer.tick(), if probe.is_none() => {
                 // Measure the round trip and prove the gateway still answers.
                 let deadline = settings.probe_deadline;
+                let pacer = settings.pacer.clone();
                 probe = Some(Box::pin(async move {
+                    pacer.acquire(1).await;
                     let sent = Instant::now();
                     let answer = timeout(deadline, client.server_time()).await.map(|reply| reply.map(|_| ()));
                     (sent, answer)
@@ -1038,7 +1089,18 @@ async fn connected(
                     }).await;
                 }
             }
-            _ = std::future::ready(()), if !subscriptions.to_request.is_empty() => {
+            _ = pacing_timer.tick() => {
+                let stats = settings.pacer.stats();
+                match &stats.problem {
+                    Some(problem) => pacing.degraded(stats.describe(), vec![problem.clone()]),
+                    None => pacing.ok(stats.describe()),
+                }
+            }
+            _ = async {
+                if let Some(at) = subscriptions.paced_wake {
+                    tokio::time::sleep_until(at).await;
+                }
+            }, if !subscriptions.to_request.is_empty() => {
                 subscriptions.request_next().await;
             }
         }

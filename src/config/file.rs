@@ -56,6 +56,7 @@ struct BrokerFile {
     monitor_client_id: Option<i32>,
     embedded_port: Option<u16>,
     connect_timeout_secs: Option<u64>,
+    messages_per_second: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -102,6 +103,7 @@ impl ConfigFile {
             monitor_client_id: pick(o.monitor_client_id, b.monitor_client_id),
             embedded_port: pick(o.embedded_port, b.embedded_port),
             connect_timeout_secs: pick(o.connect_timeout_secs, b.connect_timeout_secs),
+            messages_per_second: pick(o.messages_per_second, b.messages_per_second),
         };
         let (bu, ou) = (self.ui.unwrap_or_default(), over.ui.unwrap_or_default());
         let ui = UiFile { theme: pick(ou.theme, bu.theme), no_color: pick(ou.no_color, bu.no_color) };
@@ -170,6 +172,18 @@ impl ConfigFile {
                 message: "expected at least 1 second".into(),
             });
         }
+        let messages_per_second = broker.messages_per_second.ok_or_else(|| missing("broker.messages_per_second"))?;
+        if !(1..=crate::broker::pacer::MAX_BUDGET).contains(&messages_per_second) {
+            return Err(ConfigError::Value {
+                path,
+                key: "broker.messages_per_second",
+                message: format!(
+                    "expected 1 to {} (IB allows 50 for all clients of a gateway together; more only with booster \
+                     packs), found {messages_per_second}",
+                    crate::broker::pacer::MAX_BUDGET
+                ),
+            });
+        }
         let level = self.log.and_then(|l| l.level).ok_or_else(|| missing("log.level"))?;
         if !["error", "warn", "info", "debug", "trace"].contains(&level.as_str()) {
             return Err(ConfigError::Value {
@@ -217,6 +231,7 @@ impl ConfigFile {
                 monitor_client_id,
                 embedded_port: broker.embedded_port.ok_or_else(|| missing("broker.embedded_port"))?,
                 connect_timeout_secs,
+                messages_per_second,
             },
             ui: UiConfig {
                 theme: ui.theme.ok_or_else(|| missing("ui.theme"))?,

@@ -32,6 +32,9 @@ pub struct BrokerConfig {
     pub monitor_client_id: i32,
     pub embedded_port: u16,
     pub connect_timeout_secs: u64,
+    /// The pacer's budget: messages in any one second, shared by every robo-tui process on
+    /// the gateway.
+    pub messages_per_second: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -181,6 +184,25 @@ mod tests {
             error.to_string(),
             "/tmp/w.toml: watchlist.symbols: \"spy;rm\" is not a ticker symbol (upper-case letters, digits, '.', at most 12)"
         );
+    }
+
+    #[test]
+    fn messages_per_second_defaults_to_45_and_0_or_above_200_is_refused_by_name() {
+        assert_eq!(Config::defaults().expect("defaults").broker.messages_per_second, 45);
+        let config =
+            Config::from_user_text("[broker]\nmessages_per_second = 120\n", Path::new("/tmp/p.toml")).expect("parses");
+        assert_eq!(config.broker.messages_per_second, 120);
+        for bad in ["0", "201"] {
+            let text = format!("[broker]\nmessages_per_second = {bad}\n");
+            let error = Config::from_user_text(&text, Path::new("/tmp/p.toml")).expect_err("refused").to_string();
+            assert!(error.contains("/tmp/p.toml"), "{error}");
+            assert!(error.contains("broker.messages_per_second"), "{error}");
+            assert!(error.contains("expected 1 to 200") && error.contains(bad), "{error}");
+        }
+        let error = Config::from_user_text("[broker]\nmessages_per_second = -3\n", Path::new("/tmp/p.toml"))
+            .expect_err("refused")
+            .to_string();
+        assert!(error.starts_with("/tmp/p.toml:2:"), "{error}");
     }
 
     #[test]

@@ -358,7 +358,8 @@ impl Session {
                 ));
                 return false;
             }
-            if count >= 45 && self.pacing_warned_at != Some(window) {
+            // "Approaching" past 90% of the limit (46 and up in one second).
+            if count > 45 && self.pacing_warned_at != Some(window) {
                 self.pacing_warned_at = Some(window);
                 self.push(&report::error(
                     -1,

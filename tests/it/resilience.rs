@@ -5,6 +5,7 @@ use crate::orders::{by_intent, d, limit, live};
 use crate::session::Session;
 use futures::StreamExt;
 use robo_tui::app::trading::TradeRequest;
+use robo_tui::broker::pacer::Clock;
 use robo_tui::gateway::{FaultControl, GatewayConfig};
 use robo_tui::orders::{entry_allowed, OrderAction, OrderStatus, Precautions};
 use robo_tui::store::{ConnectionState, Store};
@@ -623,7 +624,7 @@ async fn after_1101_every_quote_is_requested_again_and_ticks_resume() {
     session.stop().await;
 }
 
-async fn paced_session(messages_per_second: u32) -> (Session, FaultControl) {
+async fn paced_session(pacer: robo_tui::broker::Pacer) -> (Session, FaultControl) {
     let mut config = GatewayConfig::embedded(0);
     config.faults.settings.pacing = true;
     let universe: Vec<String> = robo_tui::gateway::universe::Universe::embedded()
@@ -635,7 +636,7 @@ async fn paced_session(messages_per_second: u32) -> (Session, FaultControl) {
     assert!(universe.len() >= 30, "a full universe to quote: {}", universe.len());
     let session = Session::start_tuned(config, Precautions::default(), move |s| {
         s.watchlist = universe;
-        s.messages_per_second = messages_per_second;
+        s.pacer = pacer;
     })
     .await;
     let control = session.gateway.control();
@@ -644,7 +645,7 @@ async fn paced_session(messages_per_second: u32) -> (Session, FaultControl) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quoting_the_whole_universe_and_resubscribing_it_never_trips_pacing() {
-    let (mut session, control) = paced_session(40).await;
+    let (mut session, control) = paced_session(robo_tui::broker::Pacer::local(45, Clock::Monotonic)).await;
     let quoted = session.store.watchlist.len().max(30);
     session
         .until("live with every quote", |s| {
@@ -666,11 +667,11 @@ async fn quoting_the_whole_universe_and_resubscribing_it_never_trips_pacing() {
     session.stop().await;
 }
 
-/// The control experiment: without the limiter the same start trips IB's pacing (error 100
+/// The control experiment: without the pacer the same start trips IB's pacing (error 100
 /// and a drop), which the broker survives by reconnecting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_limiter_the_same_burst_trips_pacing_and_the_broker_reconnects() {
-    let (mut session, _control) = paced_session(10_000).await;
+    let (mut session, _control) = paced_session(robo_tui::broker::Pacer::unlimited()).await;
     session.until("error 100", |s| s.connection.notices.iter().any(|n| n.code == 100)).await;
     session
         .until("the drop", |s| !matches!(s.connection.state, ConnectionState::Live | ConnectionState::Reconciling))
