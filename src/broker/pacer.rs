@@ -233,14 +233,18 @@ impl Pacer {
     pub async fn acquire(&self, n: u32) {
         self.inner.queued.fetch_add(1, Ordering::Relaxed);
         let asked = self.inner.clock.now_ns();
+        let mut waited = false;
         {
             let _turn = self.inner.turn.lock().await;
             while let Err(wait) = self.try_now(n) {
+                waited = true;
                 tokio::time::sleep(wait).await;
             }
         }
-        let waited = self.inner.clock.now_ns().saturating_sub(asked);
-        self.inner.longest_wait_ns.fetch_max(waited, Ordering::Relaxed);
+        if waited {
+            let waited = self.inner.clock.now_ns().saturating_sub(asked);
+            self.inner.longest_wait_ns.fetch_max(waited, Ordering::Relaxed);
+        }
         self.inner.queued.fetch_sub(1, Ordering::Relaxed);
     }
 

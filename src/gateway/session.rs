@@ -187,12 +187,15 @@ async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: 
     session.flush(&mut wr).await?;
 
     // Reader task: frames in over a bounded channel, so the main loop's select is cancel-safe.
-    let (ftx, frx) = mpsc::channel::<Result<Vec<u8>, FrameError>>(256);
+    // Each frame counts against the gateway-wide message rate as it arrives (as IB counts),
+    // not when the main loop gets to it.
+    let (ftx, frx) = mpsc::channel::<Result<(Vec<u8>, (u32, u64)), FrameError>>(256);
+    let pacing = shared.clone();
     let reader = tokio::spawn(async move {
         loop {
             match dec.next_frame() {
                 Ok(Some(f)) => {
-                    if ftx.send(Ok(f)).await.is_err() {
+                    if ftx.send(Ok((f, pacing.pace()))).await.is_err() {
                         return;
                     }
                 }
@@ -274,7 +277,7 @@ impl Session {
     async fn main_loop(
         &mut self,
         wr: &mut OwnedWriteHalf,
-        mut frames: mpsc::Receiver<Result<Vec<u8>, FrameError>>,
+        mut frames: mpsc::Receiver<Result<(Vec<u8>, (u32, u64)), FrameError>>,
         mut events: mpsc::UnboundedReceiver<SessionEvent>,
     ) -> Result<(), SessionError> {
         let mut market_rx = self.shared.market_rx();
@@ -306,7 +309,7 @@ impl Session {
                     Some(SessionEvent::Close) | None => return Ok(()),
                 },
                 frame = frames.recv() => match frame {
-                    Some(Ok(body)) => {
+                    Some(Ok((body, pace))) => {
                         if self.stalled(&faults) {
                             continue;
                         }
@@ -315,7 +318,7 @@ impl Session {
                             self.flush(wr).await?;
                             tokio::time::sleep(d).await;
                         }
-                        if !self.on_frame(&body, &faults) {
+                        if !self.on_frame(&body, pace, &faults) {
                             self.flush(wr).await?;
                             return Ok(());
                         }
@@ -343,9 +346,13 @@ impl Session {
     }
 
     /// Handles one request frame; false = close the connection.
-    fn on_frame(&mut self, body: &[u8], faults: &tokio::sync::watch::Receiver<super::faults::FaultSettings>) -> bool {
+    fn on_frame(
+        &mut self,
+        body: &[u8],
+        (count, window): (u32, u64),
+        faults: &tokio::sync::watch::Receiver<super::faults::FaultSettings>,
+    ) -> bool {
         if faults.borrow().pacing {
-            let (count, window) = self.shared.pace();
             if count > 50 {
                 self.push(&report::error(
                     -1,

@@ -6,6 +6,7 @@ mod check;
 mod gateway;
 mod monitor;
 mod orders;
+mod pacing;
 mod resilience;
 mod session;
 mod strategy;
