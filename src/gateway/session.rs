@@ -26,6 +26,10 @@ use super::wire::messages as m;
 use super::wire::proto::ProtoCodec;
 use super::wire::text::TextCodec;
 
+/// One frame as the reader task hands it over: its body and the pacing
+/// count `(messages in the last second, highest so far)` taken as it arrived.
+type ArrivedFrame = Result<(Vec<u8>, (u32, u64)), FrameError>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
     #[error("socket: {0}")]
@@ -189,7 +193,7 @@ async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, conn_id: 
     // Reader task: frames in over a bounded channel, so the main loop's select is cancel-safe.
     // Each frame counts against the gateway-wide message rate as it arrives (as IB counts),
     // not when the main loop gets to it.
-    let (ftx, frx) = mpsc::channel::<Result<(Vec<u8>, (u32, u64)), FrameError>>(256);
+    let (ftx, frx) = mpsc::channel::<ArrivedFrame>(256);
     let pacing = shared.clone();
     let reader = tokio::spawn(async move {
         loop {
@@ -277,7 +281,7 @@ impl Session {
     async fn main_loop(
         &mut self,
         wr: &mut OwnedWriteHalf,
-        mut frames: mpsc::Receiver<Result<(Vec<u8>, (u32, u64)), FrameError>>,
+        mut frames: mpsc::Receiver<ArrivedFrame>,
         mut events: mpsc::UnboundedReceiver<SessionEvent>,
     ) -> Result<(), SessionError> {
         let mut market_rx = self.shared.market_rx();
