@@ -27,7 +27,8 @@ use super::wire::proto::ProtoCodec;
 use super::wire::text::TextCodec;
 
 /// One frame as the reader task hands it over: its body and the pacing
-/// count `(messages in the last second, highest so far)` taken as it arrived.
+/// count `(messages so far in this wall-clock second, that second)` taken as
+/// it arrived.
 type ArrivedFrame = Result<(Vec<u8>, (u32, u64)), FrameError>;
 
 #[derive(Debug, thiserror::Error)]
