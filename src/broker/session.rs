@@ -332,8 +332,23 @@ pub async fn run(
         .await;
         reporter.pending(format!("connecting to {} (attempt {attempt})", settings.address));
         let started = Instant::now();
-        // No separate TCP probe first: a refused connect already says "nothing listens", and
-        // only a connect that times out is probed afterwards to tell the two apart.
+        let reached = tokio::select! {
+            biased;
+            command = commands.recv() => {
+                if matches!(command, Some(BrokerCommand::Shutdown) | None) {
+                    reporter.ok("stopped");
+                    return;
+                }
+                continue;
+            }
+            reached = reach(&settings.address, settings.connect_timeout) => reached,
+        };
+        if let Err(failure) = reached {
+            match retry_after(&settings, failure, attempt, &mut backoff, &events, commands, &reporter).await {
+                Retry::Again => continue,
+                Retry::Stop => return,
+            }
+        }
         send(&events, BrokerEvent::Handshaking { attempt }).await;
         let mut builder = Client::builder();
         if let Some(capacity) = settings.channel_capacity {
@@ -388,18 +403,13 @@ pub async fn run(
                 }
             }
             Ok(Err(error)) => describe_connect_error(&error, settings.client_id),
-            // Nothing within the deadline: either nothing answers TCP at all, or a gateway
-            // accepts connections but never finishes the handshake. A bare connect tells which.
-            Err(_) => match reach(&settings.address, REACH_DEADLINE).await {
-                Err(unreachable) => unreachable,
-                Ok(()) => super::ConnectFailure {
-                    kind: DisconnectKind::Handshake,
-                    reason: format!(
-                        "no answer within {}s: the gateway accepts connections but does not finish the handshake",
-                        settings.connect_timeout.as_secs()
-                    ),
-                    retry: true,
-                },
+            Err(_) => super::ConnectFailure {
+                kind: DisconnectKind::Handshake,
+                reason: format!(
+                    "no answer within {}s: the gateway accepts connections but does not finish the handshake",
+                    settings.connect_timeout.as_secs()
+                ),
+                retry: true,
             },
         };
         match retry_after(&settings, failure, attempt, &mut backoff, &events, commands, &reporter).await {
@@ -465,9 +475,6 @@ async fn retry_after(
         _ = tokio::time::sleep(delay) => Retry::Again,
     }
 }
-
-/// How long the bare TCP connect after a timed-out handshake may take.
-const REACH_DEADLINE: Duration = Duration::from_secs(1);
 
 /// Whether anything accepts TCP connections at `address` (the socket is closed at once):
 /// tells "nothing listens" apart from "a gateway that does not finish the handshake".
