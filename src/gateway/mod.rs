@@ -28,6 +28,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod faults;
+pub mod groups;
 pub mod history;
 pub mod market;
 pub mod orders;
@@ -37,6 +38,8 @@ pub mod rng;
 pub mod server;
 pub mod session;
 pub mod subscriptions;
+pub mod tif;
+pub mod trail;
 pub mod universe;
 pub mod wire;
 

@@ -48,6 +48,11 @@ pub struct ReceivedOrder {
     pub tif: Option<String>,
     pub account: Option<String>,
     pub what_if: bool,
+    /// 0 when the order names no parent.
+    pub parent_id: i32,
+    pub transmit: bool,
+    pub oca_group: Option<String>,
+    pub oca_type: i32,
 }
 
 impl Shared {
@@ -363,6 +368,10 @@ async fn fault_dispatcher(shared: Arc<Shared>, mut commands: mpsc::UnboundedRece
             }
             FaultCommand::DropMarketData => {
                 shared.engine().broadcast_session(super::engine::SessionEvent::DropMarketData)
+            }
+            FaultCommand::AdvanceClock(by) => {
+                let changed = shared.engine().advance_clock(i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 2));
+                shared.market_moved(changed.account);
             }
             FaultCommand::MoveMarket { symbol, ticks } => {
                 let changed = shared.engine().shift_market(&symbol, ticks);
