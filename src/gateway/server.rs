@@ -144,6 +144,15 @@ impl GatewayHandle {
         self.shared.engine().executions().to_vec()
     }
 
+    /// (bid, ask, last) of `symbol` now.
+    pub fn quote(&self, symbol: &str) -> Option<(f64, f64, f64)> {
+        use rust_decimal::prelude::ToPrimitive;
+        let eng = self.shared.engine();
+        let index = eng.universe.index_of_symbol(symbol)?;
+        let q = eng.market.quote(index)?;
+        Some((q.bid.to_f64()?, q.ask.to_f64()?, q.last.to_f64()?))
+    }
+
     /// Next order id the gateway would hand out.
     pub fn next_valid_id(&self) -> i32 {
         self.shared.engine().next_valid_id()

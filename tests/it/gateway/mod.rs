@@ -2,6 +2,7 @@
 //! dialect) from Python.
 
 mod account;
+mod brackets;
 mod cli;
 mod connect;
 mod faults;
