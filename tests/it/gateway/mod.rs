@@ -13,6 +13,7 @@ mod persist;
 mod portfolio;
 mod props;
 mod text;
+mod trail;
 mod wire;
 
 use std::time::Duration;
