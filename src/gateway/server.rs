@@ -153,6 +153,11 @@ impl GatewayHandle {
         Some((q.bid.to_f64()?, q.ask.to_f64()?, q.last.to_f64()?))
     }
 
+    /// The simulated clock (epoch ms): the market's time, which DAY and GTD expiry follow.
+    pub fn sim_time_ms(&self) -> i64 {
+        self.shared.engine().market.sim_time_ms()
+    }
+
     /// Next order id the gateway would hand out.
     pub fn next_valid_id(&self) -> i32 {
         self.shared.engine().next_valid_id()

@@ -163,7 +163,8 @@ async fn exits_wait_for_their_entry_even_when_crossed_and_go_with_its_cancel() {
     barrier(&client).await;
     assert!(gw.executions().is_empty(), "an exit filled before its entry: {:?}", gw.executions());
     // Cancelling the parent cancels both children.
-    within("cancel", client.cancel_order(p, "")).await.expect("cancel sent");
+    // Dropped at once, so the statuses come to the watch.
+    drop(within("cancel", client.cancel_order(p, "")).await.expect("cancel sent"));
     w.until("all cancelled", |w| [p, tp, sl].iter().all(|id| w.status(*id) == Some(OrderStatusKind::Cancelled))).await;
     assert!(gw.executions().is_empty());
     gw.shutdown().await;

@@ -13,6 +13,7 @@ mod persist;
 mod portfolio;
 mod props;
 mod text;
+mod tif;
 mod trail;
 mod wire;
 
