@@ -158,6 +158,15 @@ impl GatewayHandle {
         self.shared.engine().market.sim_time_ms()
     }
 
+    /// Status of an order as the gateway holds it ("Submitted", "Inactive", ...).
+    pub fn order_status(&self, client_id: i32, order_id: i32) -> Option<&'static str> {
+        self.shared
+            .engine()
+            .orders()
+            .find(|o| o.client_id == client_id && o.order_id == order_id)
+            .map(|o| o.status.as_str())
+    }
+
     /// Next order id the gateway would hand out.
     pub fn next_valid_id(&self) -> i32 {
         self.shared.engine().next_valid_id()
