@@ -356,3 +356,32 @@ async fn a_child_of_an_unknown_parent_is_refused_with_10006() {
     );
     gw.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_a_working_stop_keeps_it_in_its_bracket() {
+    let gw = start_with(frozen()).await;
+    let client = connect(&gw, 1).await;
+    let mut w = Watch::new(&client).await;
+    let (_, ask, _) = gw.quote("AAPL").expect("quote");
+    let (p, tp, sl) = (client.next_order_id(), client.next_order_id(), client.next_order_id());
+    let gtc = TimeInForce::GoodTillCanceled;
+    let stop = |price: f64| leg(order(Action::Sell, 10.0, "STP", None, Some(price), gtc.clone()), p, true);
+    send(&client, p, "AAPL", &leg(order(Action::Buy, 10.0, "LMT", Some(px(ask, 50)), None, gtc.clone()), 0, false))
+        .await;
+    send(&client, tp, "AAPL", &leg(order(Action::Sell, 10.0, "LMT", Some(px(ask, 100)), None, gtc.clone()), p, false))
+        .await;
+    send(&client, sl, "AAPL", &stop(px(ask, -300))).await;
+    w.until("exits working", |w| w.status(tp) == Some(OrderStatusKind::Submitted)).await;
+    // The everyday modify: the same id, the stop moved up.
+    send(&client, sl, "AAPL", &stop(px(ask, -100))).await;
+    w.until("stop moved", |w| w.leg(sl).open.as_ref().is_some_and(|o| o.order.aux_price == Some(px(ask, -100)))).await;
+    let open = w.leg(sl).open.expect("open");
+    assert_eq!((open.order.parent_id, open.order_state.status), (p, OrderStatusKind::PreSubmitted));
+    // Still one OCA group with the target: the target's fill cancels the moved stop.
+    move_market(&gw, "AAPL", 200).await;
+    w.until("target filled, stop cancelled", |w| {
+        w.status(tp) == Some(OrderStatusKind::Filled) && w.status(sl) == Some(OrderStatusKind::Cancelled)
+    })
+    .await;
+    gw.shutdown().await;
+}
