@@ -151,6 +151,9 @@ impl Engine {
         if let Some(path) = engine.state_file.clone() {
             if let Some(saved) = persist::load(&path)? {
                 engine.restore(saved, start_ms);
+                // Orders whose time ran out while the gateway was down go now (even if the
+                // market is frozen and never steps).
+                engine.expire_orders();
             }
         }
         Ok(engine)

@@ -162,3 +162,67 @@ async fn order_types_and_tifs_not_served_are_refused_with_ibs_codes() {
     assert_eq!(details[0].order_types.join(","), "DAY,GTC,GTD,IOC,LMT,MKT,OCA,STP,STPLMT,TRAIL,TRAILLMT,WHATIF");
     gw.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gtd_order_whose_date_passed_while_the_gateway_was_down_expires_at_start() {
+    use robo_tui::gateway::account::Account;
+    use robo_tui::gateway::engine::Counters;
+    use robo_tui::gateway::orders::{OrderKind, Side, SimOrder, Status, Tif};
+    use robo_tui::gateway::persist::{save, SavedState};
+    use rust_decimal::Decimal;
+
+    let path = temp_state("gtd-down");
+    let now = clock::now_ms();
+    let resting = |order_id: i32, expires_ms: Option<i64>| SimOrder {
+        client_id: 5,
+        order_id,
+        perm_id: 1000 + i64::from(order_id),
+        account: "DU1234567".into(),
+        con_id: 265598,
+        action: "BUY".into(),
+        side: Side::Buy,
+        quantity: Decimal::ONE,
+        kind: OrderKind::Limit { limit: Decimal::from(100) },
+        tif: if expires_ms.is_some() { Tif::Gtd } else { Tif::Gtc },
+        order_ref: String::new(),
+        filled: Decimal::ZERO,
+        avg_fill_price: Decimal::ZERO,
+        last_fill_price: Decimal::ZERO,
+        status: Status::Submitted,
+        triggered: false,
+        completed_time: None,
+        completed_status: None,
+        commission_paid: Decimal::ZERO,
+        parent_id: 0,
+        oca_group: String::new(),
+        oca_type: 0,
+        staged: false,
+        held: false,
+        good_till: expires_ms.map(clock::eastern_timestamp).unwrap_or_default(),
+        expires_ms,
+    };
+    let state = SavedState {
+        accounts: vec![Account::new("DU1234567", "INDIVIDUAL", Decimal::from(500_000), &[])],
+        open_orders: vec![resting(10, Some(now - 60_000)), resting(11, None), resting(12, Some(now + 3_600_000))],
+        executions: vec![],
+        counters: Counters { next_order_id: 13, next_perm_id: 2000, next_exec: 1 },
+        trading_day: clock::eastern_date(now),
+    };
+    save(&path, &state).expect("state written");
+    let mut config = frozen();
+    config.state_file = Some(path.clone());
+    let gw = start_with(config).await;
+    let client = connect(&gw, 5).await;
+    let mut open = within("open", client.open_orders()).await.expect("open orders");
+    let mut ids = Vec::new();
+    while let Some(item) = within("open order", open.next()).await {
+        if let Ok(SubscriptionItem::Data(Orders::OrderData(d))) = item {
+            ids.push(d.order_id);
+        }
+    }
+    ids.sort_unstable();
+    assert_eq!(ids, vec![11, 12], "the GTD order past its date expired, the later one and the GTC live on");
+    assert_eq!(gw.order_status(5, 10), Some("Cancelled"));
+    gw.shutdown().await;
+    let _ = std::fs::remove_dir_all(path.parent().expect("dir"));
+}

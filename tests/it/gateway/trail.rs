@@ -112,3 +112,27 @@ async fn a_trail_limit_becomes_a_limit_offset_from_its_stop() {
     assert!(close(stop_of(&w, id), stop), "the stop froze at the trigger");
     gw.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trailing_stop_exit_starts_trailing_when_its_entry_fills() {
+    use super::brackets::leg;
+    let gw = start_with(frozen()).await;
+    let client = connect(&gw, 1).await;
+    let mut w = Watch::new(&client).await;
+    let (_, ask, _) = gw.quote("AAPL").expect("quote");
+    let (p, sl) = (client.next_order_id(), client.next_order_id());
+    let gtc = TimeInForce::GoodTillCanceled;
+    send(&client, p, "AAPL", &leg(order(Action::Buy, 10.0, "LMT", Some(px(ask, -100)), None, gtc), 0, false)).await;
+    send(&client, sl, "AAPL", &leg(trail(Action::Sell, 10.0, Some(0.75), None), p, true)).await;
+    w.until("held", |w| w.leg(sl).why_held == "child").await;
+    assert_eq!(stop_of(&w, sl), None, "no stop while it waits for its entry");
+    // The market falls to the entry: it fills, the exit starts 0.75 under the last price.
+    move_market(&gw, "AAPL", -150).await;
+    w.until("entry filled", |w| w.status(p) == Some(OrderStatusKind::Filled)).await;
+    let (_, _, last) = gw.quote("AAPL").expect("quote");
+    w.until("trailing from the fill", |w| close(stop_of(w, sl), px(last, -75))).await;
+    move_market(&gw, "AAPL", 80).await;
+    let (_, _, up) = gw.quote("AAPL").expect("quote");
+    w.until("and following", |w| close(stop_of(w, sl), px(up, -75))).await;
+    gw.shutdown().await;
+}

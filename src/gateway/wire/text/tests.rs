@@ -851,5 +851,5 @@ fn decodes_the_group_trailing_and_tif_fields_of_place_order() {
     assert_eq!((o.algo_strategy, o.what_if), (None, Some(false)));
     // A plain limit order has none of them.
     let (_, _, o) = placed(PLACE_LMT, 178);
-    assert_eq!((o.lmt_price_offset, o.trail_stop_price, o.oca_group, o.oca_type), (None, None, None, None));
+    assert_eq!((o.lmt_price_offset, o.trail_stop_price, o.oca_group, o.oca_type), (None, None, None, Some(0)));
 }
