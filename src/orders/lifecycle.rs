@@ -60,17 +60,18 @@ impl OrderStatus {
         match self {
             // Inactive: a leg staged with transmit=false (or an order IB holds back), not
             // working yet; whatever follows it (PreSubmitted when its group is sent) is progress.
-            OrderStatus::PendingSubmit | OrderStatus::Inactive => 0,
-            OrderStatus::PreSubmitted => 1,
-            OrderStatus::Submitted => 2,
-            OrderStatus::PendingCancel => 3,
-            OrderStatus::ApiCancelled | OrderStatus::Cancelled | OrderStatus::Rejected => 4,
-            OrderStatus::Filled => 5,
+            OrderStatus::PendingSubmit => 0,
+            OrderStatus::Inactive => 1,
+            OrderStatus::PreSubmitted => 2,
+            OrderStatus::Submitted => 3,
+            OrderStatus::PendingCancel => 4,
+            OrderStatus::ApiCancelled | OrderStatus::Cancelled | OrderStatus::Rejected => 5,
+            OrderStatus::Filled => 6,
         }
     }
 
     pub fn is_final(self) -> bool {
-        self.rank() >= 4
+        self.rank() >= 5
     }
 }
 
