@@ -570,7 +570,8 @@ fn seeds_from_the_watchlist() {
             strategies: 1,
         }),
     );
-    let seed = TicketSeed::from_watchlist(&store, 0, OrderAction::Sell).expect("row 0");
+    let view = ViewState::new();
+    let seed = TicketSeed::from_watchlist(&store, &view, 0, OrderAction::Sell).expect("row 0");
     assert_eq!(
         seed,
         TicketSeed {
@@ -581,7 +582,10 @@ fn seeds_from_the_watchlist() {
             account: ACCOUNT.into()
         }
     );
-    assert_eq!(TicketSeed::from_watchlist(&store, 5, OrderAction::Buy), None);
+    // After the configured symbols come the held ones (AAPL, NVDA, SPY), as the pane draws them.
+    let held = TicketSeed::from_watchlist(&store, &view, 3, OrderAction::Buy).expect("row 3");
+    assert_eq!(held.symbol, "NVDA");
+    assert_eq!(TicketSeed::from_watchlist(&store, &view, 5, OrderAction::Buy), None);
     let mut view = ViewState::new();
     let seeded = TicketSeed { limit: Some(d("412.5")), quantity: Some(d("3")), ..seed };
     assert_eq!(
@@ -590,6 +594,84 @@ fn seeds_from_the_watchlist() {
     );
     assert_eq!(state(&view).ticket.limit_price, "412.50");
     assert_eq!(state(&view).ticket.quantity, "3");
+}
+
+/// Whether `b`/`s` on the pane's rows trade the row's symbol. No wildcard: a new pane must say.
+fn rows_carry_a_symbol(pane: PaneId) -> bool {
+    match pane {
+        PaneId::Positions | PaneId::Signals | PaneId::Watchlist | PaneId::Orders => true,
+        PaneId::Accounts | PaneId::Health | PaneId::Diagnostics => false,
+    }
+}
+
+/// The text of the highlighted (selected) row of a rendered pane.
+fn highlighted_row(buf: &ratatui::buffer::Buffer, theme: &Theme) -> Option<String> {
+    let area = buf.area;
+    let selection_bg = theme.roles.selection.bg;
+    (area.y..area.y + area.height).find_map(|y| {
+        let highlighted =
+            (area.x + 1..area.x + area.width - 1).any(|x| buf[(x, y)].bg == selection_bg.unwrap_or_default());
+        highlighted.then(|| (area.x..area.x + area.width).map(|x| buf[(x, y)].symbol()).collect::<String>())
+    })
+}
+
+/// `b` and `s` on every row of every pane open a ticket for the symbol on the highlighted row
+/// (in the order, filter and sort the pane draws), and a blank one on panes without symbols.
+/// This is the test that would have caught `b` on a Watchlist row opening a blank ticket.
+#[test]
+fn buy_and_sell_open_the_ticket_for_the_highlighted_row_of_every_pane() {
+    let store = with_orders();
+    let theme = theme();
+    let views: Vec<(&str, ViewState)> = vec![
+        ("default", ViewState::new()),
+        ("positions sorted by quantity (SPY, NVDA, AAPL)", {
+            let mut v = ViewState::new();
+            v.positions_sort = crate::ui::SortState { column: 1, reverse: false };
+            v
+        }),
+        ("positions filtered to \"a\"", {
+            let mut v = ViewState::new();
+            v.positions_filter = crate::ui::FilterState { text: "a".into(), editing: false };
+            v
+        }),
+    ];
+    let mut checked = 0;
+    for (label, base) in views {
+        for pane in PaneId::ALL {
+            let rows = crate::ui::panes::selectable_rows(pane, &store, &base, None);
+            if rows_carry_a_symbol(pane) {
+                assert!(rows > 0, "{label}: the fixture must give {pane:?} rows to check");
+            }
+            for index in 0..rows {
+                for action in [Action::BuyTicket, Action::SellTicket] {
+                    let mut view = base.clone();
+                    view.focus = pane;
+                    view.pane_mut(pane).selected = index;
+                    handle_action(&mut view, action, &store);
+                    let ticket = &state(&view).ticket;
+                    let side = if action == Action::BuyTicket { OrderAction::Buy } else { OrderAction::Sell };
+                    assert_eq!(ticket.action, side);
+                    let context = format!("{label}: {pane:?} row {index}, {action:?}");
+                    if rows_carry_a_symbol(pane) {
+                        let buf = crate::ui::test_support::render_pane_view(&store, &view, pane, &theme, 120, 40);
+                        let row =
+                            highlighted_row(&buf, &theme).unwrap_or_else(|| panic!("{context}: no row highlighted"));
+                        assert!(!ticket.symbol.is_empty(), "{context}: blank ticket for row {row:?}");
+                        assert!(
+                            row.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == ticket.symbol),
+                            "{context}: ticket for {} but the highlighted row is {row:?}",
+                            ticket.symbol
+                        );
+                        assert_eq!(ticket.account, ACCOUNT, "{context}");
+                        checked += 1;
+                    } else {
+                        assert_eq!(ticket.symbol, "", "{context}: no symbol on this pane's rows");
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 2 * (3 + 2 + 6 + 4), "every symbol row was checked ({checked})");
 }
 
 #[test]
