@@ -5,7 +5,7 @@
 
 use super::precautions::{Precautions, Rule, Violation};
 use super::reconcile::Difference;
-use super::ticket::{OrderAction, OrderIntent, OrderType, TimeInForce};
+use super::ticket::{OrderAction, OrderIntent, OrderType, TimeInForce, Trailing};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -90,7 +90,15 @@ pub struct IntentRecord {
     pub order_type: OrderType,
     pub limit_price: Option<Decimal>,
     pub stop_price: Option<Decimal>,
+    /// TRAIL / TRAIL LIMIT (absent in lines written before trailing stops).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trailing: Option<Trailing>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_offset: Option<Decimal>,
     pub tif: TimeInForce,
+    /// GTD's expiry (absent before GTD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub good_till: Option<DateTime<Utc>>,
     pub outside_rth: bool,
     pub account: String,
     pub notional: Option<Decimal>,
@@ -106,7 +114,10 @@ impl From<&OrderIntent> for IntentRecord {
             order_type: intent.order_type(),
             limit_price: intent.limit_price(),
             stop_price: intent.stop_price(),
+            trailing: intent.trailing(),
+            limit_offset: intent.limit_offset(),
             tif: intent.tif(),
+            good_till: intent.good_till(),
             outside_rth: intent.outside_rth(),
             account: intent.account().to_string(),
             notional: intent.notional(),
@@ -400,6 +411,31 @@ pub(crate) mod tests {
             text,
             "{\"seq\":1,\"ts\":\"2026-11-27T14:00:01Z\",\"run_id\":\"run-a\",\"kind\":\"cancel_requested\",\"order_id\":7}\n"
         );
+    }
+
+    /// A line written before trailing stops and GTD (no `trailing`, `limit_offset`,
+    /// `good_till`) still reads, and a trailing GTD intent round-trips with them.
+    #[test]
+    fn intent_lines_old_and_new_read_back() {
+        let old = r#"{"seq":3,"ts":"2026-11-27T14:00:01Z","run_id":"run-a","kind":"intent","intent_id":"rt-1","ticket":{"symbol":"AAPL","con_id":265598,"action":"BUY","quantity":"100","order_type":"LMT","limit_price":"150.05","stop_price":null,"tif":"DAY","outside_rth":false,"account":"DU111111","notional":"15005"},"checks":{"passed":[],"overridden":[]}}"#;
+        let entry: JournalEntry = serde_json::from_str(old).expect("an old intent line reads");
+        let JournalBody::Intent { ticket, .. } = entry.body else { panic!("not an intent") };
+        assert_eq!((ticket.trailing, ticket.limit_offset, ticket.good_till), (None, None, None));
+        assert_eq!(ticket, IntentRecord::from(&sample_intent()));
+        let t = Ticket {
+            quantity: "100".into(),
+            order_type: OrderType::TrailLimit,
+            trail: "1%".into(),
+            limit_offset: "0.05".into(),
+            tif: TimeInForce::Gtd,
+            good_till: "20261128 21:00:00".into(),
+            ..Ticket::new("AAPL", OrderAction::Sell, "DU111111")
+        };
+        let record = IntentRecord::from(&t.validate(&market()).unwrap());
+        let text = serde_json::to_string(&record).unwrap();
+        assert!(text.contains(r#""trailing":{"percent":"1"}"#), "{text}");
+        assert!(text.contains(r#""good_till":"2026-11-28T21:00:00Z""#), "{text}");
+        assert_eq!(serde_json::from_str::<IntentRecord>(&text).unwrap(), record);
     }
 
     #[test]

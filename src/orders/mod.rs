@@ -43,5 +43,5 @@ pub use reconcile::{reconcile, BrokerExecution, BrokerOrder, Difference, Replay}
 pub use submit::{AlreadySubmitted, IntentIdGen, SubmitGate};
 pub use ticket::{
     ContractInfo, FieldError, MarketContext, OrderAction, OrderIntent, OrderPrices, OrderType, Ticket, TicketField,
-    TimeInForce,
+    TimeInForce, Trailing, GOOD_TILL_FORMAT,
 };

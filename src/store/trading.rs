@@ -127,6 +127,7 @@ impl Store {
             quote_age,
             quote_live,
             position,
+            now: Some(now),
         }
     }
 }

@@ -282,7 +282,7 @@ fn random_tickets_never_put_an_invalid_order_on_the_wire() {
                 let request = session.next_request();
                 session.request(TradeRequest::Transmit {
                     request,
-                    ticket: ticket.clone(),
+                    ticket: Box::new(ticket.clone()),
                     modify: None,
                     override_word: String::new(),
                     typed_account: String::new(),
@@ -310,7 +310,7 @@ fn random_tickets_never_put_an_invalid_order_on_the_wire() {
             let request = session.next_request();
             session.request(TradeRequest::Transmit {
                 request,
-                ticket,
+                ticket: Box::new(ticket),
                 modify: None,
                 override_word: String::new(),
                 typed_account: String::new(),

@@ -84,14 +84,17 @@ pub(super) enum Synced {
 }
 
 /// The fields in focus order (the ticket draws them in this order too).
-pub(super) const FIELDS: [TicketField; 9] = [
+pub(super) const FIELDS: [TicketField; 12] = [
     TicketField::Symbol,
     TicketField::Action,
     TicketField::Quantity,
     TicketField::OrderType,
     TicketField::LimitPrice,
     TicketField::StopPrice,
+    TicketField::Trail,
+    TicketField::LimitOffset,
     TicketField::TimeInForce,
+    TicketField::GoodTill,
     TicketField::OutsideRth,
     TicketField::Account,
 ];
@@ -102,7 +105,16 @@ fn fixed_for_modify(field: TicketField) -> bool {
 }
 
 pub fn is_text_field(field: TicketField) -> bool {
-    matches!(field, TicketField::Symbol | TicketField::Quantity | TicketField::LimitPrice | TicketField::StopPrice)
+    matches!(
+        field,
+        TicketField::Symbol
+            | TicketField::Quantity
+            | TicketField::LimitPrice
+            | TicketField::StopPrice
+            | TicketField::Trail
+            | TicketField::LimitOffset
+            | TicketField::GoodTill
+    )
 }
 
 fn plain_char(key: &KeyEvent) -> Option<char> {
@@ -171,18 +183,16 @@ impl TicketState {
             "SELL" => OrderAction::Sell,
             other => return Err(format!("order {order_id} is a {other} order: the ticket modifies BUY and SELL only")),
         };
-        let order_type = OrderType::ALL.into_iter().find(|t| t.code() == terms.order_type).ok_or_else(|| {
+        // The order's terms carry no trailing amount or GTD time: those are not modified here.
+        let order_type = OrderType::from_code(&terms.order_type).filter(|t| !t.needs_trail()).ok_or_else(|| {
             format!(
                 "order {order_id} is a {} order: the ticket modifies MKT, LMT, STP and STP LMT only",
                 terms.order_type
             )
         })?;
-        let tif = match terms.tif.as_str() {
-            "" => TimeInForce::Day,
-            code => TimeInForce::ALL.into_iter().find(|t| t.code() == code).ok_or_else(|| {
-                format!("order {order_id} has time in force {code}: the ticket offers DAY, GTC and IOC only")
-            })?,
-        };
+        let tif = TimeInForce::from_code(&terms.tif).filter(|t| *t != TimeInForce::Gtd).ok_or_else(|| {
+            format!("order {order_id} has time in force {}: the ticket modifies DAY, GTC and IOC only", terms.tif)
+        })?;
         let ticket = Ticket {
             symbol: terms.symbol.to_ascii_uppercase(),
             action,
@@ -193,13 +203,29 @@ impl TicketState {
             tif,
             outside_rth: terms.outside_rth,
             account: terms.account.clone(),
+            ..Ticket::new("", action, "")
         };
         Ok(TicketState::editing(ticket, TicketField::Quantity, Some(order_id)))
     }
 
     /// The fields Tab visits, in order.
     pub fn fields(&self) -> Vec<TicketField> {
-        FIELDS.into_iter().filter(|f| self.modify.is_none() || !fixed_for_modify(*f)).collect()
+        self.shown_fields().into_iter().filter(|f| self.modify.is_none() || !fixed_for_modify(*f)).collect()
+    }
+
+    /// The fields drawn, in order: the trailing fields only for the trailing types, the
+    /// good-till time only for GTD.
+    pub fn shown_fields(&self) -> Vec<TicketField> {
+        let t = &self.ticket;
+        FIELDS
+            .into_iter()
+            .filter(|f| match f {
+                TicketField::Trail => t.order_type.needs_trail(),
+                TicketField::LimitOffset => t.order_type.needs_limit_offset(),
+                TicketField::GoodTill => t.tif == TimeInForce::Gtd,
+                _ => true,
+            })
+            .collect()
     }
 
     pub fn market(&self, store: &Store, now: DateTime<Utc>) -> MarketContext {
@@ -264,8 +290,17 @@ impl TicketState {
         if t.order_type.needs_limit() {
             s.push_str(&format!(" limit {}", t.limit_price.trim()));
         }
+        if t.order_type.needs_trail() {
+            s.push_str(&format!(" trail {}", t.trail.trim()));
+        }
+        if t.order_type.needs_limit_offset() {
+            s.push_str(&format!(" offset {}", t.limit_offset.trim()));
+        }
         s.push(' ');
         s.push_str(t.tif.code());
+        if t.tif == TimeInForce::Gtd {
+            s.push_str(&format!(" till {} UTC", t.good_till.trim()));
+        }
         if t.outside_rth {
             s.push_str(" outside RTH");
         }
@@ -308,6 +343,9 @@ impl TicketState {
             TicketField::Quantity => Some(&t.quantity),
             TicketField::LimitPrice => Some(&t.limit_price),
             TicketField::StopPrice => Some(&t.stop_price),
+            TicketField::Trail => Some(&t.trail),
+            TicketField::LimitOffset => Some(&t.limit_offset),
+            TicketField::GoodTill => Some(&t.good_till),
             _ => None,
         }
     }
@@ -319,6 +357,9 @@ impl TicketState {
             TicketField::Quantity => Some(&mut t.quantity),
             TicketField::LimitPrice => Some(&mut t.limit_price),
             TicketField::StopPrice => Some(&mut t.stop_price),
+            TicketField::Trail => Some(&mut t.trail),
+            TicketField::LimitOffset => Some(&mut t.limit_offset),
+            TicketField::GoodTill => Some(&mut t.good_till),
             _ => None,
         }
     }
@@ -515,7 +556,11 @@ impl TicketState {
                 self.mode = Mode::Previewing { request };
                 self.prompt = Prompt::Override;
                 self.previewed_at = Some(now);
-                KeyAnswer::Request(TradeRequest::Preview { request, ticket: self.ticket.clone(), modify: self.modify })
+                KeyAnswer::Request(TradeRequest::Preview {
+                    request,
+                    ticket: Box::new(self.ticket.clone()),
+                    modify: self.modify,
+                })
             }
         }
     }
@@ -611,7 +656,7 @@ impl TicketState {
         self.hint = None;
         KeyAnswer::Request(TradeRequest::Transmit {
             request,
-            ticket: self.ticket.clone(),
+            ticket: Box::new(self.ticket.clone()),
             modify: self.modify,
             override_word: self.override_typed.trim().to_string(),
             typed_account: self.account_typed.trim().to_string(),

@@ -52,7 +52,7 @@ pub enum TradeRequest {
     /// `store.trading.what_if.request` matches.
     Preview {
         request: u64,
-        ticket: Ticket,
+        ticket: Box<Ticket>,
         modify: Option<i32>,
     },
     /// Confirmed in the preview (`y`/Enter), with what the trader typed for the override word
@@ -60,7 +60,7 @@ pub enum TradeRequest {
     /// `store.trading.outcome` for `request`.
     Transmit {
         request: u64,
-        ticket: Ticket,
+        ticket: Box<Ticket>,
         modify: Option<i32>,
         override_word: String,
         typed_account: String,

@@ -299,7 +299,7 @@ fn editing(area: Rect, buf: &mut Buffer, store: &Store, state: &TicketState, the
     let errors = state.ticket.validate(&market).err().unwrap_or_default();
     let mut lines = market_lines(state, store, now, theme);
     lines.push(Line::default());
-    for field in super::form::FIELDS {
+    for field in state.shown_fields() {
         let focused = field == state.focus;
         let name = match field {
             TicketField::OutsideRth => "Outside RTH".to_string(),

@@ -241,7 +241,11 @@ fn choices_cycle_with_space_and_arrows() {
     press(&mut view, &store, key(KeyCode::Left));
     assert_eq!(state(&view).ticket.order_type, OrderType::Market);
     press(&mut view, &store, key(KeyCode::Left));
-    assert_eq!(state(&view).ticket.order_type, OrderType::StopLimit, "wraps around");
+    assert_eq!(state(&view).ticket.order_type, OrderType::TrailLimit, "wraps around");
+    press(&mut view, &store, key(KeyCode::Left));
+    assert_eq!(state(&view).ticket.order_type, OrderType::Trail);
+    press(&mut view, &store, key(KeyCode::Left));
+    assert_eq!(state(&view).ticket.order_type, OrderType::StopLimit);
     press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab), ch(' ')]);
     assert_eq!(state(&view).ticket.tif, TimeInForce::Gtc);
     press_all(&mut view, &store, &[key(KeyCode::Tab), ch(' ')]);
@@ -255,6 +259,67 @@ fn choices_cycle_with_space_and_arrows() {
     assert_eq!(state(&view).focus, crate::orders::TicketField::OutsideRth);
     press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab)]);
     assert_eq!(state(&view).focus, crate::orders::TicketField::Symbol);
+}
+
+#[test]
+fn trailing_and_gtd_fields_show_and_take_keys_only_when_their_choice_needs_them() {
+    use crate::orders::TicketField as F;
+    let store = trading_store();
+    let mut view = ViewState::new();
+    handle_action(&mut view, Action::NewTicket, &store);
+    let base = vec![
+        F::Symbol,
+        F::Action,
+        F::Quantity,
+        F::OrderType,
+        F::LimitPrice,
+        F::StopPrice,
+        F::TimeInForce,
+        F::OutsideRth,
+        F::Account,
+    ];
+    assert_eq!(state(&view).fields(), base);
+    if let Some(super::Popup::Ticket(t)) = view.ticket.popup.as_mut() {
+        t.ticket.order_type = OrderType::TrailLimit;
+        t.ticket.tif = crate::orders::TimeInForce::Gtd;
+    }
+    assert_eq!(
+        state(&view).fields(),
+        vec![
+            F::Symbol,
+            F::Action,
+            F::Quantity,
+            F::OrderType,
+            F::LimitPrice,
+            F::StopPrice,
+            F::Trail,
+            F::LimitOffset,
+            F::TimeInForce,
+            F::GoodTill,
+            F::OutsideRth,
+            F::Account,
+        ]
+    );
+    // Typing into them: symbol, then 6 tabs to the trail.
+    type_text(&mut view, &store, "aapl");
+    press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab)]);
+    type_text(&mut view, &store, "10");
+    press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)]);
+    assert_eq!(state(&view).focus, F::Trail);
+    type_text(&mut view, &store, "1%");
+    press(&mut view, &store, key(KeyCode::Tab));
+    type_text(&mut view, &store, "0.05");
+    press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab)]);
+    assert_eq!(state(&view).focus, F::GoodTill);
+    type_text(&mut view, &store, "20261128 21:00:00");
+    let t = &state(&view).ticket;
+    assert_eq!((t.trail.as_str(), t.limit_offset.as_str(), t.good_till.as_str()), ("1%", "0.05", "20261128 21:00:00"));
+    let intent = t.validate(&state(&view).market(&store, now())).expect("valid TRAIL LIMIT GTD");
+    assert_eq!(intent.order_type(), OrderType::TrailLimit);
+    assert_eq!(state(&view).summary(), "BUY 10 AAPL TRAIL LIMIT trail 1% offset 0.05 GTD till 20261128 21:00:00 UTC");
+    let screen = screen(&store, &view, 100, 34);
+    assert!(line_with(&screen, "Trail").contains("[1%"), "{screen}");
+    assert!(line_with(&screen, "Good till").contains("[20261128 21:00"), "{screen}");
 }
 
 #[test]
@@ -303,7 +368,10 @@ fn enter_on_a_valid_ticket_asks_for_a_preview_of_exactly_that_ticket() {
     let mut view = ViewState::new();
     valid_ticket(&mut view, &store, "100");
     let sent = press_all(&mut view, &store, &[key(KeyCode::Enter)]);
-    assert_eq!(sent, vec![TradeRequest::Preview { request: 1, ticket: expected_ticket("100"), modify: None }]);
+    assert_eq!(
+        sent,
+        vec![TradeRequest::Preview { request: 1, ticket: Box::new(expected_ticket("100")), modify: None }]
+    );
     assert_eq!(state(&view).mode, Mode::Previewing { request: 1 });
     // Back, and a second preview gets a new request number.
     press(&mut view, &store, key(KeyCode::Esc));
@@ -361,7 +429,7 @@ fn y_pressed_three_times_transmits_exactly_once() {
         sent,
         vec![TradeRequest::Transmit {
             request: 1,
-            ticket: expected_ticket("100"),
+            ticket: Box::new(expected_ticket("100")),
             modify: None,
             override_word: String::new(),
             typed_account: String::new(),
@@ -490,7 +558,7 @@ fn an_overridable_violation_needs_the_override_word_typed() {
         sent,
         vec![TradeRequest::Transmit {
             request: 1,
-            ticket: expected_ticket("1500"),
+            ticket: Box::new(expected_ticket("1500")),
             modify: None,
             override_word: "OVERRIDE".into(),
             typed_account: String::new(),
@@ -912,11 +980,11 @@ fn modify_loads_the_order_and_sends_it_with_its_id() {
     type_text(&mut view, &store, "50");
     let sent = press_all(&mut view, &store, &[key(KeyCode::Enter)]);
     let changed = Ticket { quantity: "50".into(), ..state(&view).ticket.clone() };
-    assert_eq!(sent, vec![TradeRequest::Preview { request: 1, ticket: changed.clone(), modify: Some(12) }]);
+    assert_eq!(sent, vec![TradeRequest::Preview { request: 1, ticket: Box::new(changed.clone()), modify: Some(12) }]);
     what_if(&mut store, 1, Ok(a_what_if()));
     let sent = press_all_at(&mut view, &store, &[ch('y')], later());
     assert!(
-        matches!(sent.as_slice(), [TradeRequest::Transmit { modify: Some(12), ticket, .. }] if *ticket == changed),
+        matches!(sent.as_slice(), [TradeRequest::Transmit { modify: Some(12), ticket, .. }] if **ticket == changed),
         "{sent:?}"
     );
     outcome(&mut store, 1, Ok("rt-2".into()));
