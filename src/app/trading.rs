@@ -219,6 +219,10 @@ impl Trader {
             Ok(checked) => checked,
             Err(refusal) => return refuse(refusal.to_string()),
         };
+        if checked.group.has_exits() {
+            // The group send path (every leg journaled and paced) is not wired yet.
+            return refuse("not sent: attached exits cannot be sent yet".into());
+        }
         let intent_id = self.intents.next_id();
         let confirmed =
             match checked.confirm(&trading.precautions, override_word, typed_account, &intent_id, &mut self.gate) {

@@ -17,6 +17,7 @@
 //! order. A journal error means: do not send, and disable entry ([`GuardContext::journal_error`]).
 
 pub mod codes;
+pub mod group;
 pub mod guard;
 pub mod journal;
 pub mod lifecycle;
@@ -32,6 +33,7 @@ mod testkit;
 mod ticket_props;
 
 pub use codes::{classify, CodeClass, CodeOutcome};
+pub use group::{entry_price, GroupIntent, LegRole, StopKind};
 pub use guard::{
     cancel_allowed, confirm_live, entry_allowed, CancelMode, EntryMode, GuardBlock, GuardContext, Link, SessionKind,
 };

@@ -28,10 +28,12 @@ pub enum Rule {
     LiveQuote,
     /// The same order (contract, side, quantity, prices) sent within `duplicate_window_secs`.
     Duplicate,
+    /// An entry sent without a stop loss attached (only with `require_stop`).
+    StopRequired,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::MaxQuantity,
         Rule::MaxNotional,
         Rule::PriceDistancePct,
@@ -39,6 +41,7 @@ impl Rule {
         Rule::OrdersPerMinute,
         Rule::LiveQuote,
         Rule::Duplicate,
+        Rule::StopRequired,
     ];
 
     /// The config name of the rule.
@@ -51,6 +54,7 @@ impl Rule {
             Rule::OrdersPerMinute => "orders_per_minute",
             Rule::LiveQuote => "live_quote",
             Rule::Duplicate => "duplicate",
+            Rule::StopRequired => "stop_required",
         }
     }
 }
@@ -79,6 +83,8 @@ pub struct Precautions {
     pub overridable: Vec<Rule>,
     /// Rules switched off.
     pub off: Vec<Rule>,
+    /// Every new entry needs a stop loss attached (rule `stop_required`); off by default.
+    pub require_stop: bool,
 }
 
 impl Default for Precautions {
@@ -99,8 +105,10 @@ impl Default for Precautions {
                 Rule::PriceDistanceTicks,
                 Rule::LiveQuote,
                 Rule::Duplicate,
+                Rule::StopRequired,
             ],
             off: Vec::new(),
+            require_stop: false,
         }
     }
 }
@@ -181,7 +189,38 @@ fn list(violations: &[Violation]) -> String {
 impl Precautions {
     /// Whether a rule is checked.
     pub fn is_on(&self, rule: Rule) -> bool {
-        !self.off.contains(&rule)
+        !self.off.contains(&rule) && (rule != Rule::StopRequired || self.require_stop)
+    }
+
+    /// Every rule on every leg of `group` (each leg's messages say which leg when it has
+    /// exits), and the group's own: `stop_required`. Each leg counts for the rate rule as if
+    /// the legs before it were sent, so a bracket needs room for all its legs.
+    pub fn check_group(
+        &self,
+        group: &super::group::GroupIntent,
+        market: &MarketContext,
+        recent: &[RecentOrder],
+        now: DateTime<Utc>,
+    ) -> Vec<Violation> {
+        let mut out = Vec::new();
+        let mut recent = recent.to_vec();
+        for (role, leg) in group.legs() {
+            for mut v in self.check(leg, market, &recent, now) {
+                if group.has_exits() {
+                    v.message = format!("{role}: {}", v.message);
+                }
+                out.push(v);
+            }
+            recent.push(RecentOrder::of(leg, now));
+        }
+        if self.is_on(Rule::StopRequired) && group.stop_loss().is_none() {
+            out.push(Violation {
+                rule: Rule::StopRequired,
+                message: "the entry has no stop loss attached (trading.precautions.require_stop)".into(),
+                overridable: self.overridable.contains(&Rule::StopRequired),
+            });
+        }
+        out
     }
 
     /// The rules that are checked, in a fixed order (for the journal's "checks passed").

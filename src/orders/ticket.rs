@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
+pub use super::group::StopKind;
+
 /// BUY or SELL (the wire's `action`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OrderAction {
@@ -169,6 +171,12 @@ pub enum TicketField {
     GoodTill,
     OutsideRth,
     Account,
+    /// The attached take-profit limit.
+    TakeProfit,
+    /// The attached protective stop.
+    StopLoss,
+    /// STP or TRAIL for the stop-loss.
+    StopKind,
 }
 
 impl TicketField {
@@ -186,6 +194,9 @@ impl TicketField {
             TicketField::GoodTill => "good till",
             TicketField::OutsideRth => "outside regular hours",
             TicketField::Account => "account",
+            TicketField::TakeProfit => "take profit",
+            TicketField::StopLoss => "stop loss",
+            TicketField::StopKind => "stop loss type",
         }
     }
 }
@@ -204,7 +215,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: TicketField, message: impl Into<String>) -> Self {
+    pub(crate) fn new(field: TicketField, message: impl Into<String>) -> Self {
         FieldError { field, message: message.into() }
     }
 }
@@ -233,6 +244,12 @@ pub struct Ticket {
     pub good_till: String,
     pub outside_rth: bool,
     pub account: String,
+    /// Attached take-profit: a price (`155.00`), ticks (`20t`) or percent (`2%`) from the entry.
+    pub take_profit: String,
+    /// Attached stop-loss, in the same forms; empty for none.
+    pub stop_loss: String,
+    /// Whether the stop-loss is a plain stop or a trailing stop.
+    pub stop_kind: StopKind,
 }
 
 impl Ticket {
@@ -251,7 +268,15 @@ impl Ticket {
             good_till: String::new(),
             outside_rth: false,
             account: account.to_string(),
+            take_profit: String::new(),
+            stop_loss: String::new(),
+            stop_kind: StopKind::Stop,
         }
+    }
+
+    /// Whether exits are attached (the ticket is a group, not a single order).
+    pub fn has_exits(&self) -> bool {
+        !self.take_profit.trim().is_empty() || !self.stop_loss.trim().is_empty()
     }
 }
 
@@ -397,6 +422,20 @@ impl OrderIntent {
     /// product overflows).
     pub fn notional(&self) -> Option<Decimal> {
         self.notional
+    }
+    /// An exit leg of this order's group: the opposite `action`, the same contract, account,
+    /// quantity and session flag, its own `prices` and `tif` (GTD is never given: no good-till
+    /// time), valued at `reference`. Only the group module makes one, from values it checked.
+    pub(crate) fn exit_leg(
+        &self,
+        action: OrderAction,
+        prices: OrderPrices,
+        tif: TimeInForce,
+        reference: Option<Decimal>,
+    ) -> OrderIntent {
+        let notional =
+            reference.and_then(|p| self.quantity.checked_mul(p)).and_then(|v| v.checked_mul(self.contract.multiplier));
+        OrderIntent { action, prices, tif, good_till: None, notional, ..self.clone() }
     }
 }
 
@@ -579,7 +618,11 @@ fn check_price(
 }
 
 /// A positive number on the tick (`text` trimmed and not empty), named after `field`.
-fn on_the_tick(field: TicketField, text: &str, tick: Option<Decimal>) -> Result<Option<Decimal>, FieldError> {
+pub(super) fn on_the_tick(
+    field: TicketField,
+    text: &str,
+    tick: Option<Decimal>,
+) -> Result<Option<Decimal>, FieldError> {
     let name = field.label();
     let price = parse_decimal(text).map_err(|why| FieldError::new(field, format!("{name} {why}, got {text:?}")))?;
     if price <= Decimal::ZERO {
@@ -698,7 +741,7 @@ fn check_good_till(
 
 /// `price` is a whole number of ticks, checked exactly: the quotient is whole and times the
 /// tick gives the price back.
-fn on_tick(price: Decimal, tick: Decimal) -> bool {
+pub(super) fn on_tick(price: Decimal, tick: Decimal) -> bool {
     price.checked_div(tick).filter(|q| q.fract().is_zero()).and_then(|q| q.checked_mul(tick)) == Some(price)
 }
 
@@ -721,7 +764,7 @@ fn check_account(account: &str, managed: &[String]) -> Result<String, FieldError
 
 /// Parses a plain decimal as a trader types it: digits with at most one point and an optional
 /// sign; no exponents, separators or spaces. The error completes "quantity …, got …".
-fn parse_decimal(text: &str) -> Result<Decimal, &'static str> {
+pub(super) fn parse_decimal(text: &str) -> Result<Decimal, &'static str> {
     let (negative, digits) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),

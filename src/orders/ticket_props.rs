@@ -138,6 +138,7 @@ fn ticket() -> impl Strategy<Value = Ticket> {
             good_till,
             outside_rth,
             account,
+            ..Ticket::new("", OrderAction::Buy, "")
         },
     )
 }

@@ -4,7 +4,7 @@
 use super::{TicketSeed, TradeRequest};
 use crate::orders::{
     confirm_live, entry_allowed, preflight, EntryMode, GuardBlock, GuardContext, MarketContext, OrderAction, OrderType,
-    Preflight, Refusal, Ticket, TicketField, TimeInForce,
+    Preflight, Refusal, StopKind, Ticket, TicketField, TimeInForce,
 };
 use crate::store::{OrderTerms, Store};
 use chrono::{DateTime, Utc};
@@ -84,7 +84,7 @@ pub(super) enum Synced {
 }
 
 /// The fields in focus order (the ticket draws them in this order too).
-pub(super) const FIELDS: [TicketField; 12] = [
+pub(super) const FIELDS: [TicketField; 15] = [
     TicketField::Symbol,
     TicketField::Action,
     TicketField::Quantity,
@@ -97,7 +97,15 @@ pub(super) const FIELDS: [TicketField; 12] = [
     TicketField::GoodTill,
     TicketField::OutsideRth,
     TicketField::Account,
+    TicketField::TakeProfit,
+    TicketField::StopLoss,
+    TicketField::StopKind,
 ];
+
+/// The exit fields: the ticket's "attach exits" section.
+pub fn is_exit_field(field: TicketField) -> bool {
+    matches!(field, TicketField::TakeProfit | TicketField::StopLoss | TicketField::StopKind)
+}
 
 /// Fields a modification keeps as they are (IB modifies an order's size, prices and TIF).
 fn fixed_for_modify(field: TicketField) -> bool {
@@ -114,6 +122,8 @@ pub fn is_text_field(field: TicketField) -> bool {
             | TicketField::Trail
             | TicketField::LimitOffset
             | TicketField::GoodTill
+            | TicketField::TakeProfit
+            | TicketField::StopLoss
     )
 }
 
@@ -223,6 +233,8 @@ impl TicketState {
                 TicketField::Trail => t.order_type.needs_trail(),
                 TicketField::LimitOffset => t.order_type.needs_limit_offset(),
                 TicketField::GoodTill => t.tif == TimeInForce::Gtd,
+                // A modification changes one order; exits are attached to new orders only.
+                f if is_exit_field(*f) => self.modify.is_none(),
                 _ => true,
             })
             .collect()
@@ -304,6 +316,13 @@ impl TicketState {
         if t.outside_rth {
             s.push_str(" outside RTH");
         }
+        if !t.take_profit.trim().is_empty() {
+            s.push_str(&format!(" · TP {}", t.take_profit.trim()));
+        }
+        if !t.stop_loss.trim().is_empty() {
+            let kind = if t.stop_kind == StopKind::Trail { "trailing " } else { "" };
+            s.push_str(&format!(" · {kind}SL {}", t.stop_loss.trim()));
+        }
         s
     }
 
@@ -346,6 +365,8 @@ impl TicketState {
             TicketField::Trail => Some(&t.trail),
             TicketField::LimitOffset => Some(&t.limit_offset),
             TicketField::GoodTill => Some(&t.good_till),
+            TicketField::TakeProfit => Some(&t.take_profit),
+            TicketField::StopLoss => Some(&t.stop_loss),
             _ => None,
         }
     }
@@ -360,6 +381,8 @@ impl TicketState {
             TicketField::Trail => Some(&mut t.trail),
             TicketField::LimitOffset => Some(&mut t.limit_offset),
             TicketField::GoodTill => Some(&mut t.good_till),
+            TicketField::TakeProfit => Some(&mut t.take_profit),
+            TicketField::StopLoss => Some(&mut t.stop_loss),
             _ => None,
         }
     }
@@ -375,6 +398,7 @@ impl TicketState {
             TicketField::Action => t.action.code().to_string(),
             TicketField::OrderType => t.order_type.code().to_string(),
             TicketField::TimeInForce => t.tif.code().to_string(),
+            TicketField::StopKind => t.stop_kind.code().to_string(),
             TicketField::OutsideRth => if t.outside_rth { "yes" } else { "no" }.to_string(),
             TicketField::Account => t.account.clone(),
             other => self.text(other).cloned().unwrap_or_default(),
@@ -513,6 +537,7 @@ impl TicketState {
             TicketField::Action => t.action = turn(&[OrderAction::Buy, OrderAction::Sell], t.action, step),
             TicketField::OrderType => t.order_type = turn(&OrderType::ALL, t.order_type, step),
             TicketField::TimeInForce => t.tif = turn(&TimeInForce::ALL, t.tif, step),
+            TicketField::StopKind => t.stop_kind = turn(&StopKind::ALL, t.stop_kind, step),
             TicketField::OutsideRth => t.outside_rth = !t.outside_rth,
             TicketField::Account => {
                 let accounts = &store.connection.managed_accounts;
@@ -535,7 +560,7 @@ impl TicketState {
             self.hint = None;
             return KeyAnswer::Consumed;
         }
-        match self.ticket.validate(&self.market(store, now)) {
+        match self.ticket.validate_group(&self.market(store, now)) {
             Err(errors) => {
                 if let Some(symbol) = self.resolve_needed(store) {
                     self.mark_resolve_asked(&symbol);

@@ -257,7 +257,13 @@ fn choices_cycle_with_space_and_arrows() {
     // Shift-Tab goes back; Tab after the last field wraps to the symbol.
     press(&mut view, &store, key(KeyCode::BackTab));
     assert_eq!(state(&view).focus, crate::orders::TicketField::OutsideRth);
-    press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab)]);
+    // After the account come the exits, then Tab wraps to the symbol.
+    press(&mut view, &store, key(KeyCode::Tab));
+    press(&mut view, &store, key(KeyCode::Tab));
+    assert_eq!(state(&view).focus, crate::orders::TicketField::TakeProfit);
+    press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab), ch(' ')]);
+    assert_eq!(state(&view).ticket.stop_kind, crate::orders::StopKind::Trail);
+    press(&mut view, &store, key(KeyCode::Tab));
     assert_eq!(state(&view).focus, crate::orders::TicketField::Symbol);
 }
 
@@ -277,6 +283,9 @@ fn trailing_and_gtd_fields_show_and_take_keys_only_when_their_choice_needs_them(
         F::TimeInForce,
         F::OutsideRth,
         F::Account,
+        F::TakeProfit,
+        F::StopLoss,
+        F::StopKind,
     ];
     assert_eq!(state(&view).fields(), base);
     if let Some(super::Popup::Ticket(t)) = view.ticket.popup.as_mut() {
@@ -298,6 +307,9 @@ fn trailing_and_gtd_fields_show_and_take_keys_only_when_their_choice_needs_them(
             F::GoodTill,
             F::OutsideRth,
             F::Account,
+            F::TakeProfit,
+            F::StopLoss,
+            F::StopKind,
         ]
     );
     // Typing into them: symbol, then 6 tabs to the trail.
@@ -1027,6 +1039,61 @@ fn snapshot_ticket_editing() {
     valid_ticket(&mut view, &store, "1.5");
     insta::assert_snapshot!("ticket_editing_100x32", screen(&store, &view, 100, 32));
     insta::assert_snapshot!("ticket_editing_80x24", screen(&store, &view, 80, 24));
+}
+
+/// `valid_ticket`, then Tab past the account into the exits and type them.
+fn bracket_ticket(view: &mut ViewState, store: &Store, qty: &str, tp: &str, sl: &str, trail: bool) {
+    valid_ticket(view, store, qty);
+    // Limit → Stop → TIF → RTH → Account → Take profit.
+    press_all(view, store, &[key(KeyCode::Tab); 5]);
+    assert_eq!(state(view).focus, crate::orders::TicketField::TakeProfit);
+    type_text(view, store, tp);
+    press(view, store, key(KeyCode::Tab));
+    type_text(view, store, sl);
+    if trail {
+        press_all(view, store, &[key(KeyCode::Tab), ch(' ')]);
+    }
+}
+
+#[test]
+fn exits_are_typed_in_the_ticket_and_shown_where_they_come_out() {
+    let store = trading_store();
+    let mut view = ViewState::new();
+    bracket_ticket(&mut view, &store, "100", "20t", "1%", false);
+    let t = &state(&view).ticket;
+    assert_eq!((t.take_profit.as_str(), t.stop_loss.as_str()), ("20t", "1%"));
+    let screen = screen(&store, &view, 100, 34);
+    assert!(line_with(&screen, "Take profit").contains("→ 150.20 · 0.20 from the entry 150.00"), "{screen}");
+    assert!(line_with(&screen, "Stop loss").contains("→ 148.50 · 1.50 from the entry 150.00"), "{screen}");
+    assert_eq!(state(&view).summary(), "BUY 100 AAPL LMT limit 150.00 DAY · TP 20t · SL 1%");
+    // A stop on the wrong side is an error beside it, and Enter previews nothing.
+    press_all(&mut view, &store, &[ctrl('u')]);
+    type_text(&mut view, &store, "151");
+    let screen2 = screen_of(&store, &view);
+    assert!(
+        line_with(&screen2, "Stop loss").contains("stop loss 151 must be below the entry 150 for a BUY"),
+        "{screen2}"
+    );
+    assert_eq!(press_all(&mut view, &store, &[key(KeyCode::Enter)]), vec![]);
+    assert_eq!(state(&view).hint.as_deref(), Some("fix 1 field before the preview; nothing was sent"));
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent { modifiers: KeyModifiers::CONTROL, ..ch(c) }
+}
+
+fn screen_of(store: &Store, view: &ViewState) -> String {
+    screen(store, view, 100, 34)
+}
+
+#[test]
+fn snapshot_ticket_with_exits() {
+    let store = trading_store();
+    let mut view = ViewState::new();
+    bracket_ticket(&mut view, &store, "100", "152.50", "25t", true);
+    insta::assert_snapshot!("ticket_with_exits_100x34", screen(&store, &view, 100, 34));
+    // On a short screen the section unfolds once the trader is in it.
+    insta::assert_snapshot!("ticket_with_exits_80x30", screen(&store, &view, 80, 30));
 }
 
 #[test]
