@@ -166,6 +166,46 @@ impl GroupIntent {
     }
 }
 
+/// One leg in words: `SELL 100 AAPL LMT 152.50 GTC`, `SELL 100 AAPL TRAIL 0.25 GTC`.
+pub fn describe(leg: &OrderIntent) -> String {
+    // Prices as a trader reads them: at least two decimals.
+    let price = |p: Decimal| {
+        let mut p = p.normalize();
+        if p.scale() < 2 {
+            p.rescale(2);
+        }
+        p
+    };
+    let mut s = format!(
+        "{} {} {} {}",
+        leg.action().code(),
+        leg.quantity().normalize(),
+        leg.contract().symbol,
+        leg.order_type().code()
+    );
+    if let Some(stop) = leg.stop_price() {
+        s.push_str(&format!(" stop {}", price(stop)));
+    }
+    if let Some(limit) = leg.limit_price() {
+        s.push_str(&format!(" limit {}", price(limit)));
+    }
+    if let Some(trail) = leg.trailing() {
+        s.push_str(&format!(" trail {trail}"));
+    }
+    if let Some(offset) = leg.limit_offset() {
+        s.push_str(&format!(" offset {}", price(offset)));
+    }
+    s.push(' ');
+    s.push_str(leg.tif().code());
+    if let Some(at) = leg.good_till() {
+        s.push_str(&format!(" till {} UTC", at.format(super::ticket::GOOD_TILL_FORMAT)));
+    }
+    if leg.outside_rth() {
+        s.push_str(" outside RTH");
+    }
+    s
+}
+
 /// The price an entry's exits are measured from: its limit (LMT, STP LMT), its stop (STP), or
 /// the market it would meet (MKT, the trailing types).
 pub fn entry_price(intent: &OrderIntent, market: &MarketContext) -> Option<Decimal> {
@@ -531,6 +571,20 @@ mod tests {
         assert!(!g.has_exits());
         assert_eq!(g.legs().len(), 1);
         assert_eq!(g.entry(), &bracket(OrderAction::Buy, "", "", StopKind::Stop).validate(&market()).unwrap());
+    }
+
+    #[test]
+    fn legs_are_described_in_words() {
+        let g = bracket(OrderAction::Buy, "152.50", "25t", StopKind::Trail).validate_group(&market()).unwrap();
+        let text: Vec<String> = g.legs().iter().map(|(_, l)| describe(l)).collect();
+        assert_eq!(
+            text,
+            vec![
+                "BUY 100 AAPL LMT limit 150.00 DAY",
+                "SELL 100 AAPL LMT limit 152.50 GTC",
+                "SELL 100 AAPL TRAIL trail 0.25 GTC"
+            ]
+        );
     }
 
     #[test]

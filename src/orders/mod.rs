@@ -33,7 +33,7 @@ mod testkit;
 mod ticket_props;
 
 pub use codes::{classify, CodeClass, CodeOutcome};
-pub use group::{entry_price, GroupIntent, LegRole, StopKind};
+pub use group::{describe, entry_price, GroupIntent, LegRole, StopKind};
 pub use guard::{
     cancel_allowed, confirm_live, entry_allowed, CancelMode, EntryMode, GuardBlock, GuardContext, Link, SessionKind,
 };

@@ -498,9 +498,40 @@ fn preview(
                 roles.text,
             ),
         ]),
-        Line::default(),
-        Line::from(Span::styled(" What-if (the gateway's answer)", roles.header)),
     ];
+    // Every leg, and what the stop would cost if hit.
+    let pre = state.preflight(store, now);
+    let group = match &pre {
+        Ok(pre) => Some(pre.group.clone()),
+        Err(_) => state.ticket.validate_group(&market).ok(),
+    };
+    if let Some(group) = group.as_ref().filter(|g| g.has_exits()) {
+        lines.push(Line::from(Span::styled(
+            " Legs · sent entry first; the gateway holds the exits until the entry fills",
+            roles.header,
+        )));
+        for (role, leg) in group.legs() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("   {:<13}", role.label()), roles.muted),
+                Span::styled(format::printable(&crate::orders::describe(leg)), action_style(leg.action(), theme)),
+            ]));
+        }
+    }
+    let worst = group.as_ref().and_then(|g| g.worst_case_loss());
+    lines.push(Line::from(vec![
+        label("Worst case", false, theme),
+        match worst {
+            Some(loss) => Span::styled(format!("-{} {currency} if the stop is hit", format::money(loss)), roles.loss),
+            None => Span::styled(format!("{MISSING} (no stop loss attached)"), roles.muted),
+        },
+    ]));
+    lines.push(Line::default());
+    let what_if_head = if group.as_ref().is_some_and(|g| g.has_exits()) {
+        " What-if (the gateway's answer, for the entry)"
+    } else {
+        " What-if (the gateway's answer)"
+    };
+    lines.push(Line::from(Span::styled(what_if_head, roles.header)));
     let request = match mode {
         Mode::Previewing { request } | Mode::Sending { request } => Some(*request),
         Mode::Refused { .. } => store.trading.outcome.as_ref().map(|o| o.request),
@@ -520,11 +551,15 @@ fn preview(
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(" Checks (the cockpit's)", roles.header)));
-    match state.preflight(store, now) {
+    match pre {
         Ok(pre) if pre.violations.is_empty() => {
             let rules = store.trading.precautions.active_rules().len();
+            let legs = match pre.group.legs().len() {
+                1 => String::new(),
+                n => format!(" on all {n} legs"),
+            };
             lines.push(Line::from(Span::styled(
-                format!("   ✓ every precaution passed ({rules} rules)"),
+                format!("   ✓ every precaution passed{legs} ({rules} rules)"),
                 roles.health_ok,
             )));
         }

@@ -1097,6 +1097,26 @@ fn snapshot_ticket_with_exits() {
 }
 
 #[test]
+fn snapshot_bracket_preview() {
+    let mut store = trading_store();
+    let mut view = ViewState::new();
+    bracket_ticket(&mut view, &store, "100", "152.50", "148.00", false);
+    let sent = press_all(&mut view, &store, &[key(KeyCode::Enter)]);
+    assert!(matches!(sent.as_slice(), [TradeRequest::Preview { request: 1, ticket, .. }] if ticket.has_exits()));
+    what_if(&mut store, 1, Ok(a_what_if()));
+    let screen = screen(&store, &view, 100, 40);
+    assert!(line_with(&screen, "Worst case").contains("-200.00 USD if the stop is hit"), "{screen}");
+    assert!(line_with(&screen, "stop loss").contains("SELL 100 AAPL STP stop 148.00 GTC"), "{screen}");
+    insta::assert_snapshot!("bracket_preview_100x40", screen);
+    // Without a stop the worst case cannot be known.
+    let mut view = ViewState::new();
+    bracket_ticket(&mut view, &store, "100", "152.50", "", false);
+    press(&mut view, &store, key(KeyCode::Enter));
+    let screen = screen_of(&store, &view);
+    assert!(line_with(&screen, "Worst case").contains("-- (no stop loss attached)"), "{screen}");
+}
+
+#[test]
 fn snapshot_ticket_preview_with_override() {
     let mut store = trading_store();
     let mut view = ViewState::new();
