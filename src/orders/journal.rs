@@ -3,6 +3,7 @@
 //! line is written, flushed and fsynced, so an intent and its submission are on disk before the
 //! order leaves. Any failure is returned: the lead disables order entry and says why.
 
+use super::group::LegRole;
 use super::precautions::{Precautions, Rule, Violation};
 use super::reconcile::Difference;
 use super::ticket::{OrderAction, OrderIntent, OrderType, TimeInForce, Trailing};
@@ -33,6 +34,13 @@ pub enum JournalBody {
     Intent {
         intent_id: String,
         ticket: IntentRecord,
+        checks: ChecksRecord,
+    },
+    /// The trader confirmed a ticket with exits attached: every leg, before the first leg is
+    /// sent. Each leg's `Submitted` follows as it goes (entry first).
+    GroupIntent {
+        group_id: String,
+        legs: Vec<LegRecord>,
         checks: ChecksRecord,
     },
     /// The order is about to be placed under this id (written before PlaceOrder leaves).
@@ -123,6 +131,14 @@ impl From<&OrderIntent> for IntentRecord {
             notional: intent.notional(),
         }
     }
+}
+
+/// One leg of a group, as journaled: its role, its intent id (`<group>.<role>`) and values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegRecord {
+    pub role: LegRole,
+    pub intent_id: String,
+    pub ticket: IntentRecord,
 }
 
 /// Which precautions an intent passed and which it broke with an override.
@@ -358,6 +374,22 @@ pub(crate) mod tests {
                 checks: ChecksRecord::new(&Precautions::default(), overridden),
             },
             JournalBody::Submitted { intent_id: "rt-1".into(), order_id: 7, client_id: 17, account: "DU111111".into() },
+            JournalBody::GroupIntent {
+                group_id: "rt-2".into(),
+                legs: vec![
+                    LegRecord {
+                        role: LegRole::Entry,
+                        intent_id: "rt-2.entry".into(),
+                        ticket: IntentRecord::from(&sample_intent()),
+                    },
+                    LegRecord {
+                        role: LegRole::StopLoss,
+                        intent_id: "rt-2.sl".into(),
+                        ticket: IntentRecord::from(&sample_intent()),
+                    },
+                ],
+                checks: ChecksRecord::new(&Precautions::default(), vec![]),
+            },
             JournalBody::Status { order_id: 7, status: "Submitted".into(), filled: Some(dec("0")), remaining: None },
             JournalBody::Fill {
                 order_id: 7,
@@ -394,10 +426,10 @@ pub(crate) mod tests {
         let read = Journal::read_day(dir.path(), at(0, 0, 0).date_naive()).unwrap();
         assert_eq!(read.bad_lines, vec![]);
         assert_eq!(read.entries, written);
-        assert_eq!(read.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=11).collect::<Vec<u64>>());
+        assert_eq!(read.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=12).collect::<Vec<u64>>());
         // IB's multi-line texts stay on one journal line.
         let text = fs::read_to_string(Journal::path_for(dir.path(), at(0, 0, 0).date_naive())).unwrap();
-        assert_eq!(text.lines().count(), 11);
+        assert_eq!(text.lines().count(), 12);
         assert!(Journal::path_for(dir.path(), at(0, 0, 0).date_naive()).ends_with("journal-2026-11-27.jsonl"));
     }
 

@@ -37,11 +37,13 @@ pub use group::{describe, entry_price, GroupIntent, LegRole, StopKind};
 pub use guard::{
     cancel_allowed, confirm_live, entry_allowed, CancelMode, EntryMode, GuardBlock, GuardContext, Link, SessionKind,
 };
-pub use journal::{BadLine, ChecksRecord, DayRead, IntentRecord, Journal, JournalBody, JournalEntry, JournalError};
+pub use journal::{
+    BadLine, ChecksRecord, DayRead, IntentRecord, Journal, JournalBody, JournalEntry, JournalError, LegRecord,
+};
 pub use lifecycle::{Commission, Fill, OrderLifecycle, OrderStatus, ShownStatus, TimelineEntry, TimelineEvent};
 pub use precautions::{Blocked, Precautions, RecentOrder, Rule, Violation};
 pub use preflight::{preflight, ConfirmedOrder, Preflight, Refusal};
-pub use reconcile::{reconcile, BrokerExecution, BrokerOrder, Difference, Replay};
+pub use reconcile::{reconcile, resolve_groups, BrokerExecution, BrokerOrder, Difference, GroupRepair, Replay};
 pub use submit::{AlreadySubmitted, IntentIdGen, SubmitGate};
 pub use ticket::{
     ContractInfo, FieldError, MarketContext, OrderAction, OrderIntent, OrderPrices, OrderType, Ticket, TicketField,

@@ -417,6 +417,68 @@ mod tests {
         t.validate(m).unwrap()
     }
 
+    fn bracket(qty: &str, tp: &str, sl: &str) -> crate::orders::GroupIntent {
+        let t = Ticket {
+            quantity: qty.into(),
+            limit_price: "150.00".into(),
+            take_profit: tp.into(),
+            stop_loss: sl.into(),
+            ..Ticket::new("AAPL", OrderAction::Buy, "DU111111")
+        };
+        t.validate_group(&market()).unwrap()
+    }
+
+    #[test]
+    fn every_leg_is_checked_and_names_itself() {
+        let m = market();
+        let p = Precautions::default();
+        assert_eq!(p.check_group(&bracket("100", "151", "149"), &m, &[], now()), vec![]);
+        // 1500 shares: every leg is above max_quantity and says which it is.
+        let v = p.check_group(&bracket("1500", "151", "149"), &m, &[], now());
+        let quantity: Vec<&str> =
+            v.iter().filter(|v| v.rule == Rule::MaxQuantity).map(|v| v.message.as_str()).collect();
+        assert_eq!(
+            quantity,
+            vec![
+                "entry: quantity 1500 is above the maximum of 1000 per order",
+                "take profit: quantity 1500 is above the maximum of 1000 per order",
+                "stop loss: quantity 1500 is above the maximum of 1000 per order",
+            ]
+        );
+        // A target far from the market breaks the band on its own leg.
+        let v = p.check_group(&bracket("10", "200", "149"), &m, &[], now());
+        assert_eq!(rules(&v), vec![Rule::PriceDistancePct, Rule::PriceDistanceTicks]);
+        assert!(v[0].message.starts_with("take profit: limit 200 is "), "{}", v[0].message);
+    }
+
+    #[test]
+    fn the_rate_rule_counts_every_leg() {
+        let m = market();
+        let p = Precautions { max_orders_per_minute: 3, ..Precautions::default() };
+        let g = bracket("10", "151", "149");
+        assert_eq!(p.check_group(&g, &m, &[], now()), vec![], "three legs fit in three a minute");
+        let one = RecentOrder { quantity: dec("1"), ..RecentOrder::of(g.entry(), now()) };
+        let v = p.check_group(&g, &m, &[one], now());
+        assert_eq!(rules(&v), vec![Rule::OrdersPerMinute]);
+        assert!(!v[0].overridable);
+        assert!(v[0].message.starts_with("stop loss: 3 orders sent in the last minute"), "{}", v[0].message);
+    }
+
+    #[test]
+    fn stop_required_is_off_unless_configured() {
+        let m = market();
+        let g = bracket("10", "151", "");
+        assert_eq!(Precautions::default().check_group(&g, &m, &[], now()), vec![]);
+        assert!(!Precautions::default().active_rules().contains(&Rule::StopRequired));
+        let p = Precautions { require_stop: true, ..Precautions::default() };
+        let v = p.check_group(&g, &m, &[], now());
+        assert_eq!(rules(&v), vec![Rule::StopRequired]);
+        assert!(v[0].overridable);
+        assert_eq!(p.check_group(&bracket("10", "", "149"), &m, &[], now()), vec![]);
+        let single = crate::orders::GroupIntent::single(intent("10", OrderType::Limit, "150", "", &m));
+        assert_eq!(rules(&p.check_group(&single, &m, &[], now())), vec![Rule::StopRequired]);
+    }
+
     fn rules(v: &[Violation]) -> Vec<Rule> {
         v.iter().map(|v| v.rule).collect()
     }

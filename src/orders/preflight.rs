@@ -13,7 +13,7 @@
 
 use super::group::GroupIntent;
 use super::guard::{confirm_live, entry_allowed, EntryMode, GuardBlock, GuardContext};
-use super::journal::{ChecksRecord, IntentRecord, JournalBody};
+use super::journal::{ChecksRecord, IntentRecord, JournalBody, LegRecord};
 use super::precautions::{Blocked, Precautions, RecentOrder, Violation};
 use super::submit::{AlreadySubmitted, SubmitGate};
 use super::ticket::{FieldError, MarketContext, OrderIntent, Ticket};
@@ -120,8 +120,25 @@ impl Preflight {
 }
 
 impl ConfirmedOrder {
-    /// The journal's `intent` line, to append (fsynced) before anything is sent.
+    /// The journal's `intent` line (a `group_intent` with every leg when exits are
+    /// attached), to append (fsynced) before anything is sent.
     pub fn journal_intent(&self) -> JournalBody {
+        if self.group.has_exits() {
+            return JournalBody::GroupIntent {
+                group_id: self.intent_id.clone(),
+                legs: self
+                    .group
+                    .legs()
+                    .into_iter()
+                    .map(|(role, leg)| LegRecord {
+                        role,
+                        intent_id: role.leg_id(&self.intent_id),
+                        ticket: IntentRecord::from(leg),
+                    })
+                    .collect(),
+                checks: self.checks.clone(),
+            };
+        }
         JournalBody::Intent {
             intent_id: self.intent_id.clone(),
             ticket: IntentRecord::from(&self.intent),
@@ -132,6 +149,19 @@ impl ConfirmedOrder {
     /// The `recent` entry for the rate and duplicate rules, once sent at `at`.
     pub fn recent(&self, at: DateTime<Utc>) -> RecentOrder {
         RecentOrder::of(&self.intent, at)
+    }
+
+    /// One `recent` entry per leg (every leg counts for the rate rule).
+    pub fn recent_legs(&self, at: DateTime<Utc>) -> Vec<RecentOrder> {
+        self.group.legs().into_iter().map(|(_, leg)| RecentOrder::of(leg, at)).collect()
+    }
+
+    /// The legs with their intent ids, in sending order (just the order for a single one).
+    pub fn legs(&self) -> Vec<(String, &OrderIntent)> {
+        if !self.group.has_exits() {
+            return vec![(self.intent_id.clone(), &self.intent)];
+        }
+        self.group.legs().into_iter().map(|(role, leg)| (role.leg_id(&self.intent_id), leg)).collect()
     }
 }
 
