@@ -115,6 +115,7 @@ enum Command {
 }
 
 fn main() -> Result<()> {
+    app::mark_process_start();
     color_eyre::install()?;
     let cli = Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()

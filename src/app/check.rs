@@ -4,6 +4,8 @@
 
 use super::core::{Core, CoreOptions};
 use crate::store::{AccountKind, ConnectionState, DisconnectKind, Health, Store, SUMMARY_TAGS};
+use crate::ui::format;
+use crate::ui::panes::accounts;
 use chrono::Utc;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -27,7 +29,10 @@ pub const EXIT_HANDSHAKE_FAILED: i32 = 3;
 /// failing part: every failure ends up in the report.
 pub async fn run(options: CoreOptions, json: bool) -> CheckReport {
     let started = Instant::now();
+    let mut timeline = Timeline::default();
+    timeline.mark("runtime");
     let mut core = Core::start(CoreOptions { reconnect: false, ..options }).await;
+    timeline.mark("started");
     let deadline = Duration::from_secs(core.config.broker.connect_timeout_secs + 10);
     let mut store = Store::new();
     let mut live_at = None;
@@ -35,7 +40,10 @@ pub async fn run(options: CoreOptions, json: bool) -> CheckReport {
         while let Some(event) = core.events.recv().await {
             store.apply(Utc::now(), event);
             match &store.connection.state {
-                ConnectionState::Live if live_at.is_none() => live_at = Some(started.elapsed()),
+                ConnectionState::Live if live_at.is_none() => {
+                    live_at = Some(started.elapsed());
+                    timeline.mark("reconciled");
+                }
                 ConnectionState::Down { .. } => return,
                 _ => {}
             }
@@ -47,15 +55,49 @@ pub async fn run(options: CoreOptions, json: bool) -> CheckReport {
     })
     .await;
     let timed_out = outcome.is_err();
+    timeline.mark("answered");
     core.shutdown().await;
+    timeline.mark("stopped");
     // Reports sent while shutting down (the broker's "disconnected cleanly") are not needed.
     let exit_code = exit_code(&store, live_at);
     let text = if json {
-        json_report(&store, live_at, exit_code)
+        json_report(&store, live_at, &timeline, exit_code)
     } else {
-        report(&store, live_at, timed_out, deadline, exit_code)
+        report(&store, live_at, &timeline, timed_out, deadline, exit_code)
     };
     CheckReport { text, exit_code }
+}
+
+/// Where the check's time went: named instants, as durations since `main` began.
+#[derive(Debug, Default, Clone)]
+pub struct Timeline {
+    marks: Vec<(&'static str, Duration)>,
+}
+
+impl Timeline {
+    fn mark(&mut self, name: &'static str) {
+        self.marks.push((name, super::process_start().elapsed()));
+    }
+
+    /// One line: each mark in milliseconds since `main` and the step to it, e.g.
+    /// `runtime 0.3 · started 1.1 (+0.8) · ...`.
+    pub fn line(&self) -> String {
+        let mut previous = Duration::ZERO;
+        let parts: Vec<String> = self
+            .marks
+            .iter()
+            .map(|(name, at)| {
+                let step = at.saturating_sub(previous);
+                previous = *at;
+                format!("{name} {:.1} (+{:.1})", ms(*at), ms(step))
+            })
+            .collect();
+        parts.join(" · ")
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 fn exit_code(store: &Store, live_at: Option<Duration>) -> i32 {
@@ -68,7 +110,7 @@ fn exit_code(store: &Store, live_at: Option<Duration>) -> i32 {
 }
 
 /// The machine-readable form of the report.
-fn json_report(store: &Store, live_at: Option<Duration>, exit_code: i32) -> String {
+fn json_report(store: &Store, live_at: Option<Duration>, timeline: &Timeline, exit_code: i32) -> String {
     let connection = &store.connection;
     let subsystems: Vec<serde_json::Value> = store
         .subsystems
@@ -137,13 +179,21 @@ fn json_report(store: &Store, live_at: Option<Duration>, exit_code: i32) -> Stri
         },
         "subsystems": subsystems,
         "accounts": accounts,
+        "timeline_ms": timeline.marks.iter().map(|(name, at)| (name.to_string(), serde_json::json!(ms(*at)))).collect::<serde_json::Map<_, _>>(),
     });
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }
 
-fn report(store: &Store, live_at: Option<Duration>, timed_out: bool, deadline: Duration, exit_code: i32) -> String {
+fn report(
+    store: &Store,
+    live_at: Option<Duration>,
+    timeline: &Timeline,
+    timed_out: bool,
+    deadline: Duration,
+    exit_code: i32,
+) -> String {
     let mut text = String::new();
     let connection = &store.connection;
     let _ = writeln!(
@@ -171,27 +221,26 @@ fn report(store: &Store, live_at: Option<Duration>, timed_out: bool, deadline: D
             connection.server_version.map_or("--".into(), |v| v.to_string())
         );
         let state = store.accounts.get(account);
+        // The same figures as the Accounts pane, formatted the same way, values aligned.
         for tag in SUMMARY_TAGS {
-            let figure = state.and_then(|s| s.figure(tag));
-            let value = match figure {
-                Some(f) => match f.value {
-                    Some(v) => format!("{} {}", v.round_dp(2), f.currency).trim_end().to_string(),
-                    None => f.text.clone(),
-                },
-                None => "--".to_string(),
+            let (value, currency) = match state.and_then(|s| s.figure(tag)) {
+                Some(figure) => accounts::figure_text(tag, figure),
+                None => (format::MISSING.to_string(), String::new()),
             };
-            let _ = writeln!(text, "  {tag:<22} {value}");
+            let _ = writeln!(text, "  {tag:<22} {value:>16} {currency}");
         }
         let positions: Vec<_> = store.positions_of(account).collect();
         let _ = writeln!(text, "  Positions: {}", positions.len());
         for (_, row) in positions {
-            let avg = row.average_cost.map_or("--".to_string(), |v| v.round_dp(2).to_string());
-            let value = row.market_value.map_or("--".to_string(), |v| v.round_dp(2).to_string());
-            let _ = writeln!(text, "    {:<8} {:>10}  avg {:>10}  value {:>12}", row.symbol, row.quantity, avg, value);
+            let avg = format::or_missing(row.average_cost, format::money);
+            let value = format::or_missing(row.market_value, format::money);
+            let quantity = format::quantity(row.quantity);
+            let _ = writeln!(text, "    {:<8} {quantity:>10}  avg {avg:>12}  value {value:>14}", row.symbol);
         }
         let _ = writeln!(text);
     }
 
+    let _ = writeln!(text, "ms since start: {}", timeline.line());
     let failing: Vec<&str> =
         store.subsystems.iter().filter(|(_, s)| s.health != Health::Ok).map(|(name, _)| name.as_str()).collect();
     match (live_at, exit_code) {
@@ -214,4 +263,57 @@ fn report(store: &Store, live_at: Option<Duration>, timed_out: bool, deadline: D
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::test_support::{account_value, portfolio, position, reconciling};
+
+    fn text_of(store: &Store) -> String {
+        let timeline = Timeline::default();
+        report(store, Some(Duration::from_millis(5)), &timeline, false, Duration::from_secs(10), EXIT_OK)
+    }
+
+    fn line<'a>(text: &'a str, start: &str) -> &'a str {
+        text.lines().find(|l| l.trim_start().starts_with(start)).unwrap_or_else(|| panic!("no {start} in\n{text}"))
+    }
+
+    #[test]
+    fn figures_read_like_the_accounts_pane() {
+        let mut store = reconciling();
+        account_value(&mut store, 4, "TotalCashValue", "1000000");
+        account_value(&mut store, 4, "Cushion", "0.98988");
+        account_value(&mut store, 4, "DayTradesRemaining", "-1");
+        let text = text_of(&store);
+        assert!(line(&text, "NetLiquidation").ends_with("1,000,123.45 USD"), "{text}");
+        assert!(line(&text, "TotalCashValue").ends_with("1,000,000.00 USD"), "{text}");
+        assert!(line(&text, "Cushion").trim_end().ends_with("98.99%"), "a percentage, no currency: {text}");
+        assert!(line(&text, "DayTradesRemaining").trim_end().ends_with("unlimited"), "{text}");
+        // Not arrived: `--`, never a zero.
+        assert!(line(&text, "BuyingPower").trim_end().ends_with("--"), "{text}");
+    }
+
+    #[test]
+    fn positions_show_two_decimals_and_dashes_until_their_value_arrives() {
+        let mut store = reconciling();
+        position(&mut store, 4, 265598, "AAPL", "1200", "190.255");
+        position(&mut store, 4, 756733, "SPY", "50", "540.1");
+        portfolio(&mut store, 5, 265598, "AAPL", "1200", "231.45", "277740");
+        let text = text_of(&store);
+        let aapl = line(&text, "AAPL");
+        assert!(aapl.contains("1,200") && aapl.contains("190.26") && aapl.ends_with("277,740.00"), "{aapl}");
+        let spy = line(&text, "SPY");
+        assert!(spy.contains("540.10") && spy.trim_end().ends_with("--"), "{spy}");
+    }
+
+    #[test]
+    fn the_timeline_names_each_step_since_main() {
+        let mut timeline = Timeline::default();
+        timeline.mark("runtime");
+        timeline.mark("started");
+        let line = timeline.line();
+        assert!(line.starts_with("runtime ") && line.contains(" · started "), "{line}");
+        assert_eq!(line.matches("(+").count(), 2, "{line}");
+    }
 }

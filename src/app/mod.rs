@@ -11,3 +11,16 @@ pub mod trading;
 pub mod tui;
 
 pub use self::core::{Core, CoreOptions};
+
+/// When `main` began: the zero of `check`'s and `snapshot`'s timelines.
+static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Note the start of `main`; call it first thing (later calls keep the first instant).
+pub fn mark_process_start() {
+    PROCESS_START.get_or_init(std::time::Instant::now);
+}
+
+/// The instant `main` began, or now when [`mark_process_start`] was never called (tests).
+pub fn process_start() -> std::time::Instant {
+    *PROCESS_START.get_or_init(std::time::Instant::now)
+}

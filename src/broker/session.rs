@@ -874,6 +874,14 @@ impl<'a> Subscriptions<'a> {
         };
         self.paced_sent += usize::from(sent);
         self.report_queue();
+        // Until reconciled, let the runtime poll the socket before the next request: every
+        // send completes at once, so the loop would otherwise write the whole queue before
+        // ibapi's reader runs, and reconciliation's answers (which gate order entry) would
+        // wait behind the last quote request. Once reconciled, the queue goes out in one go
+        // (interleaving costs more context switches than it saves).
+        if !self.reconciled() {
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Messages a queued request sends (0 when it is a repeat that sends nothing).

@@ -34,7 +34,7 @@ pub mod ticket;
 mod view_state;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Accounts: the summary figures of the primary account, `--` until each has arrived.
 
 use super::{pane_block, render_table, Column, PaneCtx};
-use crate::store::{AccountState, SUMMARY_TAGS};
+use crate::store::{AccountFigure, AccountState, SUMMARY_TAGS};
 use crate::ui::format::{self, MISSING};
 use crate::ui::sparkline::sparkline;
 use crate::ui::view_state::{Drawn, PaneId};
@@ -49,6 +49,13 @@ fn value_text(account: Option<&AccountState>, tag: &str) -> FigureText {
     let Some(figure) = account.and_then(|a| a.figure(tag)) else {
         return (MISSING.to_string(), None, None);
     };
+    let (text, currency) = figure_text(tag, figure);
+    (text, Some(currency), Some(figure.at))
+}
+
+/// One summary figure as the cockpit shows it, and its currency (none for Cushion and day
+/// trades, which are not amounts). `robo-tui check` prints the same.
+pub fn figure_text(tag: &str, figure: &AccountFigure) -> (String, String) {
     let text = match (figure.value, tag) {
         (Some(value), "Cushion") => format::percent_of_fraction(value),
         // IBKR sends -1 when the pattern-day-trader limit does not apply.
@@ -58,12 +65,11 @@ fn value_text(account: Option<&AccountState>, tag: &str) -> FigureText {
         (None, _) if figure.text.trim().is_empty() => MISSING.to_string(),
         (None, _) => format::printable(&figure.text),
     };
-    // Cushion and day trades are not amounts: no currency beside them.
     let currency = match tag {
         "Cushion" | "DayTradesRemaining" => String::new(),
         _ => figure.currency.clone(),
     };
-    (text, Some(currency), Some(figure.at))
+    (text, currency)
 }
 
 fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {

@@ -1,6 +1,6 @@
 //! The panes. Each is built each frame from `&Store`, the theme and its view state.
 
-mod accounts;
+pub mod accounts;
 mod diagnostics;
 pub mod health;
 pub mod orders;
