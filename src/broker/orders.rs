@@ -5,7 +5,8 @@
 use super::convert::decimal_from_f64;
 use super::feeds::{Feed, FeedId};
 use crate::orders::{
-    ConfirmedOrder, ContractInfo, OrderAction, OrderIntent, OrderType, TimeInForce, Trailing, GOOD_TILL_FORMAT,
+    ConfirmedOrder, ContractInfo, IntentRecord, OrderAction, OrderIntent, OrderType, TimeInForce, Trailing,
+    GOOD_TILL_FORMAT,
 };
 use crate::store::{BrokerEvent, OrderTerms, WhatIf};
 use ibapi::contracts::Contract;
@@ -68,6 +69,37 @@ impl WireOrder {
             good_till: intent.good_till().map(|at| at.format(GOOD_TILL_FORMAT).to_string()),
             outside_rth: intent.outside_rth(),
             account: intent.account().to_string(),
+            parent_id: None,
+            transmit: true,
+        }
+    }
+
+    /// A journaled leg sent again on its own (a repair after reconnect: the stop of a filled
+    /// entry), for `quantity`, with its own intent id. Its values were validated when the
+    /// group was confirmed; the contract is the journaled con id.
+    pub fn from_record(
+        record: &IntentRecord,
+        intent_id: &str,
+        quantity: Decimal,
+        contract: Option<&ContractInfo>,
+    ) -> WireOrder {
+        WireOrder {
+            intent_id: intent_id.to_string(),
+            con_id: record.con_id,
+            symbol: record.symbol.clone(),
+            exchange: contract.map_or_else(|| "SMART".to_string(), |c| c.exchange.clone()),
+            currency: contract.map_or_else(|| "USD".to_string(), |c| c.currency.clone()),
+            action: record.action,
+            quantity,
+            order_type: record.order_type,
+            limit_price: record.limit_price,
+            stop_price: record.stop_price,
+            trailing: record.trailing,
+            limit_offset: record.limit_offset,
+            tif: record.tif,
+            good_till: record.good_till.map(|at| at.format(GOOD_TILL_FORMAT).to_string()),
+            outside_rth: record.outside_rth,
+            account: record.account.clone(),
             parent_id: None,
             transmit: true,
         }
@@ -145,6 +177,12 @@ pub enum OrderCommand {
         request: u64,
         order: WireOrder,
         modify: Option<i32>,
+    },
+    /// Place a group's legs, entry first (each journaled as it goes; the journal already holds
+    /// the group's intent). The desk sets `parent_id` and `transmit` on each leg.
+    PlaceGroup {
+        request: u64,
+        legs: Vec<WireOrder>,
     },
     Cancel {
         order_id: i32,

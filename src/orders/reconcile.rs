@@ -171,10 +171,10 @@ pub enum GroupRepair {
     CancelStaged { group_id: String, order_ids: Vec<i32>, missing: Vec<LegRole> },
     /// The entry filled without its stop at the gateway: the stop must go now, for the filled
     /// quantity, on its own (its parent is done).
-    SendStop { group_id: String, intent_id: String, stop: IntentRecord, filled: Decimal },
+    SendStop { group_id: String, entry_order_id: i32, intent_id: String, stop: IntentRecord, filled: Decimal },
     /// The entry filled and its stop is in place, but the take-profit never reached the
     /// gateway: the trader is told (a target is not protection; it is not sent unasked).
-    TargetMissing { group_id: String, filled: Decimal },
+    TargetMissing { group_id: String, entry_order_id: i32, filled: Decimal },
 }
 
 impl fmt::Display for GroupRepair {
@@ -202,7 +202,7 @@ impl fmt::Display for GroupRepair {
                 stop.symbol,
                 stop.stop_price.map_or_else(|| stop.order_type.code().to_string(), |p| format!("STP {}", p.normalize())),
             ),
-            GroupRepair::TargetMissing { group_id, filled } => write!(
+            GroupRepair::TargetMissing { group_id, filled, .. } => write!(
                 f,
                 "bracket {group_id}'s entry filled {} and its stop is working, but its take profit never reached the gateway: place one if wanted",
                 filled.normalize()
@@ -249,11 +249,16 @@ pub fn resolve_groups(
             match missing.iter().find(|l| l.role == LegRole::StopLoss) {
                 Some(stop) => out.push(GroupRepair::SendStop {
                     group_id: group_id.clone(),
+                    entry_order_id: entry_order.order_id,
                     intent_id: stop.intent_id.clone(),
                     stop: stop.ticket.clone(),
                     filled,
                 }),
-                None => out.push(GroupRepair::TargetMissing { group_id: group_id.clone(), filled }),
+                None => out.push(GroupRepair::TargetMissing {
+                    group_id: group_id.clone(),
+                    entry_order_id: entry_order.order_id,
+                    filled,
+                }),
             }
             continue;
         }
@@ -602,7 +607,8 @@ mod tests {
         let orders = [broker(20, "g.entry", OrderStatus::Filled), broker(21, "g.tp", OrderStatus::Submitted)];
         // Filled 60 of 100 (an execution the journal does not have yet).
         let repair = resolve_groups(&s.0, &orders, &[exec("x1", 20, "60"), exec("x1", 20, "60")]);
-        let [GroupRepair::SendStop { group_id, intent_id, stop, filled }] = repair.as_slice() else {
+        let [GroupRepair::SendStop { group_id, entry_order_id: 20, intent_id, stop, filled }] = repair.as_slice()
+        else {
             panic!("{repair:?}")
         };
         assert_eq!((group_id.as_str(), intent_id.as_str(), *filled), ("g", "g.sl", dec("60")));
@@ -621,7 +627,7 @@ mod tests {
         let orders = [broker(40, "h.entry", OrderStatus::Filled), broker(42, "h.sl", OrderStatus::Submitted)];
         assert_eq!(
             resolve_groups(&s.0, &orders, &[]),
-            vec![GroupRepair::TargetMissing { group_id: "h".into(), filled: dec("100") }]
+            vec![GroupRepair::TargetMissing { group_id: "h".into(), entry_order_id: 40, filled: dec("100") }]
         );
     }
 
