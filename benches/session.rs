@@ -99,7 +99,7 @@ fn confirm_to_filled(c: &mut Criterion) {
                     let now = Utc::now();
                     let transmit = TradeRequest::Transmit {
                         request,
-                        ticket,
+                        ticket: Box::new(ticket),
                         modify: None,
                         override_word: String::new(),
                         typed_account: String::new(),

@@ -17,6 +17,10 @@ pub struct Trader {
     desk: TradingDesk,
     intents: IntentIdGen,
     gate: SubmitGate,
+    /// Leg intent ids this run already repaired after a reconnect (a missing stop sent, staged
+    /// legs cancelled), so a second reconciliation before the gateway lists them does not
+    /// repeat it.
+    repaired: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Trader {
@@ -27,7 +31,7 @@ impl Trader {
             .map(|day| Replay::from_entries(&day.entries).intent_ids().map(str::to_string).collect::<Vec<_>>())
             .unwrap_or_default();
         let gate = SubmitGate::with_known(known.iter().map(String::as_str));
-        Trader { desk, intents: IntentIdGen::new(now), gate }
+        Trader { desk, intents: IntentIdGen::new(now), gate, repaired: Default::default() }
     }
 
     /// Append to the journal; on failure disable entry (the returned event says why).
@@ -107,6 +111,7 @@ impl Trader {
             })
             .collect();
         let differences = orders::reconcile(&entries, &broker_orders, &executions);
+        let repairs = orders::resolve_groups(&entries, &broker_orders, &executions);
         let mut events = Vec::new();
         for difference in &differences {
             if let orders::Difference::MissingFill { order_id, exec_id, quantity, price } = difference {
@@ -126,6 +131,71 @@ impl Trader {
         if let Err(event) = self.journal(now, JournalBody::Reconciled { differences }) {
             events.push(*event);
         }
+        events.extend(self.repair_groups(&repairs, store, now));
+        events
+    }
+
+    /// Carries out what reconciliation found about groups interrupted between legs, and says
+    /// so loudly: in the status bar, the notices and the orders' timelines.
+    fn repair_groups(&self, repairs: &[orders::GroupRepair], store: &Store, now: DateTime<Utc>) -> Vec<StoreEvent> {
+        let mut events = Vec::new();
+        let mut alerts = Vec::new();
+        let Ok(mut repaired) = self.repaired.lock() else { return events };
+        for repair in repairs {
+            let mut text = repair.to_string();
+            match repair {
+                orders::GroupRepair::NeverSent { .. } => {
+                    events.push(notice(-1, text));
+                    continue;
+                }
+                orders::GroupRepair::CancelStaged { group_id, order_ids, .. } => {
+                    if !repaired.insert(format!("{group_id}.cancel")) {
+                        continue;
+                    }
+                    for order_id in order_ids {
+                        if let Err(event) = self.journal(now, JournalBody::CancelRequested { order_id: *order_id }) {
+                            events.push(*event);
+                        }
+                        if !self.desk.desk.send(OrderCommand::Cancel { order_id: *order_id }) {
+                            text.push_str(&format!(" — cancel of {order_id} NOT sent: the broker task is not running"));
+                        }
+                        events.push(notice(*order_id, text.clone()));
+                    }
+                }
+                orders::GroupRepair::SendStop { group_id, entry_order_id, intent_id, stop, filled } => {
+                    if !repaired.insert(intent_id.clone()) {
+                        continue;
+                    }
+                    let guard =
+                        orders::GuardContext { ticket_account: Some(stop.account.as_str()), ..store.guard_context() };
+                    let contract = store.trading.contracts.get(&stop.symbol).and_then(|c| c.as_ref().ok());
+                    match orders::entry_allowed(&guard) {
+                        Ok(_) => {
+                            let order = WireOrder::from_record(stop, intent_id, *filled, contract);
+                            if !self.desk.desk.send(OrderCommand::Place { request: 0, order, modify: None }) {
+                                text = format!("UNPROTECTED: bracket {group_id}'s entry filled without its stop, and the stop could NOT be sent (the broker task is not running): place a stop now");
+                                repaired.remove(intent_id);
+                            }
+                        }
+                        Err(block) => {
+                            text = format!("UNPROTECTED: bracket {group_id}'s entry filled {} without its stop, and the stop was NOT sent ({block}): place a stop now", filled.normalize());
+                            repaired.remove(intent_id);
+                        }
+                    }
+                    events.push(notice(*entry_order_id, text.clone()));
+                }
+                orders::GroupRepair::TargetMissing { entry_order_id, .. } => {
+                    events.push(notice(*entry_order_id, text.clone()));
+                }
+            }
+            alerts.push(text);
+        }
+        let alert = match alerts.len() {
+            0 => None,
+            1 => alerts.pop(),
+            n => Some(format!("{n} brackets interrupted: {}", alerts.join(" · "))),
+        };
+        events.push(StoreEvent::Trading(TradingEvent::GroupAlert(alert)));
         events
     }
 
@@ -219,6 +289,9 @@ impl Trader {
             Ok(checked) => checked,
             Err(refusal) => return refuse(refusal.to_string()),
         };
+        if modify.is_some() && checked.group.has_exits() {
+            return refuse("not sent: a modification cannot attach exits".into());
+        }
         let intent_id = self.intents.next_id();
         let confirmed =
             match checked.confirm(&trading.precautions, override_word, typed_account, &intent_id, &mut self.gate) {
@@ -230,6 +303,18 @@ impl Trader {
             let mut events = refuse("not sent: the journal could not be written".into());
             events.push(*event);
             return events;
+        }
+        if confirmed.group.has_exits() {
+            // Every leg, entry first; the desk journals each one's submission as it goes.
+            let legs = confirmed.legs().into_iter().map(|(id, leg)| WireOrder::from_intent(leg, &id)).collect();
+            if !self.desk.desk.send(OrderCommand::PlaceGroup { request, legs }) {
+                return refuse("not sent: the broker task is not running".into());
+            }
+            return confirmed
+                .recent_legs(now)
+                .into_iter()
+                .map(|r| StoreEvent::Trading(TradingEvent::Sent(r)))
+                .collect();
         }
         let order = WireOrder::from_confirmed(&confirmed);
         if !self.desk.desk.send(OrderCommand::Place { request, order, modify }) {

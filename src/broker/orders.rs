@@ -4,7 +4,10 @@
 
 use super::convert::decimal_from_f64;
 use super::feeds::{Feed, FeedId};
-use crate::orders::{ConfirmedOrder, ContractInfo, OrderAction, OrderIntent, OrderType, TimeInForce};
+use crate::orders::{
+    ConfirmedOrder, ContractInfo, IntentRecord, OrderAction, OrderIntent, OrderType, TimeInForce, Trailing,
+    GOOD_TILL_FORMAT,
+};
 use crate::store::{BrokerEvent, OrderTerms, WhatIf};
 use ibapi::contracts::Contract;
 use ibapi::orders::{Action, ExecutionData, OrderData, OrderStatus, OrderUpdate, Orders};
@@ -25,9 +28,19 @@ pub struct WireOrder {
     pub order_type: OrderType,
     pub limit_price: Option<Decimal>,
     pub stop_price: Option<Decimal>,
+    /// TRAIL / TRAIL LIMIT: the amount goes as `aux_price`, the percent as `trailing_percent`.
+    pub trailing: Option<Trailing>,
+    /// TRAIL LIMIT's `limit_price_offset`.
+    pub limit_offset: Option<Decimal>,
     pub tif: TimeInForce,
+    /// GTD's `good_till_date`, `YYYYMMDD HH:MM:SS` in UTC.
+    pub good_till: Option<String>,
     pub outside_rth: bool,
     pub account: String,
+    /// The parent's order id for an exit leg of a group (set when the parent's id is known).
+    pub parent_id: Option<i32>,
+    /// `false` stages the order at the gateway until a later order of its group transmits.
+    pub transmit: bool,
 }
 
 impl WireOrder {
@@ -50,9 +63,45 @@ impl WireOrder {
             order_type: intent.order_type(),
             limit_price: intent.limit_price(),
             stop_price: intent.stop_price(),
+            trailing: intent.trailing(),
+            limit_offset: intent.limit_offset(),
             tif: intent.tif(),
+            good_till: intent.good_till().map(|at| at.format(GOOD_TILL_FORMAT).to_string()),
             outside_rth: intent.outside_rth(),
             account: intent.account().to_string(),
+            parent_id: None,
+            transmit: true,
+        }
+    }
+
+    /// A journaled leg sent again on its own (a repair after reconnect: the stop of a filled
+    /// entry), for `quantity`, with its own intent id. Its values were validated when the
+    /// group was confirmed; the contract is the journaled con id.
+    pub fn from_record(
+        record: &IntentRecord,
+        intent_id: &str,
+        quantity: Decimal,
+        contract: Option<&ContractInfo>,
+    ) -> WireOrder {
+        WireOrder {
+            intent_id: intent_id.to_string(),
+            con_id: record.con_id,
+            symbol: record.symbol.clone(),
+            exchange: contract.map_or_else(|| "SMART".to_string(), |c| c.exchange.clone()),
+            currency: contract.map_or_else(|| "USD".to_string(), |c| c.currency.clone()),
+            action: record.action,
+            quantity,
+            order_type: record.order_type,
+            limit_price: record.limit_price,
+            stop_price: record.stop_price,
+            trailing: record.trailing,
+            limit_offset: record.limit_offset,
+            tif: record.tif,
+            good_till: record.good_till.map(|at| at.format(GOOD_TILL_FORMAT).to_string()),
+            outside_rth: record.outside_rth,
+            account: record.account.clone(),
+            parent_id: None,
+            transmit: true,
         }
     }
 
@@ -88,12 +137,22 @@ impl WireOrder {
             total_quantity: self.quantity.to_f64().unwrap_or(0.0),
             order_type: self.order_type.code().to_string(),
             limit_price: self.limit_price.and_then(|p| p.to_f64()),
-            aux_price: self.stop_price.and_then(|p| p.to_f64()),
+            aux_price: match self.trailing {
+                Some(Trailing::Amount(amount)) => amount.to_f64(),
+                _ => self.stop_price.and_then(|p| p.to_f64()),
+            },
+            trailing_percent: match self.trailing {
+                Some(Trailing::Percent(percent)) => percent.to_f64(),
+                _ => None,
+            },
+            limit_price_offset: self.limit_offset.and_then(|p| p.to_f64()),
             tif: ibapi::orders::TimeInForce::from(self.tif.code()),
+            good_till_date: self.good_till.clone().unwrap_or_default(),
             outside_rth: self.outside_rth,
             account: self.account.clone(),
             order_ref: self.intent_id.clone(),
-            transmit: true,
+            parent_id: self.parent_id.unwrap_or(0),
+            transmit: self.transmit,
             what_if,
             ..Default::default()
         }
@@ -118,6 +177,12 @@ pub enum OrderCommand {
         request: u64,
         order: WireOrder,
         modify: Option<i32>,
+    },
+    /// Place a group's legs, entry first (each journaled as it goes; the journal already holds
+    /// the group's intent). The desk sets `parent_id` and `transmit` on each leg.
+    PlaceGroup {
+        request: u64,
+        legs: Vec<WireOrder>,
     },
     Cancel {
         order_id: i32,
@@ -283,5 +348,69 @@ pub fn what_if(data: &OrderData) -> WhatIf {
         maint_margin_after: dec(state.maintenance_margin_after),
         equity_with_loan_after: dec(state.equity_with_loan_after),
         warning: Some(state.warning_text.clone()).filter(|w| !w.is_empty()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orders::{ContractInfo, MarketContext, Ticket};
+    use chrono::TimeZone;
+    use std::str::FromStr;
+
+    fn market() -> MarketContext {
+        MarketContext {
+            contract: Some(ContractInfo {
+                con_id: 265598,
+                symbol: "AAPL".into(),
+                exchange: "SMART".into(),
+                currency: "USD".into(),
+                min_tick: Decimal::from_str("0.01").unwrap(),
+                multiplier: Decimal::ONE,
+            }),
+            managed_accounts: vec!["DU111111".into()],
+            now: Utc.with_ymd_and_hms(2026, 11, 28, 15, 0, 0).single(),
+            ..MarketContext::default()
+        }
+    }
+
+    fn wire(t: Ticket) -> ibapi::orders::Order {
+        let intent = Ticket { quantity: "10".into(), ..t }.validate(&market()).expect("valid");
+        WireOrder::from_intent(&intent, "rt-1").ib_order(false)
+    }
+
+    use chrono::Utc;
+
+    #[test]
+    fn trailing_stops_and_gtd_map_to_their_ib_fields() {
+        let base = Ticket::new("AAPL", OrderAction::Sell, "DU111111");
+        let amount = wire(Ticket { order_type: OrderType::Trail, trail: "0.50".into(), ..base.clone() });
+        assert_eq!((amount.order_type.as_str(), amount.aux_price, amount.trailing_percent), ("TRAIL", Some(0.5), None));
+        assert_eq!((amount.limit_price, amount.limit_price_offset), (None, None));
+        let percent = wire(Ticket { order_type: OrderType::Trail, trail: "1.5%".into(), ..base.clone() });
+        assert_eq!((percent.aux_price, percent.trailing_percent), (None, Some(1.5)));
+        let limit = wire(Ticket {
+            order_type: OrderType::TrailLimit,
+            trail: "0.25".into(),
+            limit_offset: "0.10".into(),
+            ..base.clone()
+        });
+        assert_eq!(
+            (limit.order_type.as_str(), limit.aux_price, limit.limit_price_offset),
+            ("TRAIL LIMIT", Some(0.25), Some(0.1))
+        );
+        let gtd = wire(Ticket {
+            limit_price: "150".into(),
+            tif: TimeInForce::Gtd,
+            good_till: "20261128 21:00".into(),
+            ..base.clone()
+        });
+        assert_eq!(gtd.tif, ibapi::orders::TimeInForce::GoodTillDate);
+        assert_eq!(gtd.good_till_date, "20261128 21:00:00");
+        // A single order transmits and has no parent.
+        assert!(gtd.transmit);
+        assert_eq!(gtd.parent_id, 0);
+        let day = wire(Ticket { limit_price: "150".into(), ..base });
+        assert_eq!(day.good_till_date, "");
     }
 }

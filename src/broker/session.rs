@@ -123,6 +123,10 @@ async fn desk_command<'a>(
             }
             None
         }
+        OrderCommand::PlaceGroup { request, legs } => {
+            place_group(ids, pacer, legs, request, reconciled, journal, client_id, events).await;
+            None
+        }
         OrderCommand::Cancel { order_id } => {
             pacer.acquire(1).await;
             if let Err(error) = client.cancel_order(order_id, "").await {
@@ -148,6 +152,7 @@ const MAX_ID_SKIP: i32 = 100_000;
 
 /// Order ids for this client: ibapi's counter, kept above every id of this client's orders
 /// seen on the connection.
+#[derive(Clone, Copy)]
 struct OrderIds<'a> {
     client: &'a Client,
     floor: &'a AtomicI32,
@@ -211,6 +216,59 @@ async fn place(
         .await
         .map_err(|error| format!("not sent: {error}"))?;
     Ok(order_id)
+}
+
+/// A group's legs, entry first, each through [`place`] (journaled, then paced): the entry and
+/// every exit but the last staged with `transmit=false`, the exits with the entry's order id
+/// as `parent_id`, the last leg transmitting the group. If a leg cannot be sent, the legs
+/// already staged are cancelled (they never worked) and the outcome says so.
+#[allow(clippy::too_many_arguments)]
+async fn place_group(
+    ids: OrderIds<'_>,
+    pacer: &Pacer,
+    mut legs: Vec<WireOrder>,
+    request: u64,
+    reconciled: bool,
+    journal: Option<&SharedJournal>,
+    client_id: i32,
+    events: &mpsc::Sender<StoreEvent>,
+) {
+    let last = legs.len().saturating_sub(1);
+    let group_id = legs
+        .first()
+        .map(|l| crate::orders::LegRole::parse(&l.intent_id).map_or(l.intent_id.as_str(), |(g, _)| g).to_string())
+        .unwrap_or_default();
+    let mut parent = None;
+    let mut placed = Vec::new();
+    for (i, leg) in legs.iter_mut().enumerate() {
+        leg.parent_id = parent;
+        leg.transmit = i == last;
+        match place(ids, pacer, leg, None, reconciled, journal, client_id).await {
+            Ok(order_id) => {
+                parent = parent.or(Some(order_id));
+                placed.push(order_id);
+                let submitted =
+                    BrokerEvent::OrderSubmitted { order_id, intent_id: leg.intent_id.clone(), terms: leg.terms() };
+                let _ = events.send(StoreEvent::Broker(submitted)).await;
+            }
+            Err(error) => {
+                for order_id in placed.iter().rev() {
+                    pacer.acquire(1).await;
+                    let _ = ids.client.cancel_order(*order_id, "").await;
+                }
+                let cancelled = if placed.is_empty() {
+                    String::new()
+                } else {
+                    let ids: Vec<String> = placed.iter().map(i32::to_string).collect();
+                    format!("; the legs already staged ({}) were cancelled", ids.join(", "))
+                };
+                let text = format!("bracket {group_id}: leg {} {error}{cancelled}", leg.intent_id);
+                let _ = events.send(outcome(request, Err(text))).await;
+                return;
+            }
+        }
+    }
+    let _ = events.send(outcome(request, Ok(group_id))).await;
 }
 
 /// Ask for the gateway's what-if answer: an OpenOrder whose order state carries commission

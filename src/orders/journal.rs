@@ -3,9 +3,10 @@
 //! line is written, flushed and fsynced, so an intent and its submission are on disk before the
 //! order leaves. Any failure is returned: the lead disables order entry and says why.
 
+use super::group::LegRole;
 use super::precautions::{Precautions, Rule, Violation};
 use super::reconcile::Difference;
-use super::ticket::{OrderAction, OrderIntent, OrderType, TimeInForce};
+use super::ticket::{OrderAction, OrderIntent, OrderType, TimeInForce, Trailing};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,13 @@ pub enum JournalBody {
     Intent {
         intent_id: String,
         ticket: IntentRecord,
+        checks: ChecksRecord,
+    },
+    /// The trader confirmed a ticket with exits attached: every leg, before the first leg is
+    /// sent. Each leg's `Submitted` follows as it goes (entry first).
+    GroupIntent {
+        group_id: String,
+        legs: Vec<LegRecord>,
         checks: ChecksRecord,
     },
     /// The order is about to be placed under this id (written before PlaceOrder leaves).
@@ -90,7 +98,15 @@ pub struct IntentRecord {
     pub order_type: OrderType,
     pub limit_price: Option<Decimal>,
     pub stop_price: Option<Decimal>,
+    /// TRAIL / TRAIL LIMIT (absent in lines written before trailing stops).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trailing: Option<Trailing>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_offset: Option<Decimal>,
     pub tif: TimeInForce,
+    /// GTD's expiry (absent before GTD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub good_till: Option<DateTime<Utc>>,
     pub outside_rth: bool,
     pub account: String,
     pub notional: Option<Decimal>,
@@ -106,12 +122,23 @@ impl From<&OrderIntent> for IntentRecord {
             order_type: intent.order_type(),
             limit_price: intent.limit_price(),
             stop_price: intent.stop_price(),
+            trailing: intent.trailing(),
+            limit_offset: intent.limit_offset(),
             tif: intent.tif(),
+            good_till: intent.good_till(),
             outside_rth: intent.outside_rth(),
             account: intent.account().to_string(),
             notional: intent.notional(),
         }
     }
+}
+
+/// One leg of a group, as journaled: its role, its intent id (`<group>.<role>`) and values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegRecord {
+    pub role: LegRole,
+    pub intent_id: String,
+    pub ticket: IntentRecord,
 }
 
 /// Which precautions an intent passed and which it broke with an override.
@@ -347,6 +374,22 @@ pub(crate) mod tests {
                 checks: ChecksRecord::new(&Precautions::default(), overridden),
             },
             JournalBody::Submitted { intent_id: "rt-1".into(), order_id: 7, client_id: 17, account: "DU111111".into() },
+            JournalBody::GroupIntent {
+                group_id: "rt-2".into(),
+                legs: vec![
+                    LegRecord {
+                        role: LegRole::Entry,
+                        intent_id: "rt-2.entry".into(),
+                        ticket: IntentRecord::from(&sample_intent()),
+                    },
+                    LegRecord {
+                        role: LegRole::StopLoss,
+                        intent_id: "rt-2.sl".into(),
+                        ticket: IntentRecord::from(&sample_intent()),
+                    },
+                ],
+                checks: ChecksRecord::new(&Precautions::default(), vec![]),
+            },
             JournalBody::Status { order_id: 7, status: "Submitted".into(), filled: Some(dec("0")), remaining: None },
             JournalBody::Fill {
                 order_id: 7,
@@ -383,10 +426,10 @@ pub(crate) mod tests {
         let read = Journal::read_day(dir.path(), at(0, 0, 0).date_naive()).unwrap();
         assert_eq!(read.bad_lines, vec![]);
         assert_eq!(read.entries, written);
-        assert_eq!(read.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=11).collect::<Vec<u64>>());
+        assert_eq!(read.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=12).collect::<Vec<u64>>());
         // IB's multi-line texts stay on one journal line.
         let text = fs::read_to_string(Journal::path_for(dir.path(), at(0, 0, 0).date_naive())).unwrap();
-        assert_eq!(text.lines().count(), 11);
+        assert_eq!(text.lines().count(), 12);
         assert!(Journal::path_for(dir.path(), at(0, 0, 0).date_naive()).ends_with("journal-2026-11-27.jsonl"));
     }
 
@@ -400,6 +443,31 @@ pub(crate) mod tests {
             text,
             "{\"seq\":1,\"ts\":\"2026-11-27T14:00:01Z\",\"run_id\":\"run-a\",\"kind\":\"cancel_requested\",\"order_id\":7}\n"
         );
+    }
+
+    /// A line written before trailing stops and GTD (no `trailing`, `limit_offset`,
+    /// `good_till`) still reads, and a trailing GTD intent round-trips with them.
+    #[test]
+    fn intent_lines_old_and_new_read_back() {
+        let old = r#"{"seq":3,"ts":"2026-11-27T14:00:01Z","run_id":"run-a","kind":"intent","intent_id":"rt-1","ticket":{"symbol":"AAPL","con_id":265598,"action":"BUY","quantity":"100","order_type":"LMT","limit_price":"150.05","stop_price":null,"tif":"DAY","outside_rth":false,"account":"DU111111","notional":"15005"},"checks":{"passed":[],"overridden":[]}}"#;
+        let entry: JournalEntry = serde_json::from_str(old).expect("an old intent line reads");
+        let JournalBody::Intent { ticket, .. } = entry.body else { panic!("not an intent") };
+        assert_eq!((ticket.trailing, ticket.limit_offset, ticket.good_till), (None, None, None));
+        assert_eq!(ticket, IntentRecord::from(&sample_intent()));
+        let t = Ticket {
+            quantity: "100".into(),
+            order_type: OrderType::TrailLimit,
+            trail: "1%".into(),
+            limit_offset: "0.05".into(),
+            tif: TimeInForce::Gtd,
+            good_till: "20261128 21:00:00".into(),
+            ..Ticket::new("AAPL", OrderAction::Sell, "DU111111")
+        };
+        let record = IntentRecord::from(&t.validate(&market()).unwrap());
+        let text = serde_json::to_string(&record).unwrap();
+        assert!(text.contains(r#""trailing":{"percent":"1"}"#), "{text}");
+        assert!(text.contains(r#""good_till":"2026-11-28T21:00:00Z""#), "{text}");
+        assert_eq!(serde_json::from_str::<IntentRecord>(&text).unwrap(), record);
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! order. A journal error means: do not send, and disable entry ([`GuardContext::journal_error`]).
 
 pub mod codes;
+pub mod group;
 pub mod guard;
 pub mod journal;
 pub mod lifecycle;
@@ -32,16 +33,19 @@ mod testkit;
 mod ticket_props;
 
 pub use codes::{classify, CodeClass, CodeOutcome};
+pub use group::{describe, entry_price, GroupIntent, LegRole, StopKind};
 pub use guard::{
     cancel_allowed, confirm_live, entry_allowed, CancelMode, EntryMode, GuardBlock, GuardContext, Link, SessionKind,
 };
-pub use journal::{BadLine, ChecksRecord, DayRead, IntentRecord, Journal, JournalBody, JournalEntry, JournalError};
+pub use journal::{
+    BadLine, ChecksRecord, DayRead, IntentRecord, Journal, JournalBody, JournalEntry, JournalError, LegRecord,
+};
 pub use lifecycle::{Commission, Fill, OrderLifecycle, OrderStatus, ShownStatus, TimelineEntry, TimelineEvent};
 pub use precautions::{Blocked, Precautions, RecentOrder, Rule, Violation};
 pub use preflight::{preflight, ConfirmedOrder, Preflight, Refusal};
-pub use reconcile::{reconcile, BrokerExecution, BrokerOrder, Difference, Replay};
+pub use reconcile::{reconcile, resolve_groups, BrokerExecution, BrokerOrder, Difference, GroupRepair, Replay};
 pub use submit::{AlreadySubmitted, IntentIdGen, SubmitGate};
 pub use ticket::{
     ContractInfo, FieldError, MarketContext, OrderAction, OrderIntent, OrderPrices, OrderType, Ticket, TicketField,
-    TimeInForce,
+    TimeInForce, Trailing, GOOD_TILL_FORMAT,
 };

@@ -28,10 +28,12 @@ pub enum Rule {
     LiveQuote,
     /// The same order (contract, side, quantity, prices) sent within `duplicate_window_secs`.
     Duplicate,
+    /// An entry sent without a stop loss attached (only with `require_stop`).
+    StopRequired,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::MaxQuantity,
         Rule::MaxNotional,
         Rule::PriceDistancePct,
@@ -39,6 +41,7 @@ impl Rule {
         Rule::OrdersPerMinute,
         Rule::LiveQuote,
         Rule::Duplicate,
+        Rule::StopRequired,
     ];
 
     /// The config name of the rule.
@@ -51,6 +54,7 @@ impl Rule {
             Rule::OrdersPerMinute => "orders_per_minute",
             Rule::LiveQuote => "live_quote",
             Rule::Duplicate => "duplicate",
+            Rule::StopRequired => "stop_required",
         }
     }
 }
@@ -79,6 +83,8 @@ pub struct Precautions {
     pub overridable: Vec<Rule>,
     /// Rules switched off.
     pub off: Vec<Rule>,
+    /// Every new entry needs a stop loss attached (rule `stop_required`); off by default.
+    pub require_stop: bool,
 }
 
 impl Default for Precautions {
@@ -99,8 +105,10 @@ impl Default for Precautions {
                 Rule::PriceDistanceTicks,
                 Rule::LiveQuote,
                 Rule::Duplicate,
+                Rule::StopRequired,
             ],
             off: Vec::new(),
+            require_stop: false,
         }
     }
 }
@@ -181,7 +189,38 @@ fn list(violations: &[Violation]) -> String {
 impl Precautions {
     /// Whether a rule is checked.
     pub fn is_on(&self, rule: Rule) -> bool {
-        !self.off.contains(&rule)
+        !self.off.contains(&rule) && (rule != Rule::StopRequired || self.require_stop)
+    }
+
+    /// Every rule on every leg of `group` (each leg's messages say which leg when it has
+    /// exits), and the group's own: `stop_required`. Each leg counts for the rate rule as if
+    /// the legs before it were sent, so a bracket needs room for all its legs.
+    pub fn check_group(
+        &self,
+        group: &super::group::GroupIntent,
+        market: &MarketContext,
+        recent: &[RecentOrder],
+        now: DateTime<Utc>,
+    ) -> Vec<Violation> {
+        let mut out = Vec::new();
+        let mut recent = recent.to_vec();
+        for (role, leg) in group.legs() {
+            for mut v in self.check(leg, market, &recent, now) {
+                if group.has_exits() {
+                    v.message = format!("{role}: {}", v.message);
+                }
+                out.push(v);
+            }
+            recent.push(RecentOrder::of(leg, now));
+        }
+        if self.is_on(Rule::StopRequired) && group.stop_loss().is_none() {
+            out.push(Violation {
+                rule: Rule::StopRequired,
+                message: "the entry has no stop loss attached (trading.precautions.require_stop)".into(),
+                overridable: self.overridable.contains(&Rule::StopRequired),
+            });
+        }
+        out
     }
 
     /// The rules that are checked, in a fixed order (for the journal's "checks passed").
@@ -376,6 +415,68 @@ mod tests {
             ..Ticket::new("AAPL", OrderAction::Buy, "DU111111")
         };
         t.validate(m).unwrap()
+    }
+
+    fn bracket(qty: &str, tp: &str, sl: &str) -> crate::orders::GroupIntent {
+        let t = Ticket {
+            quantity: qty.into(),
+            limit_price: "150.00".into(),
+            take_profit: tp.into(),
+            stop_loss: sl.into(),
+            ..Ticket::new("AAPL", OrderAction::Buy, "DU111111")
+        };
+        t.validate_group(&market()).unwrap()
+    }
+
+    #[test]
+    fn every_leg_is_checked_and_names_itself() {
+        let m = market();
+        let p = Precautions::default();
+        assert_eq!(p.check_group(&bracket("100", "151", "149"), &m, &[], now()), vec![]);
+        // 1500 shares: every leg is above max_quantity and says which it is.
+        let v = p.check_group(&bracket("1500", "151", "149"), &m, &[], now());
+        let quantity: Vec<&str> =
+            v.iter().filter(|v| v.rule == Rule::MaxQuantity).map(|v| v.message.as_str()).collect();
+        assert_eq!(
+            quantity,
+            vec![
+                "entry: quantity 1500 is above the maximum of 1000 per order",
+                "take profit: quantity 1500 is above the maximum of 1000 per order",
+                "stop loss: quantity 1500 is above the maximum of 1000 per order",
+            ]
+        );
+        // A target far from the market breaks the band on its own leg.
+        let v = p.check_group(&bracket("10", "200", "149"), &m, &[], now());
+        assert_eq!(rules(&v), vec![Rule::PriceDistancePct, Rule::PriceDistanceTicks]);
+        assert!(v[0].message.starts_with("take profit: limit 200 is "), "{}", v[0].message);
+    }
+
+    #[test]
+    fn the_rate_rule_counts_every_leg() {
+        let m = market();
+        let p = Precautions { max_orders_per_minute: 3, ..Precautions::default() };
+        let g = bracket("10", "151", "149");
+        assert_eq!(p.check_group(&g, &m, &[], now()), vec![], "three legs fit in three a minute");
+        let one = RecentOrder { quantity: dec("1"), ..RecentOrder::of(g.entry(), now()) };
+        let v = p.check_group(&g, &m, &[one], now());
+        assert_eq!(rules(&v), vec![Rule::OrdersPerMinute]);
+        assert!(!v[0].overridable);
+        assert!(v[0].message.starts_with("stop loss: 3 orders sent in the last minute"), "{}", v[0].message);
+    }
+
+    #[test]
+    fn stop_required_is_off_unless_configured() {
+        let m = market();
+        let g = bracket("10", "151", "");
+        assert_eq!(Precautions::default().check_group(&g, &m, &[], now()), vec![]);
+        assert!(!Precautions::default().active_rules().contains(&Rule::StopRequired));
+        let p = Precautions { require_stop: true, ..Precautions::default() };
+        let v = p.check_group(&g, &m, &[], now());
+        assert_eq!(rules(&v), vec![Rule::StopRequired]);
+        assert!(v[0].overridable);
+        assert_eq!(p.check_group(&bracket("10", "", "149"), &m, &[], now()), vec![]);
+        let single = crate::orders::GroupIntent::single(intent("10", OrderType::Limit, "150", "", &m));
+        assert_eq!(rules(&p.check_group(&single, &m, &[], now())), vec![Rule::StopRequired]);
     }
 
     fn rules(v: &[Violation]) -> Vec<Rule> {

@@ -11,8 +11,9 @@
 //!    fsynced, then place the order with `order_ref` = the intent id. Any journal error: do
 //!    not send.
 
+use super::group::GroupIntent;
 use super::guard::{confirm_live, entry_allowed, EntryMode, GuardBlock, GuardContext};
-use super::journal::{ChecksRecord, IntentRecord, JournalBody};
+use super::journal::{ChecksRecord, IntentRecord, JournalBody, LegRecord};
 use super::precautions::{Blocked, Precautions, RecentOrder, Violation};
 use super::submit::{AlreadySubmitted, SubmitGate};
 use super::ticket::{FieldError, MarketContext, OrderIntent, Ticket};
@@ -37,7 +38,10 @@ pub enum Refusal {
 /// overridable; a non-overridable one is a [`Refusal`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preflight {
+    /// The entry (the whole order when nothing is attached).
     pub intent: OrderIntent,
+    /// The entry with its exits.
+    pub group: GroupIntent,
     pub entry: EntryMode,
     pub violations: Vec<Violation>,
 }
@@ -45,8 +49,11 @@ pub struct Preflight {
 /// An order cleared to be journaled and sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfirmedOrder {
+    /// The order's intent id; for a group, the group's (each leg's is derived from it).
     pub intent_id: String,
+    /// The entry.
     pub intent: OrderIntent,
+    pub group: GroupIntent,
     pub checks: ChecksRecord,
 }
 
@@ -61,13 +68,13 @@ pub fn preflight(
 ) -> Result<Preflight, Refusal> {
     let guard = GuardContext { ticket_account: Some(ticket.account.trim()), ..guard.clone() };
     let entry = entry_allowed(&guard)?;
-    let intent = ticket.validate(market).map_err(Refusal::Invalid)?;
-    let violations = precautions.check(&intent, market, recent, now);
+    let group = ticket.validate_group(market).map_err(Refusal::Invalid)?;
+    let violations = precautions.check_group(&group, market, recent, now);
     let hard: Vec<Violation> = violations.iter().filter(|v| !v.overridable).cloned().collect();
     if !hard.is_empty() {
         return Err(Blocked::NotOverridable(hard).into());
     }
-    Ok(Preflight { intent, entry, violations })
+    Ok(Preflight { intent: group.entry().clone(), group, entry, violations })
 }
 
 impl Preflight {
@@ -100,15 +107,38 @@ impl Preflight {
                 return Err(Refusal::LiveNotConfirmed { account: account.to_string() });
             }
         }
-        gate.claim(intent_id)?;
+        // A group claims its id and every leg's: none of them can ever go twice.
+        if self.group.has_exits() {
+            let legs: Vec<String> = self.group.legs().iter().map(|(role, _)| role.leg_id(intent_id)).collect();
+            gate.claim_all(intent_id, &legs)?;
+        } else {
+            gate.claim(intent_id)?;
+        }
         let checks = ChecksRecord::new(precautions, overridden);
-        Ok(ConfirmedOrder { intent_id: intent_id.to_string(), intent: self.intent, checks })
+        Ok(ConfirmedOrder { intent_id: intent_id.to_string(), intent: self.intent, group: self.group, checks })
     }
 }
 
 impl ConfirmedOrder {
-    /// The journal's `intent` line, to append (fsynced) before anything is sent.
+    /// The journal's `intent` line (a `group_intent` with every leg when exits are
+    /// attached), to append (fsynced) before anything is sent.
     pub fn journal_intent(&self) -> JournalBody {
+        if self.group.has_exits() {
+            return JournalBody::GroupIntent {
+                group_id: self.intent_id.clone(),
+                legs: self
+                    .group
+                    .legs()
+                    .into_iter()
+                    .map(|(role, leg)| LegRecord {
+                        role,
+                        intent_id: role.leg_id(&self.intent_id),
+                        ticket: IntentRecord::from(leg),
+                    })
+                    .collect(),
+                checks: self.checks.clone(),
+            };
+        }
         JournalBody::Intent {
             intent_id: self.intent_id.clone(),
             ticket: IntentRecord::from(&self.intent),
@@ -119,6 +149,19 @@ impl ConfirmedOrder {
     /// The `recent` entry for the rate and duplicate rules, once sent at `at`.
     pub fn recent(&self, at: DateTime<Utc>) -> RecentOrder {
         RecentOrder::of(&self.intent, at)
+    }
+
+    /// One `recent` entry per leg (every leg counts for the rate rule).
+    pub fn recent_legs(&self, at: DateTime<Utc>) -> Vec<RecentOrder> {
+        self.group.legs().into_iter().map(|(_, leg)| RecentOrder::of(leg, at)).collect()
+    }
+
+    /// The legs with their intent ids, in sending order (just the order for a single one).
+    pub fn legs(&self) -> Vec<(String, &OrderIntent)> {
+        if !self.group.has_exits() {
+            return vec![(self.intent_id.clone(), &self.intent)];
+        }
+        self.group.legs().into_iter().map(|(role, leg)| (role.leg_id(&self.intent_id), leg)).collect()
     }
 }
 

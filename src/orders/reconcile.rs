@@ -2,7 +2,8 @@
 //! after a crash, restart or reconnect (ibkr-behaviour.md §9). Differences are listed, never
 //! acted on here: the broker wins, and nothing is ever resent.
 
-use super::journal::{IntentRecord, JournalBody, JournalEntry};
+use super::group::LegRole;
+use super::journal::{IntentRecord, JournalBody, JournalEntry, LegRecord};
 use super::lifecycle::{Commission, OrderLifecycle, OrderStatus};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -92,6 +93,9 @@ pub struct Replay {
     pub exec_ids: HashSet<String>,
     /// Order ids of submissions whose intent is missing from the journal (data error).
     pub orphan_submissions: Vec<i32>,
+    /// Groups (entries with exits) in journal order: the group id and its legs. Each leg is
+    /// also in `intents` under its own intent id.
+    pub groups: Vec<(String, Vec<LegRecord>)>,
 }
 
 impl Replay {
@@ -102,6 +106,12 @@ impl Replay {
             let at: DateTime<Utc> = entry.ts;
             match &entry.body {
                 JournalBody::Intent { intent_id, ticket, .. } => r.intents.push((intent_id.clone(), ticket.clone())),
+                JournalBody::GroupIntent { group_id, legs, .. } => {
+                    for leg in legs {
+                        r.intents.push((leg.intent_id.clone(), leg.ticket.clone()));
+                    }
+                    r.groups.push((group_id.clone(), legs.clone()));
+                }
                 JournalBody::Submitted { intent_id, order_id, .. } => {
                     match r.intents.iter().find(|(id, _)| id == intent_id) {
                         Some((_, ticket)) => {
@@ -142,10 +152,127 @@ impl Replay {
         r
     }
 
-    /// Every intent id in the journal (submitted or not): none may ever be sent again.
+    /// Every intent id in the journal (submitted or not, groups' and legs'): none may ever be
+    /// sent again by a confirm.
     pub fn intent_ids(&self) -> impl Iterator<Item = &str> {
-        self.intents.iter().map(|(id, _)| id.as_str())
+        self.intents.iter().map(|(id, _)| id.as_str()).chain(self.groups.iter().map(|(id, _)| id.as_str()))
     }
+}
+
+/// What to do about a group found incomplete after a crash or disconnect between its legs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GroupRepair {
+    /// The entry never reached the gateway: nothing is working and nothing is resent.
+    NeverSent { group_id: String },
+    /// Legs are missing and the entry has not filled: cancel the legs that reached the
+    /// gateway (staged with `transmit=false`, so inactive). Sending the missing legs instead
+    /// would release an entry the trader confirmed against an older market, unwatched.
+    CancelStaged { group_id: String, order_ids: Vec<i32>, missing: Vec<LegRole> },
+    /// The entry filled without its stop at the gateway: the stop must go now, for the filled
+    /// quantity, on its own (its parent is done).
+    SendStop { group_id: String, entry_order_id: i32, intent_id: String, stop: IntentRecord, filled: Decimal },
+    /// The entry filled and its stop is in place, but the take-profit never reached the
+    /// gateway: the trader is told (a target is not protection; it is not sent unasked).
+    TargetMissing { group_id: String, entry_order_id: i32, filled: Decimal },
+}
+
+impl fmt::Display for GroupRepair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupRepair::NeverSent { group_id } => {
+                write!(f, "bracket {group_id} was interrupted before its entry was sent: nothing is working, nothing resent")
+            }
+            GroupRepair::CancelStaged { group_id, order_ids, missing } => {
+                let ids: Vec<String> = order_ids.iter().map(i32::to_string).collect();
+                let missing: Vec<&str> = missing.iter().map(|r| r.label()).collect();
+                write!(
+                    f,
+                    "bracket {group_id} was interrupted ({} never sent) before its entry filled: cancelling its staged orders {} — place it again if still wanted",
+                    missing.join(", "),
+                    ids.join(", ")
+                )
+            }
+            GroupRepair::SendStop { group_id, stop, filled, .. } => write!(
+                f,
+                "UNPROTECTED: bracket {group_id}'s entry filled {} without its stop loss at the gateway: sending the stop ({} {} {} {}) now",
+                filled.normalize(),
+                stop.action.code(),
+                filled.normalize(),
+                stop.symbol,
+                stop.stop_price.map_or_else(|| stop.order_type.code().to_string(), |p| format!("STP {}", p.normalize())),
+            ),
+            GroupRepair::TargetMissing { group_id, filled, .. } => write!(
+                f,
+                "bracket {group_id}'s entry filled {} and its stop is working, but its take profit never reached the gateway: place one if wanted",
+                filled.normalize()
+            ),
+        }
+    }
+}
+
+/// Finds every group whose legs did not all reach the gateway (a crash or disconnect between
+/// legs) and says how to resolve each. A leg reached the gateway when the broker lists an
+/// order with its intent id (or its journaled order id); a filled entry is known from its
+/// executions and the journal's fills.
+pub fn resolve_groups(
+    entries: &[JournalEntry],
+    broker_orders: &[BrokerOrder],
+    executions: &[BrokerExecution],
+) -> Vec<GroupRepair> {
+    let replay = Replay::from_entries(entries);
+    let mut out = Vec::new();
+    for (group_id, legs) in &replay.groups {
+        let at_broker = |leg: &LegRecord| {
+            let journaled = replay.orders.values().find(|o| o.intent_id() == leg.intent_id).map(|o| o.order_id());
+            broker_orders.iter().find(|b| b.order_ref == leg.intent_id || Some(b.order_id) == journaled)
+        };
+        let Some(entry) = legs.iter().find(|l| l.role == LegRole::Entry) else { continue };
+        let Some(entry_order) = at_broker(entry) else {
+            out.push(GroupRepair::NeverSent { group_id: group_id.clone() });
+            continue;
+        };
+        let missing: Vec<&LegRecord> = legs.iter().filter(|l| at_broker(l).is_none()).collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let mut seen = HashSet::new();
+        let executed: Decimal = executions
+            .iter()
+            .filter(|e| e.order_id == entry_order.order_id && seen.insert(e.exec_id.as_str()))
+            .map(|e| e.quantity)
+            .sum();
+        let journaled = replay.orders.get(&entry_order.order_id).map_or(Decimal::ZERO, |o| o.filled_quantity());
+        let filled = executed.max(journaled);
+        if filled > Decimal::ZERO || entry_order.status == OrderStatus::Filled {
+            let filled = if filled > Decimal::ZERO { filled } else { entry.ticket.quantity };
+            match missing.iter().find(|l| l.role == LegRole::StopLoss) {
+                Some(stop) => out.push(GroupRepair::SendStop {
+                    group_id: group_id.clone(),
+                    entry_order_id: entry_order.order_id,
+                    intent_id: stop.intent_id.clone(),
+                    stop: stop.ticket.clone(),
+                    filled,
+                }),
+                None => out.push(GroupRepair::TargetMissing {
+                    group_id: group_id.clone(),
+                    entry_order_id: entry_order.order_id,
+                    filled,
+                }),
+            }
+            continue;
+        }
+        let order_ids: Vec<i32> =
+            legs.iter().filter_map(at_broker).filter(|b| !b.status.is_final()).map(|b| b.order_id).collect();
+        if !order_ids.is_empty() {
+            out.push(GroupRepair::CancelStaged {
+                group_id: group_id.clone(),
+                order_ids,
+                missing: missing.iter().map(|l| l.role).collect(),
+            });
+        }
+    }
+    out
 }
 
 /// Lists the differences between the journal and the broker's open and completed orders and
@@ -394,6 +521,114 @@ mod tests {
             let again = reconcile(&s.0, &orders, &executions);
             proptest::prop_assert!(!again.iter().any(|d| matches!(d, Difference::MissingFill { .. })), "{:?}", again);
         }
+    }
+
+    impl Script {
+        /// A bracket's group intent: BUY 100 entry, SELL 100 TP and SL, ids g.entry/.tp/.sl.
+        fn group(&mut self, id: &str) -> &mut Self {
+            let t = crate::orders::Ticket {
+                quantity: "100".into(),
+                limit_price: "150.00".into(),
+                take_profit: "152".into(),
+                stop_loss: "148".into(),
+                ..crate::orders::Ticket::new("AAPL", crate::orders::OrderAction::Buy, "DU111111")
+            };
+            let group = t.validate_group(&crate::orders::testkit::market()).unwrap();
+            let legs = group
+                .legs()
+                .into_iter()
+                .map(|(role, leg)| LegRecord { role, intent_id: role.leg_id(id), ticket: IntentRecord::from(leg) })
+                .collect();
+            self.push(JournalBody::GroupIntent {
+                group_id: id.into(),
+                legs,
+                checks: ChecksRecord::new(&Precautions::default(), vec![]),
+            })
+        }
+    }
+
+    /// The journal and the gateway after a crash at each point of sending a bracket.
+    #[test]
+    fn a_crash_after_each_leg_is_found_and_resolved() {
+        use OrderStatus::*;
+        let staged = |id, leg: &str| broker(id, &format!("g.{leg}"), PreSubmitted);
+        // 1. After the group intent, before any leg: nothing at the gateway.
+        let mut s = Script(vec![]);
+        s.group("g");
+        assert_eq!(resolve_groups(&s.0, &[], &[]), vec![GroupRepair::NeverSent { group_id: "g".into() }]);
+        assert_eq!(Replay::from_entries(&s.0).intent_ids().collect::<Vec<_>>(), vec!["g.entry", "g.tp", "g.sl", "g"]);
+        // 2. The entry's submission journaled, the crash before it left.
+        s.submitted("g.entry", 20);
+        assert_eq!(resolve_groups(&s.0, &[], &[]), vec![GroupRepair::NeverSent { group_id: "g".into() }]);
+        assert!(reconcile(&s.0, &[], &[]).contains(&Difference::UnknownToBroker {
+            intent_id: "g.entry".into(),
+            order_id: 20,
+            journal: PendingSubmit
+        }));
+        // 3. The entry at the gateway (staged, transmit=false), both exits missing: cancel it.
+        let repair = resolve_groups(&s.0, &[staged(20, "entry")], &[]);
+        assert_eq!(
+            repair,
+            vec![GroupRepair::CancelStaged {
+                group_id: "g".into(),
+                order_ids: vec![20],
+                missing: vec![LegRole::TakeProfit, LegRole::StopLoss]
+            }]
+        );
+        assert_eq!(
+            repair[0].to_string(),
+            "bracket g was interrupted (take profit, stop loss never sent) before its entry filled: cancelling its \
+             staged orders 20 — place it again if still wanted"
+        );
+        // 4. The take profit too: cancel both.
+        s.submitted("g.tp", 21);
+        let orders = [staged(20, "entry"), staged(21, "tp")];
+        assert_eq!(
+            resolve_groups(&s.0, &orders, &[]),
+            vec![GroupRepair::CancelStaged {
+                group_id: "g".into(),
+                order_ids: vec![20, 21],
+                missing: vec![LegRole::StopLoss]
+            }]
+        );
+        // 5. Every leg at the gateway: complete, nothing to do.
+        s.submitted("g.sl", 22);
+        let all = [broker(20, "g.entry", Submitted), staged(21, "tp"), staged(22, "sl")];
+        assert_eq!(resolve_groups(&s.0, &all, &[]), vec![]);
+        // Once cancelled, an interrupted group needs nothing more.
+        let cancelled = [broker(20, "g.entry", Cancelled), broker(21, "g.tp", Cancelled)];
+        assert_eq!(resolve_groups(&s.0[..s.0.len() - 1], &cancelled, &[]), vec![]);
+    }
+
+    #[test]
+    fn an_entry_filled_without_its_stop_gets_the_stop_and_the_trader_is_told() {
+        let mut s = Script(vec![]);
+        s.group("g").submitted("g.entry", 20).submitted("g.tp", 21);
+        let orders = [broker(20, "g.entry", OrderStatus::Filled), broker(21, "g.tp", OrderStatus::Submitted)];
+        // Filled 60 of 100 (an execution the journal does not have yet).
+        let repair = resolve_groups(&s.0, &orders, &[exec("x1", 20, "60"), exec("x1", 20, "60")]);
+        let [GroupRepair::SendStop { group_id, entry_order_id: 20, intent_id, stop, filled }] = repair.as_slice()
+        else {
+            panic!("{repair:?}")
+        };
+        assert_eq!((group_id.as_str(), intent_id.as_str(), *filled), ("g", "g.sl", dec("60")));
+        assert_eq!((stop.action, stop.stop_price), (crate::orders::OrderAction::Sell, Some(dec("148"))));
+        assert_eq!(
+            repair[0].to_string(),
+            "UNPROTECTED: bracket g's entry filled 60 without its stop loss at the gateway: sending the stop (SELL 60 \
+             AAPL STP 148) now"
+        );
+        // Once the stop is at the gateway under its id, nothing more.
+        let with_stop = [orders[0].clone(), orders[1].clone(), broker(30, "g.sl", OrderStatus::Submitted)];
+        assert_eq!(resolve_groups(&s.0, &with_stop, &[exec("x1", 20, "60")]), vec![]);
+        // The stop in place and only the target missing: told, not sent.
+        let mut s = Script(vec![]);
+        s.group("h").submitted("h.entry", 40).fill(40, "y1", "100");
+        let orders = [broker(40, "h.entry", OrderStatus::Filled), broker(42, "h.sl", OrderStatus::Submitted)];
+        assert_eq!(
+            resolve_groups(&s.0, &orders, &[]),
+            vec![GroupRepair::TargetMissing { group_id: "h".into(), entry_order_id: 40, filled: dec("100") }]
+        );
     }
 
     #[test]

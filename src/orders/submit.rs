@@ -52,6 +52,22 @@ impl SubmitGate {
         SubmitGate { used: intent_ids.into_iter().map(str::to_string).collect() }
     }
 
+    /// Claims a group's id and its legs' ids together: all or none (a leg id seen before
+    /// refuses the whole group).
+    pub fn claim_all(&mut self, group_id: &str, leg_ids: &[String]) -> Result<(), AlreadySubmitted> {
+        let all = std::iter::once(group_id).chain(leg_ids.iter().map(String::as_str));
+        if let Some(used) = all.clone().find(|id| self.used.contains(*id)) {
+            return Err(AlreadySubmitted(used.to_string()));
+        }
+        self.used.extend(all.map(str::to_string));
+        Ok(())
+    }
+
+    /// Whether `intent_id` was claimed (or journaled by an earlier run).
+    pub fn knows(&self, intent_id: &str) -> bool {
+        self.used.contains(intent_id)
+    }
+
     /// Claims `intent_id` for submission; the second claim of the same id fails.
     pub fn claim(&mut self, intent_id: &str) -> Result<(), AlreadySubmitted> {
         if self.used.insert(intent_id.to_string()) {

@@ -1,6 +1,7 @@
 //! Shared test fixtures for the orders modules.
 
 use super::ticket::{ContractInfo, MarketContext};
+use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use std::time::Duration;
@@ -32,5 +33,11 @@ pub fn market() -> MarketContext {
         quote_age: Some(Duration::from_secs(1)),
         quote_live: true,
         position: Some(dec("200")),
+        now: Some(now()),
     }
+}
+
+/// The clock of the orders tests: 2026-11-28 15:00:00 UTC.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 15, 0, 0).single().unwrap()
 }

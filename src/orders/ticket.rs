@@ -4,10 +4,13 @@
 //! [`OrderIntent`] (typed, checked values; the only thing a wire order may be built from) or
 //! every [`FieldError`] at once, each naming its field and what is wrong with the numbers.
 
+use chrono::{DateTime, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
+
+pub use super::group::StopKind;
 
 /// BUY or SELL (the wire's `action`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,19 +42,49 @@ pub enum OrderType {
     Stop,
     #[serde(rename = "STP LMT")]
     StopLimit,
+    /// A stop that trails the market by an amount (`aux_price`) or a percent.
+    #[serde(rename = "TRAIL")]
+    Trail,
+    /// A trailing stop that becomes a limit order `limit_price_offset` from the stop.
+    #[serde(rename = "TRAIL LIMIT")]
+    TrailLimit,
 }
 
 impl OrderType {
-    pub const ALL: [OrderType; 4] = [OrderType::Market, OrderType::Limit, OrderType::Stop, OrderType::StopLimit];
+    pub const ALL: [OrderType; 6] = [
+        OrderType::Market,
+        OrderType::Limit,
+        OrderType::Stop,
+        OrderType::StopLimit,
+        OrderType::Trail,
+        OrderType::TrailLimit,
+    ];
 
-    /// The wire value: `MKT`, `LMT`, `STP` or `STP LMT`.
+    /// The wire value: `MKT`, `LMT`, `STP`, `STP LMT`, `TRAIL` or `TRAIL LIMIT`.
     pub fn code(self) -> &'static str {
         match self {
             OrderType::Market => "MKT",
             OrderType::Limit => "LMT",
             OrderType::Stop => "STP",
             OrderType::StopLimit => "STP LMT",
+            OrderType::Trail => "TRAIL",
+            OrderType::TrailLimit => "TRAIL LIMIT",
         }
+    }
+
+    /// The type with wire value `code`, if the ticket offers it.
+    pub fn from_code(code: &str) -> Option<OrderType> {
+        OrderType::ALL.into_iter().find(|t| t.code() == code)
+    }
+
+    /// Needs the trailing amount or percent.
+    pub fn needs_trail(self) -> bool {
+        matches!(self, OrderType::Trail | OrderType::TrailLimit)
+    }
+
+    /// Needs the limit offset (TRAIL LIMIT).
+    pub fn needs_limit_offset(self) -> bool {
+        self == OrderType::TrailLimit
     }
 
     pub fn needs_limit(self) -> bool {
@@ -72,17 +105,49 @@ pub enum TimeInForce {
     Gtc,
     #[serde(rename = "IOC")]
     Ioc,
+    /// Good till the date and time in the ticket's good-till field.
+    #[serde(rename = "GTD")]
+    Gtd,
 }
 
 impl TimeInForce {
-    pub const ALL: [TimeInForce; 3] = [TimeInForce::Day, TimeInForce::Gtc, TimeInForce::Ioc];
+    pub const ALL: [TimeInForce; 4] = [TimeInForce::Day, TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Gtd];
 
-    /// The wire value: `DAY`, `GTC` or `IOC`.
+    /// The wire value: `DAY`, `GTC`, `IOC` or `GTD`.
     pub fn code(self) -> &'static str {
         match self {
             TimeInForce::Day => "DAY",
             TimeInForce::Gtc => "GTC",
             TimeInForce::Ioc => "IOC",
+            TimeInForce::Gtd => "GTD",
+        }
+    }
+
+    /// The TIF with wire value `code` (`""` is DAY), if the ticket offers it.
+    pub fn from_code(code: &str) -> Option<TimeInForce> {
+        match code {
+            "" => Some(TimeInForce::Day),
+            code => TimeInForce::ALL.into_iter().find(|t| t.code() == code),
+        }
+    }
+}
+
+/// The format of the good-till field and of the wire's `good_till_date` (UTC).
+pub const GOOD_TILL_FORMAT: &str = "%Y%m%d %H:%M:%S";
+
+/// How a trailing stop trails: by an amount in price units or by a percent of the price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trailing {
+    Amount(Decimal),
+    Percent(Decimal),
+}
+
+impl fmt::Display for Trailing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Trailing::Amount(a) => write!(f, "{}", a.normalize()),
+            Trailing::Percent(p) => write!(f, "{}%", p.normalize()),
         }
     }
 }
@@ -97,9 +162,21 @@ pub enum TicketField {
     OrderType,
     LimitPrice,
     StopPrice,
+    /// The trailing amount or percent (TRAIL, TRAIL LIMIT).
+    Trail,
+    /// TRAIL LIMIT's limit offset from the stop.
+    LimitOffset,
     TimeInForce,
+    /// GTD's date and time (UTC).
+    GoodTill,
     OutsideRth,
     Account,
+    /// The attached take-profit limit.
+    TakeProfit,
+    /// The attached protective stop.
+    StopLoss,
+    /// STP or TRAIL for the stop-loss.
+    StopKind,
 }
 
 impl TicketField {
@@ -111,9 +188,15 @@ impl TicketField {
             TicketField::OrderType => "order type",
             TicketField::LimitPrice => "limit price",
             TicketField::StopPrice => "stop price",
+            TicketField::Trail => "trail",
+            TicketField::LimitOffset => "limit offset",
             TicketField::TimeInForce => "time in force",
+            TicketField::GoodTill => "good till",
             TicketField::OutsideRth => "outside regular hours",
             TicketField::Account => "account",
+            TicketField::TakeProfit => "take profit",
+            TicketField::StopLoss => "stop loss",
+            TicketField::StopKind => "stop loss type",
         }
     }
 }
@@ -132,7 +215,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: TicketField, message: impl Into<String>) -> Self {
+    pub(crate) fn new(field: TicketField, message: impl Into<String>) -> Self {
         FieldError { field, message: message.into() }
     }
 }
@@ -152,9 +235,21 @@ pub struct Ticket {
     pub order_type: OrderType,
     pub limit_price: String,
     pub stop_price: String,
+    /// TRAIL / TRAIL LIMIT: an amount (`0.50`) or a percent (`1.5%`).
+    pub trail: String,
+    /// TRAIL LIMIT: how far the limit is from the stop.
+    pub limit_offset: String,
     pub tif: TimeInForce,
+    /// GTD: `YYYYMMDD HH:MM:SS` (UTC; the seconds may be left out).
+    pub good_till: String,
     pub outside_rth: bool,
     pub account: String,
+    /// Attached take-profit: a price (`155.00`), ticks (`20t`) or percent (`2%`) from the entry.
+    pub take_profit: String,
+    /// Attached stop-loss, in the same forms; empty for none.
+    pub stop_loss: String,
+    /// Whether the stop-loss is a plain stop or a trailing stop.
+    pub stop_kind: StopKind,
 }
 
 impl Ticket {
@@ -167,10 +262,21 @@ impl Ticket {
             order_type: OrderType::Limit,
             limit_price: String::new(),
             stop_price: String::new(),
+            trail: String::new(),
+            limit_offset: String::new(),
             tif: TimeInForce::Day,
+            good_till: String::new(),
             outside_rth: false,
             account: account.to_string(),
+            take_profit: String::new(),
+            stop_loss: String::new(),
+            stop_kind: StopKind::Stop,
         }
+    }
+
+    /// Whether exits are attached (the ticket is a group, not a single order).
+    pub fn has_exits(&self) -> bool {
+        !self.take_profit.trim().is_empty() || !self.stop_loss.trim().is_empty()
     }
 }
 
@@ -203,6 +309,8 @@ pub struct MarketContext {
     pub quote_live: bool,
     /// The position held in this contract, for display.
     pub position: Option<Decimal>,
+    /// The clock a good-till time must be after; `None` cannot check one.
+    pub now: Option<DateTime<Utc>>,
 }
 
 impl MarketContext {
@@ -224,6 +332,8 @@ pub enum OrderPrices {
     Limit { limit: Decimal },
     Stop { stop: Decimal },
     StopLimit { stop: Decimal, limit: Decimal },
+    Trail { trail: Trailing },
+    TrailLimit { trail: Trailing, limit_offset: Decimal },
 }
 
 /// A validated order. Only [`Ticket::validate`] makes one, so every value in it has passed:
@@ -236,6 +346,8 @@ pub struct OrderIntent {
     quantity: Decimal,
     prices: OrderPrices,
     tif: TimeInForce,
+    /// Some exactly when the TIF is GTD.
+    good_till: Option<DateTime<Utc>>,
     outside_rth: bool,
     account: String,
     notional: Option<Decimal>,
@@ -260,7 +372,27 @@ impl OrderIntent {
             OrderPrices::Limit { .. } => OrderType::Limit,
             OrderPrices::Stop { .. } => OrderType::Stop,
             OrderPrices::StopLimit { .. } => OrderType::StopLimit,
+            OrderPrices::Trail { .. } => OrderType::Trail,
+            OrderPrices::TrailLimit { .. } => OrderType::TrailLimit,
         }
+    }
+    /// How a TRAIL / TRAIL LIMIT trails.
+    pub fn trailing(&self) -> Option<Trailing> {
+        match self.prices {
+            OrderPrices::Trail { trail } | OrderPrices::TrailLimit { trail, .. } => Some(trail),
+            _ => None,
+        }
+    }
+    /// TRAIL LIMIT's `limit_price_offset`.
+    pub fn limit_offset(&self) -> Option<Decimal> {
+        match self.prices {
+            OrderPrices::TrailLimit { limit_offset, .. } => Some(limit_offset),
+            _ => None,
+        }
+    }
+    /// GTD's expiry.
+    pub fn good_till(&self) -> Option<DateTime<Utc>> {
+        self.good_till
     }
     /// The wire's `lmt_price`.
     pub fn limit_price(&self) -> Option<Decimal> {
@@ -291,6 +423,20 @@ impl OrderIntent {
     pub fn notional(&self) -> Option<Decimal> {
         self.notional
     }
+    /// An exit leg of this order's group: the opposite `action`, the same contract, account,
+    /// quantity and session flag, its own `prices` and `tif` (GTD is never given: no good-till
+    /// time), valued at `reference`. Only the group module makes one, from values it checked.
+    pub(crate) fn exit_leg(
+        &self,
+        action: OrderAction,
+        prices: OrderPrices,
+        tif: TimeInForce,
+        reference: Option<Decimal>,
+    ) -> OrderIntent {
+        let notional =
+            reference.and_then(|p| self.quantity.checked_mul(p)).and_then(|v| v.checked_mul(self.contract.multiplier));
+        OrderIntent { action, prices, tif, good_till: None, notional, ..self.clone() }
+    }
 }
 
 impl Ticket {
@@ -310,6 +456,11 @@ impl Ticket {
             .map_err(|e| errors.push(e))
             .ok()
             .flatten();
+        let trail = check_trail(&self.trail, self.order_type, tick).map_err(|e| errors.push(e)).ok().flatten();
+        let limit_offset =
+            check_limit_offset(&self.limit_offset, self.order_type, tick).map_err(|e| errors.push(e)).ok().flatten();
+        let good_till =
+            check_good_till(&self.good_till, self.tif, market.now).map_err(|e| errors.push(e)).ok().flatten();
         let account = check_account(&self.account, &market.managed_accounts).map_err(|e| errors.push(e)).ok();
 
         let (Some(contract), Some(quantity), Some(account)) = (contract, quantity, account) else {
@@ -318,11 +469,15 @@ impl Ticket {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let prices = match (self.order_type, limit, stop) {
-            (OrderType::Market, None, None) => OrderPrices::Market,
-            (OrderType::Limit, Some(limit), None) => OrderPrices::Limit { limit },
-            (OrderType::Stop, None, Some(stop)) => OrderPrices::Stop { stop },
-            (OrderType::StopLimit, Some(limit), Some(stop)) => OrderPrices::StopLimit { stop, limit },
+        let prices = match (self.order_type, limit, stop, trail, limit_offset) {
+            (OrderType::Market, None, None, None, None) => OrderPrices::Market,
+            (OrderType::Limit, Some(limit), None, None, None) => OrderPrices::Limit { limit },
+            (OrderType::Stop, None, Some(stop), None, None) => OrderPrices::Stop { stop },
+            (OrderType::StopLimit, Some(limit), Some(stop), None, None) => OrderPrices::StopLimit { stop, limit },
+            (OrderType::Trail, None, None, Some(trail), None) => OrderPrices::Trail { trail },
+            (OrderType::TrailLimit, None, None, Some(trail), Some(limit_offset)) => {
+                OrderPrices::TrailLimit { trail, limit_offset }
+            }
             // check_price reports every mismatch above; this arm is defensive.
             _ => {
                 return Err(vec![FieldError::new(
@@ -334,7 +489,10 @@ impl Ticket {
         let reference = match prices {
             OrderPrices::Limit { limit } | OrderPrices::StopLimit { limit, .. } => Some(limit),
             OrderPrices::Stop { stop } => Some(stop),
-            OrderPrices::Market => market.reference_price(self.action),
+            // A trailing stop starts from the market.
+            OrderPrices::Market | OrderPrices::Trail { .. } | OrderPrices::TrailLimit { .. } => {
+                market.reference_price(self.action)
+            }
         };
         let notional = reference.and_then(|p| quantity.checked_mul(p)).and_then(|v| v.checked_mul(contract.multiplier));
         Ok(OrderIntent {
@@ -343,6 +501,7 @@ impl Ticket {
             quantity,
             prices,
             tif: self.tif,
+            good_till,
             outside_rth: self.outside_rth,
             account,
             notional,
@@ -367,7 +526,7 @@ impl Ticket {
         let price = match self.order_type {
             OrderType::Limit | OrderType::StopLimit => number(&self.limit_price)?,
             OrderType::Stop => number(&self.stop_price)?,
-            OrderType::Market => market.reference_price(self.action)?,
+            OrderType::Market | OrderType::Trail | OrderType::TrailLimit => market.reference_price(self.action)?,
         };
         quantity.checked_mul(price)?.checked_mul(contract.multiplier)
     }
@@ -455,6 +614,16 @@ fn check_price(
         (true, true) => return Err(FieldError::new(field, format!("{name} required for {}", order_type.code()))),
         (true, false) => {}
     }
+    on_the_tick(field, text, tick)
+}
+
+/// A positive number on the tick (`text` trimmed and not empty), named after `field`.
+pub(super) fn on_the_tick(
+    field: TicketField,
+    text: &str,
+    tick: Option<Decimal>,
+) -> Result<Option<Decimal>, FieldError> {
+    let name = field.label();
     let price = parse_decimal(text).map_err(|why| FieldError::new(field, format!("{name} {why}, got {text:?}")))?;
     if price <= Decimal::ZERO {
         return Err(FieldError::new(field, format!("{name} must be positive, got {text}")));
@@ -491,9 +660,88 @@ fn check_price(
     }
 }
 
+/// Whether a field is needed (`Some(true)`), must be empty (`Some(false)` with a reason when
+/// it is not), or is fine empty: the common shape of the optional fields.
+fn needed_or_unused(field: TicketField, text: &str, needed: bool, by: &str) -> Result<bool, FieldError> {
+    let name = field.label();
+    match (needed, text.is_empty()) {
+        (false, true) => Ok(false),
+        (false, false) => Err(FieldError::new(field, format!("{name} is not used by {by}: clear it or change it"))),
+        (true, true) => Err(FieldError::new(field, format!("{name} required for {by}"))),
+        (true, false) => Ok(true),
+    }
+}
+
+/// The trailing amount (on the tick) or percent (`1.5%`: above 0, below 100).
+fn check_trail(text: &str, order_type: OrderType, tick: Option<Decimal>) -> Result<Option<Trailing>, FieldError> {
+    let field = TicketField::Trail;
+    let text = text.trim();
+    if !needed_or_unused(field, text, order_type.needs_trail(), &format!("{} orders", order_type.code()))? {
+        return Ok(None);
+    }
+    if let Some(number) = text.strip_suffix('%') {
+        let number = number.trim();
+        let percent = parse_decimal(number)
+            .map_err(|why| FieldError::new(field, format!("trailing percent {why}, got {text:?}")))?;
+        if percent <= Decimal::ZERO || percent >= Decimal::ONE_HUNDRED {
+            return Err(FieldError::new(
+                field,
+                format!("trailing percent must be above 0% and below 100%, got {text}"),
+            ));
+        }
+        return Ok(Some(Trailing::Percent(percent.normalize())));
+    }
+    Ok(on_the_tick(field, text, tick)?.map(Trailing::Amount))
+}
+
+fn check_limit_offset(text: &str, order_type: OrderType, tick: Option<Decimal>) -> Result<Option<Decimal>, FieldError> {
+    let field = TicketField::LimitOffset;
+    let text = text.trim();
+    if !needed_or_unused(field, text, order_type.needs_limit_offset(), &format!("{} orders", order_type.code()))? {
+        return Ok(None);
+    }
+    on_the_tick(field, text, tick)
+}
+
+/// GTD's date and time: `YYYYMMDD HH:MM:SS` or `YYYYMMDD HH:MM`, UTC, after `now`.
+fn check_good_till(
+    text: &str,
+    tif: TimeInForce,
+    now: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, FieldError> {
+    let field = TicketField::GoodTill;
+    let text = text.trim();
+    if !needed_or_unused(field, text, tif == TimeInForce::Gtd, &format!("time in force {}", tif.code()))? {
+        return Ok(None);
+    }
+    let at = NaiveDateTime::parse_from_str(text, GOOD_TILL_FORMAT)
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y%m%d %H:%M"))
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                format!("good till must be YYYYMMDD HH:MM:SS (UTC), e.g. 20261128 21:00:00, got {text:?}"),
+            )
+        })?
+        .and_utc();
+    let Some(now) = now else {
+        return Err(FieldError::new(field, "good till cannot be checked: no clock"));
+    };
+    if at <= now {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "good till {} UTC is not in the future (now {} UTC)",
+                at.format(GOOD_TILL_FORMAT),
+                now.format(GOOD_TILL_FORMAT)
+            ),
+        ));
+    }
+    Ok(Some(at))
+}
+
 /// `price` is a whole number of ticks, checked exactly: the quotient is whole and times the
 /// tick gives the price back.
-fn on_tick(price: Decimal, tick: Decimal) -> bool {
+pub(super) fn on_tick(price: Decimal, tick: Decimal) -> bool {
     price.checked_div(tick).filter(|q| q.fract().is_zero()).and_then(|q| q.checked_mul(tick)) == Some(price)
 }
 
@@ -516,7 +764,7 @@ fn check_account(account: &str, managed: &[String]) -> Result<String, FieldError
 
 /// Parses a plain decimal as a trader types it: digits with at most one point and an optional
 /// sign; no exponents, separators or spaces. The error completes "quantity …, got …".
-fn parse_decimal(text: &str) -> Result<Decimal, &'static str> {
+pub(super) fn parse_decimal(text: &str) -> Result<Decimal, &'static str> {
     let (negative, digits) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -788,6 +1036,135 @@ mod tests {
             fields,
             vec![TicketField::Symbol, TicketField::Quantity, TicketField::LimitPrice, TicketField::Account]
         );
+    }
+
+    fn trail(order_type: OrderType, trail: &str, offset: &str) -> Ticket {
+        Ticket { trail: trail.into(), limit_offset: offset.into(), ..ticket("10", order_type, "", "") }
+    }
+
+    #[test]
+    fn trailing_stops_take_an_amount_on_the_tick_or_a_percent() {
+        let m = market();
+        let amount = trail(OrderType::Trail, "0.50", "").validate(&m).unwrap();
+        assert_eq!(amount.prices(), OrderPrices::Trail { trail: Trailing::Amount(dec("0.5")) });
+        assert_eq!(amount.order_type().code(), "TRAIL");
+        assert_eq!(amount.stop_price(), None, "a trailing amount is not a stop price");
+        // Valued at the market (the ask for a buy), where the trail starts.
+        assert_eq!(amount.notional(), Some(dec("1500.20")));
+        let percent = trail(OrderType::Trail, " 1.5% ", "").validate(&m).unwrap();
+        assert_eq!(percent.trailing(), Some(Trailing::Percent(dec("1.5"))));
+        let limit = trail(OrderType::TrailLimit, "0.25", "0.10").validate(&m).unwrap();
+        assert_eq!(
+            limit.prices(),
+            OrderPrices::TrailLimit { trail: Trailing::Amount(dec("0.25")), limit_offset: dec("0.1") }
+        );
+        assert_eq!(limit.order_type().code(), "TRAIL LIMIT");
+        assert_eq!(limit.limit_offset(), Some(dec("0.1")));
+    }
+
+    #[test]
+    fn trailing_errors_name_the_field_and_the_numbers() {
+        let cases = [
+            (trail(OrderType::Trail, "", ""), TicketField::Trail, "trail required for TRAIL orders"),
+            (
+                trail(OrderType::Trail, "0.005", ""),
+                TicketField::Trail,
+                "trail 0.005 is not on the 0.01 tick (nearest 0 or 0.01)",
+            ),
+            (trail(OrderType::Trail, "-1", ""), TicketField::Trail, "trail must be positive, got -1"),
+            (
+                trail(OrderType::Trail, "100%", ""),
+                TicketField::Trail,
+                "trailing percent must be above 0% and below 100%, got 100%",
+            ),
+            (
+                trail(OrderType::Trail, "0%", ""),
+                TicketField::Trail,
+                "trailing percent must be above 0% and below 100%, got 0%",
+            ),
+            (trail(OrderType::Trail, "x%", ""), TicketField::Trail, "trailing percent must be a number, got \"x%\""),
+            (
+                trail(OrderType::TrailLimit, "0.25", ""),
+                TicketField::LimitOffset,
+                "limit offset required for TRAIL LIMIT orders",
+            ),
+            (
+                trail(OrderType::Trail, "0.25", "0.10"),
+                TicketField::LimitOffset,
+                "limit offset is not used by TRAIL orders: clear it or change it",
+            ),
+            (
+                trail(OrderType::Limit, "0.25", ""),
+                TicketField::Trail,
+                "trail is not used by LMT orders: clear it or change it",
+            ),
+        ];
+        for (t, field, message) in cases {
+            let t = if t.order_type == OrderType::Limit { Ticket { limit_price: "150".into(), ..t } } else { t };
+            assert_eq!(errors(&t), vec![FieldError::new(field, message)], "{t:?}");
+        }
+        // A stop price on a TRAIL is refused, not silently dropped.
+        let t = Ticket { stop_price: "140".into(), ..trail(OrderType::Trail, "1", "") };
+        assert_eq!(errors(&t)[0].field, TicketField::StopPrice);
+    }
+
+    fn gtd(at: &str) -> Ticket {
+        Ticket { tif: TimeInForce::Gtd, good_till: at.into(), ..ticket("10", OrderType::Limit, "150", "") }
+    }
+
+    #[test]
+    fn gtd_needs_a_future_utc_time() {
+        // The clock is 2026-11-28 15:00:00 UTC.
+        let m = market();
+        let intent = gtd("20261128 21:00:00").validate(&m).unwrap();
+        assert_eq!(intent.tif().code(), "GTD");
+        assert_eq!(intent.good_till().map(|t| t.to_rfc3339()), Some("2026-11-28T21:00:00+00:00".into()));
+        assert_eq!(
+            gtd("20261129 09:30").validate(&m).unwrap().good_till().map(|t| t.to_rfc3339()),
+            Some("2026-11-29T09:30:00+00:00".into())
+        );
+        let cases = [
+            ("", "good till required for time in force GTD"),
+            ("20261128 15:00:00", "good till 20261128 15:00:00 UTC is not in the future (now 20261128 15:00:00 UTC)"),
+            (
+                "2026-11-29 10:00",
+                "good till must be YYYYMMDD HH:MM:SS (UTC), e.g. 20261128 21:00:00, got \"2026-11-29 10:00\"",
+            ),
+            (
+                "20261340 10:00:00",
+                "good till must be YYYYMMDD HH:MM:SS (UTC), e.g. 20261128 21:00:00, got \"20261340 10:00:00\"",
+            ),
+        ];
+        for (typed, message) in cases {
+            assert_eq!(errors(&gtd(typed)), vec![FieldError::new(TicketField::GoodTill, message)], "{typed:?}");
+        }
+        let no_clock = MarketContext { now: None, ..market() };
+        assert_eq!(
+            gtd("20261128 21:00:00").validate(&no_clock).unwrap_err()[0].message,
+            "good till cannot be checked: no clock"
+        );
+        // A good-till time on a DAY order is refused, not ignored.
+        let day = Ticket { tif: TimeInForce::Day, ..gtd("20261128 21:00:00") };
+        assert_eq!(
+            errors(&day),
+            vec![FieldError::new(
+                TicketField::GoodTill,
+                "good till is not used by time in force DAY: clear it or change it"
+            )]
+        );
+        assert_eq!(ticket("10", OrderType::Limit, "150", "").validate(&m).unwrap().good_till(), None);
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for t in OrderType::ALL {
+            assert_eq!(OrderType::from_code(t.code()), Some(t));
+        }
+        for t in TimeInForce::ALL {
+            assert_eq!(TimeInForce::from_code(t.code()), Some(t));
+        }
+        assert_eq!(TimeInForce::from_code(""), Some(TimeInForce::Day));
+        assert_eq!(OrderType::from_code("MIT"), None);
     }
 
     #[test]

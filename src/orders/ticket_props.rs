@@ -1,9 +1,10 @@
 //! Property tests: random ticket inputs never yield an [`OrderIntent`] that breaks an
 //! invariant, and every rejection names a field and a reason.
 
-use super::testkit::{aapl, dec, market};
+use super::testkit::{aapl, dec, market, now};
 use super::ticket::{
-    ContractInfo, MarketContext, OrderAction, OrderIntent, OrderType, Ticket, TimeInForce, MAX_TICKET_NUMBER,
+    ContractInfo, MarketContext, OrderAction, OrderIntent, OrderType, Ticket, TimeInForce, Trailing, GOOD_TILL_FORMAT,
+    MAX_TICKET_NUMBER,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -91,20 +92,53 @@ fn ticket() -> impl Strategy<Value = Ticket> {
                 2 => number_text().boxed(),
             ]
         };
-        (Just(order_type), price(order_type.needs_limit()), price(order_type.needs_stop()))
+        let trail = prop_oneof![
+            3 => price(order_type.needs_trail()).boxed(),
+            1 => (-5i64..120).prop_map(|n| format!("{}%", Decimal::new(n, 1))).boxed(),
+        ];
+        (
+            Just(order_type),
+            price(order_type.needs_limit()),
+            price(order_type.needs_stop()),
+            trail,
+            price(order_type.needs_limit_offset()),
+        )
+    });
+    let tif = tif.prop_flat_map(|tif| {
+        let good_till = prop_oneof![
+            3 => if tif == TimeInForce::Gtd {
+                (-48i64..240).prop_map(|h| (now() + chrono::Duration::hours(h)).format(GOOD_TILL_FORMAT).to_string()).boxed()
+            } else {
+                Just(String::new()).boxed()
+            },
+            1 => prop::sample::select(vec!["", "20261128 15:00:01", "2026-11-29 10:00", "20261129 10:00", "x"]).prop_map(str::to_string).boxed(),
+        ];
+        (Just(tif), good_till)
     });
     let quantity = prop_oneof![6 => (1i64..2000).prop_map(|n| n.to_string()), 3 => number_text()];
     (symbol, action, quantity, typed_prices, tif, any::<bool>(), account).prop_map(
-        |(symbol, action, quantity, (order_type, limit_price, stop_price), tif, outside_rth, account)| Ticket {
+        |(
+            symbol,
+            action,
+            quantity,
+            (order_type, limit_price, stop_price, trail, limit_offset),
+            (tif, good_till),
+            outside_rth,
+            account,
+        )| Ticket {
             symbol,
             action,
             quantity,
             order_type,
             limit_price,
             stop_price,
+            trail,
+            limit_offset,
             tif,
+            good_till,
             outside_rth,
             account,
+            ..Ticket::new("", OrderAction::Buy, "")
         },
     )
 }
@@ -139,6 +173,22 @@ fn assert_sound(t: &Ticket, m: &MarketContext, intent: &OrderIntent) -> Result<(
             let typed = if typed.ends_with('.') { format!("{typed}0") } else { typed.to_string() };
             prop_assert_eq!(Decimal::from_str(&typed).ok(), Some(p), "price changed");
         }
+    }
+    prop_assert_eq!(intent.trailing().is_some(), t.order_type.needs_trail());
+    prop_assert_eq!(intent.limit_offset().is_some(), t.order_type.needs_limit_offset());
+    match intent.trailing() {
+        Some(Trailing::Amount(a)) => {
+            prop_assert!(a > Decimal::ZERO && (a / contract.min_tick).fract().is_zero(), "trail {} off the tick", a)
+        }
+        Some(Trailing::Percent(p)) => prop_assert!(p > Decimal::ZERO && p < Decimal::ONE_HUNDRED, "trail {}%", p),
+        None => {}
+    }
+    if let Some(offset) = intent.limit_offset() {
+        prop_assert!(offset > Decimal::ZERO && (offset / contract.min_tick).fract().is_zero());
+    }
+    prop_assert_eq!(intent.good_till().is_some(), t.tif == TimeInForce::Gtd);
+    if let (Some(at), Some(now)) = (intent.good_till(), m.now) {
+        prop_assert!(at > now, "good till {} not after {}", at, now);
     }
     prop_assert!(m.managed_accounts.iter().any(|a| a == intent.account()));
     prop_assert_eq!(intent.account(), t.account.trim());
@@ -178,6 +228,8 @@ proptest! {
         order_type in prop::sample::select(OrderType::ALL.to_vec()),
         limit_cents in prop::option::of(-100i64..100_000),
         stop_cents in prop::option::of(-100i64..100_000),
+        trail_cents in prop::option::of(-10i64..500),
+        offset_cents in prop::option::of(-10i64..500),
         tick in prop::sample::select(vec!["0.01", "0.05", "0.25"]),
         account in prop::sample::select(vec!["DU111111", "DU999999"]),
     ) {
@@ -199,7 +251,14 @@ proptest! {
             (Some(c), true) => c > 0 && (Decimal::new(c, 2) % tick).is_zero(),
             _ => false,
         };
+        let t = Ticket {
+            trail: text(trail_cents),
+            limit_offset: text(offset_cents),
+            ..t
+        };
         let expected = qty > 0
+            && price_ok(trail_cents, order_type.needs_trail())
+            && price_ok(offset_cents, order_type.needs_limit_offset())
             && price_ok(limit_cents, order_type.needs_limit())
             && price_ok(stop_cents, order_type.needs_stop())
             && account == "DU111111";

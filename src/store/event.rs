@@ -31,6 +31,9 @@ pub enum TradingEvent {
     Sent(crate::orders::RecentOrder),
     /// A confirmed ticket was sent (`Ok(intent id)`) or refused (`Err(reason)`).
     Outcome { request: u64, result: Result<String, String> },
+    /// What reconnect found about groups interrupted between legs, for the status bar
+    /// (`None`: nothing wrong any more).
+    GroupAlert(Option<String>),
 }
 
 /// Facts about this session that come from configuration, not from a task.

@@ -86,6 +86,7 @@ impl Store {
                     }
                     TradingEvent::Journal(error) => self.trading.journal_error = error,
                     TradingEvent::Sent(order) => self.trading.remember(order, at),
+                    TradingEvent::GroupAlert(alert) => self.trading.group_alert = alert,
                     TradingEvent::Outcome { request, result } => {
                         self.trading.outcome = Some(TicketOutcome { request, result, at });
                     }

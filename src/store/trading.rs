@@ -62,6 +62,9 @@ pub struct TradingState {
     pub contracts: std::collections::BTreeMap<String, Result<ContractInfo, String>>,
     pub what_if: Option<WhatIfAnswer>,
     pub outcome: Option<TicketOutcome>,
+    /// A group interrupted between legs and how it was resolved, shown in the status bar
+    /// until a reconciliation finds nothing wrong.
+    pub group_alert: Option<String>,
 }
 
 /// How long recent submissions are kept for the rate and duplicate rules.
@@ -127,6 +130,7 @@ impl Store {
             quote_age,
             quote_live,
             position,
+            now: Some(now),
         }
     }
 }

@@ -24,6 +24,10 @@ pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &ViewState, ctx
         }
         None => left.push(Span::styled(" no account ", bar)),
     }
+    // A bracket interrupted between legs: first, where it cannot be missed.
+    if let Some(alert) = &store.trading.group_alert {
+        left.push(Span::styled(format!(" ⚠ {} ", format::printable(alert)), roles.live_badge));
+    }
     let state = &store.connection.state;
     let state_style = crate::ui::panes::health::state_role(state, ctx.theme);
     left.push(Span::styled(" │ ", bar));

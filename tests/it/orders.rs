@@ -282,7 +282,7 @@ fn random_tickets_never_put_an_invalid_order_on_the_wire() {
                 let request = session.next_request();
                 session.request(TradeRequest::Transmit {
                     request,
-                    ticket: ticket.clone(),
+                    ticket: Box::new(ticket.clone()),
                     modify: None,
                     override_word: String::new(),
                     typed_account: String::new(),
@@ -310,7 +310,7 @@ fn random_tickets_never_put_an_invalid_order_on_the_wire() {
             let request = session.next_request();
             session.request(TradeRequest::Transmit {
                 request,
-                ticket,
+                ticket: Box::new(ticket),
                 modify: None,
                 override_word: String::new(),
                 typed_account: String::new(),
@@ -339,4 +339,164 @@ fn random_tickets_never_put_an_invalid_order_on_the_wire() {
         }
     }
     rt.block_on(session.stop());
+}
+
+// ---- brackets: a ticket with exits attached ----
+
+/// A limit entry with a take profit and a stop loss attached, as typed in the ticket.
+pub fn bracket(symbol: &str, action: OrderAction, quantity: &str, entry: Decimal, tp: &str, sl: &str) -> Ticket {
+    let mut ticket = limit(symbol, action, quantity, entry);
+    ticket.take_profit = tp.into();
+    ticket.stop_loss = sl.into();
+    ticket
+}
+
+fn kind_of(body: &JournalBody) -> String {
+    serde_json::to_value(body).ok().and_then(|v| v["kind"].as_str().map(str::to_string)).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bracket_goes_out_leg_by_leg_journaled_first_with_leg_ids_in_order_ref() {
+    let mut session = Session::start(&["DU1234567"], Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let bid = session.store.quotes["SPY"].bid.expect("bid");
+    // A resting entry $3 under the bid, its target 1% above the entry, its stop 50 ticks under.
+    let entry = (bid - d("3")).round_dp(2);
+    let group =
+        session.place(bracket("SPY", OrderAction::Buy, "5", entry, "1%", "50t"), None, "").await.expect("bracket sent");
+    for leg in ["entry", "tp", "sl"] {
+        let intent = format!("{group}.{leg}");
+        session.until(&format!("the {leg} acknowledged"), |s| by_intent(s, &intent).is_some()).await;
+    }
+    let entry_row = by_intent(&session.store, &format!("{group}.entry")).expect("entry");
+    let tp = by_intent(&session.store, &format!("{group}.tp")).expect("tp");
+    let sl = by_intent(&session.store, &format!("{group}.sl")).expect("sl");
+    let terms = |row: &OrderRow| row.terms.clone().expect("terms");
+    assert_eq!((terms(entry_row).action.as_str(), terms(entry_row).quantity), ("BUY", d("5")));
+    assert_eq!((terms(tp).action.as_str(), terms(tp).order_type.as_str(), terms(tp).quantity), ("SELL", "LMT", d("5")));
+    assert_eq!(terms(tp).limit_price, Some((entry * d("1.01")).round_dp(2)));
+    assert_eq!((terms(sl).order_type.as_str(), terms(sl).stop_price), ("STP", Some(entry - d("0.50"))));
+    assert_eq!((terms(tp).tif.as_str(), terms(sl).tif.as_str()), ("GTC", "GTC"));
+    // The entry's id is the lowest: it went first, and its children name it as parent.
+    assert!(entry_row.order_id < tp.order_id && tp.order_id < sl.order_id);
+    // The journal: the whole group before the first leg, then each leg's submission in order.
+    let day = session.journal_day();
+    let group_at = day
+        .entries
+        .iter()
+        .position(|e| matches!(&e.body, JournalBody::GroupIntent { group_id, .. } if *group_id == group))
+        .expect("group intent journaled");
+    let submitted: Vec<(usize, String)> = day
+        .entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.body {
+            JournalBody::Submitted { intent_id, .. } if intent_id.starts_with(&group) => Some((i, intent_id.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        submitted.iter().map(|(_, id)| id.clone()).collect::<Vec<_>>(),
+        vec![format!("{group}.entry"), format!("{group}.tp"), format!("{group}.sl")]
+    );
+    assert!(
+        submitted.iter().all(|(i, _)| *i > group_at),
+        "{:?}",
+        day.entries.iter().map(|e| kind_of(&e.body)).collect::<Vec<_>>()
+    );
+    // Each leg counted for the rate rule.
+    assert_eq!(session.store.trading.recent.len(), 3);
+    session.stop().await;
+}
+
+/// Appends what a run that crashed between legs left in the journal: the group's intent,
+/// naming `entry_intent` (an order already at the gateway) as the entry leg.
+fn journal_interrupted_group(session: &Session, group: &str, entry_intent: &str, entry: Decimal, qty: &str) {
+    use robo_tui::orders::{ChecksRecord, IntentRecord, Journal, LegRecord, LegRole};
+    let ticket = bracket("SPY", OrderAction::Buy, qty, entry, "1%", "50t");
+    let market = session.store.market_context("SPY", "DU1234567", chrono::Utc::now());
+    let group_intent = ticket.validate_group(&market).expect("valid bracket");
+    let legs = group_intent
+        .legs()
+        .into_iter()
+        .map(|(role, leg)| LegRecord {
+            role,
+            intent_id: if role == LegRole::Entry { entry_intent.to_string() } else { role.leg_id(group) },
+            ticket: IntentRecord::from(leg),
+        })
+        .collect();
+    let mut journal = Journal::open(session.journal_dir.path(), "crashed-run", chrono::Utc::now()).expect("journal");
+    let body = JournalBody::GroupIntent {
+        group_id: group.into(),
+        legs,
+        checks: ChecksRecord::new(&Precautions::default(), vec![]),
+    };
+    journal.append(chrono::Utc::now(), body).expect("journal append");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bracket_interrupted_after_its_entry_is_cancelled_on_reconnect_and_the_trader_told() {
+    let mut session = Session::start(&["DU1234567"], Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let bid = session.store.quotes["SPY"].bid.expect("bid");
+    let entry = (bid - d("3")).round_dp(2);
+    // The entry reached the gateway; the run died before the exits.
+    let entry_intent = session.place(limit("SPY", OrderAction::Buy, "5", entry), None, "").await.expect("sent");
+    session
+        .until("the entry working", |s| by_intent(s, &entry_intent).is_some_and(|o| !o.lifecycle.status().is_final()))
+        .await;
+    journal_interrupted_group(&session, "crashed-1", &entry_intent, entry, "5");
+    let order_id = by_intent(&session.store, &entry_intent).expect("entry").order_id;
+    // Reconnect: reconciliation finds the group and cancels the staged entry.
+    let now = chrono::Utc::now();
+    for event in session.trader.reconcile(&session.store, now) {
+        session.store.apply(now, event);
+    }
+    let alert = session.store.trading.group_alert.clone().expect("the status bar says so");
+    assert!(alert.contains("bracket crashed-1 was interrupted (take profit, stop loss never sent)"), "{alert}");
+    session.until("the entry cancelled", |s| s.orders[&order_id].lifecycle.status() == OrderStatus::Cancelled).await;
+    let kinds = session.journal_kinds();
+    assert!(kinds.iter().any(|k| k == "cancel_requested"), "{kinds:?}");
+    // Nothing left to repair: a second reconciliation clears the alert and sends nothing.
+    let now = chrono::Utc::now();
+    for event in session.trader.reconcile(&session.store, now) {
+        session.store.apply(now, event);
+    }
+    assert_eq!(session.store.trading.group_alert, None);
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_filled_without_its_stop_gets_the_stop_on_reconnect_loudly() {
+    let mut session = Session::start(&["DU1234567"], Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let ask = session.store.quotes["SPY"].ask.expect("ask");
+    // A marketable entry: it fills at once; the run died before its exits went.
+    let entry = (ask * d("1.002")).round_dp(2);
+    let entry_intent = session.place(limit("SPY", OrderAction::Buy, "3", entry), None, "").await.expect("sent");
+    session
+        .until("the entry filled", |s| {
+            by_intent(s, &entry_intent).is_some_and(|o| o.lifecycle.filled_quantity() == d("3"))
+        })
+        .await;
+    journal_interrupted_group(&session, "crashed-2", &entry_intent, entry, "3");
+    let now = chrono::Utc::now();
+    for event in session.trader.reconcile(&session.store, now) {
+        session.store.apply(now, event);
+    }
+    let alert = session.store.trading.group_alert.clone().expect("the status bar says so");
+    assert!(alert.starts_with("UNPROTECTED: bracket crashed-2's entry filled 3 without its stop loss"), "{alert}");
+    session.until("the stop at the gateway", |s| by_intent(s, "crashed-2.sl").is_some()).await;
+    let stop = by_intent(&session.store, "crashed-2.sl").expect("stop");
+    let terms = stop.terms.clone().expect("terms");
+    assert_eq!((terms.action.as_str(), terms.quantity, terms.order_type.as_str()), ("SELL", d("3"), "STP"));
+    assert_eq!(terms.stop_price, Some(entry - d("0.50")));
+    // The entry's timeline says what happened.
+    let entry_row = by_intent(&session.store, &entry_intent).expect("entry");
+    assert!(
+        entry_row.lifecycle.timeline().iter().any(|t| format!("{:?}", t.event).contains("UNPROTECTED")),
+        "{:?}",
+        entry_row.lifecycle.timeline()
+    );
+    session.stop().await;
 }

@@ -354,7 +354,7 @@ async fn soak_restarts_while_trading_lose_no_fill_and_send_nothing_while_down() 
             }
             session.request(TradeRequest::Transmit {
                 request,
-                ticket,
+                ticket: Box::new(ticket),
                 modify: None,
                 override_word: "OVERRIDE".into(),
                 typed_account: String::new(),

@@ -122,11 +122,11 @@ impl Session {
         self.request(TradeRequest::Resolve { symbol: symbol.clone() });
         self.until("the contract", |s| s.trading.contracts.contains_key(&symbol)).await;
         let request = self.next_request();
-        self.request(TradeRequest::Preview { request, ticket: ticket.clone(), modify });
+        self.request(TradeRequest::Preview { request, ticket: Box::new(ticket.clone()), modify });
         self.until("the what-if answer", |s| s.trading.what_if.as_ref().is_some_and(|w| w.request == request)).await;
         self.request(TradeRequest::Transmit {
             request,
-            ticket,
+            ticket: Box::new(ticket),
             modify,
             override_word: override_word.into(),
             typed_account: String::new(),

@@ -4,7 +4,7 @@
 use super::{TicketSeed, TradeRequest};
 use crate::orders::{
     confirm_live, entry_allowed, preflight, EntryMode, GuardBlock, GuardContext, MarketContext, OrderAction, OrderType,
-    Preflight, Refusal, Ticket, TicketField, TimeInForce,
+    Preflight, Refusal, StopKind, Ticket, TicketField, TimeInForce,
 };
 use crate::store::{OrderTerms, Store};
 use chrono::{DateTime, Utc};
@@ -84,17 +84,28 @@ pub(super) enum Synced {
 }
 
 /// The fields in focus order (the ticket draws them in this order too).
-pub(super) const FIELDS: [TicketField; 9] = [
+pub(super) const FIELDS: [TicketField; 15] = [
     TicketField::Symbol,
     TicketField::Action,
     TicketField::Quantity,
     TicketField::OrderType,
     TicketField::LimitPrice,
     TicketField::StopPrice,
+    TicketField::Trail,
+    TicketField::LimitOffset,
     TicketField::TimeInForce,
+    TicketField::GoodTill,
     TicketField::OutsideRth,
     TicketField::Account,
+    TicketField::TakeProfit,
+    TicketField::StopLoss,
+    TicketField::StopKind,
 ];
+
+/// The exit fields: the ticket's "attach exits" section.
+pub fn is_exit_field(field: TicketField) -> bool {
+    matches!(field, TicketField::TakeProfit | TicketField::StopLoss | TicketField::StopKind)
+}
 
 /// Fields a modification keeps as they are (IB modifies an order's size, prices and TIF).
 fn fixed_for_modify(field: TicketField) -> bool {
@@ -102,7 +113,18 @@ fn fixed_for_modify(field: TicketField) -> bool {
 }
 
 pub fn is_text_field(field: TicketField) -> bool {
-    matches!(field, TicketField::Symbol | TicketField::Quantity | TicketField::LimitPrice | TicketField::StopPrice)
+    matches!(
+        field,
+        TicketField::Symbol
+            | TicketField::Quantity
+            | TicketField::LimitPrice
+            | TicketField::StopPrice
+            | TicketField::Trail
+            | TicketField::LimitOffset
+            | TicketField::GoodTill
+            | TicketField::TakeProfit
+            | TicketField::StopLoss
+    )
 }
 
 fn plain_char(key: &KeyEvent) -> Option<char> {
@@ -171,18 +193,16 @@ impl TicketState {
             "SELL" => OrderAction::Sell,
             other => return Err(format!("order {order_id} is a {other} order: the ticket modifies BUY and SELL only")),
         };
-        let order_type = OrderType::ALL.into_iter().find(|t| t.code() == terms.order_type).ok_or_else(|| {
+        // The order's terms carry no trailing amount or GTD time: those are not modified here.
+        let order_type = OrderType::from_code(&terms.order_type).filter(|t| !t.needs_trail()).ok_or_else(|| {
             format!(
                 "order {order_id} is a {} order: the ticket modifies MKT, LMT, STP and STP LMT only",
                 terms.order_type
             )
         })?;
-        let tif = match terms.tif.as_str() {
-            "" => TimeInForce::Day,
-            code => TimeInForce::ALL.into_iter().find(|t| t.code() == code).ok_or_else(|| {
-                format!("order {order_id} has time in force {code}: the ticket offers DAY, GTC and IOC only")
-            })?,
-        };
+        let tif = TimeInForce::from_code(&terms.tif).filter(|t| *t != TimeInForce::Gtd).ok_or_else(|| {
+            format!("order {order_id} has time in force {}: the ticket modifies DAY, GTC and IOC only", terms.tif)
+        })?;
         let ticket = Ticket {
             symbol: terms.symbol.to_ascii_uppercase(),
             action,
@@ -193,13 +213,31 @@ impl TicketState {
             tif,
             outside_rth: terms.outside_rth,
             account: terms.account.clone(),
+            ..Ticket::new("", action, "")
         };
         Ok(TicketState::editing(ticket, TicketField::Quantity, Some(order_id)))
     }
 
     /// The fields Tab visits, in order.
     pub fn fields(&self) -> Vec<TicketField> {
-        FIELDS.into_iter().filter(|f| self.modify.is_none() || !fixed_for_modify(*f)).collect()
+        self.shown_fields().into_iter().filter(|f| self.modify.is_none() || !fixed_for_modify(*f)).collect()
+    }
+
+    /// The fields drawn, in order: the trailing fields only for the trailing types, the
+    /// good-till time only for GTD.
+    pub fn shown_fields(&self) -> Vec<TicketField> {
+        let t = &self.ticket;
+        FIELDS
+            .into_iter()
+            .filter(|f| match f {
+                TicketField::Trail => t.order_type.needs_trail(),
+                TicketField::LimitOffset => t.order_type.needs_limit_offset(),
+                TicketField::GoodTill => t.tif == TimeInForce::Gtd,
+                // A modification changes one order; exits are attached to new orders only.
+                f if is_exit_field(*f) => self.modify.is_none(),
+                _ => true,
+            })
+            .collect()
     }
 
     pub fn market(&self, store: &Store, now: DateTime<Utc>) -> MarketContext {
@@ -264,10 +302,26 @@ impl TicketState {
         if t.order_type.needs_limit() {
             s.push_str(&format!(" limit {}", t.limit_price.trim()));
         }
+        if t.order_type.needs_trail() {
+            s.push_str(&format!(" trail {}", t.trail.trim()));
+        }
+        if t.order_type.needs_limit_offset() {
+            s.push_str(&format!(" offset {}", t.limit_offset.trim()));
+        }
         s.push(' ');
         s.push_str(t.tif.code());
+        if t.tif == TimeInForce::Gtd {
+            s.push_str(&format!(" till {} UTC", t.good_till.trim()));
+        }
         if t.outside_rth {
             s.push_str(" outside RTH");
+        }
+        if !t.take_profit.trim().is_empty() {
+            s.push_str(&format!(" · TP {}", t.take_profit.trim()));
+        }
+        if !t.stop_loss.trim().is_empty() {
+            let kind = if t.stop_kind == StopKind::Trail { "trailing " } else { "" };
+            s.push_str(&format!(" · {kind}SL {}", t.stop_loss.trim()));
         }
         s
     }
@@ -308,6 +362,11 @@ impl TicketState {
             TicketField::Quantity => Some(&t.quantity),
             TicketField::LimitPrice => Some(&t.limit_price),
             TicketField::StopPrice => Some(&t.stop_price),
+            TicketField::Trail => Some(&t.trail),
+            TicketField::LimitOffset => Some(&t.limit_offset),
+            TicketField::GoodTill => Some(&t.good_till),
+            TicketField::TakeProfit => Some(&t.take_profit),
+            TicketField::StopLoss => Some(&t.stop_loss),
             _ => None,
         }
     }
@@ -319,6 +378,11 @@ impl TicketState {
             TicketField::Quantity => Some(&mut t.quantity),
             TicketField::LimitPrice => Some(&mut t.limit_price),
             TicketField::StopPrice => Some(&mut t.stop_price),
+            TicketField::Trail => Some(&mut t.trail),
+            TicketField::LimitOffset => Some(&mut t.limit_offset),
+            TicketField::GoodTill => Some(&mut t.good_till),
+            TicketField::TakeProfit => Some(&mut t.take_profit),
+            TicketField::StopLoss => Some(&mut t.stop_loss),
             _ => None,
         }
     }
@@ -334,6 +398,7 @@ impl TicketState {
             TicketField::Action => t.action.code().to_string(),
             TicketField::OrderType => t.order_type.code().to_string(),
             TicketField::TimeInForce => t.tif.code().to_string(),
+            TicketField::StopKind => t.stop_kind.code().to_string(),
             TicketField::OutsideRth => if t.outside_rth { "yes" } else { "no" }.to_string(),
             TicketField::Account => t.account.clone(),
             other => self.text(other).cloned().unwrap_or_default(),
@@ -472,6 +537,7 @@ impl TicketState {
             TicketField::Action => t.action = turn(&[OrderAction::Buy, OrderAction::Sell], t.action, step),
             TicketField::OrderType => t.order_type = turn(&OrderType::ALL, t.order_type, step),
             TicketField::TimeInForce => t.tif = turn(&TimeInForce::ALL, t.tif, step),
+            TicketField::StopKind => t.stop_kind = turn(&StopKind::ALL, t.stop_kind, step),
             TicketField::OutsideRth => t.outside_rth = !t.outside_rth,
             TicketField::Account => {
                 let accounts = &store.connection.managed_accounts;
@@ -494,7 +560,7 @@ impl TicketState {
             self.hint = None;
             return KeyAnswer::Consumed;
         }
-        match self.ticket.validate(&self.market(store, now)) {
+        match self.ticket.validate_group(&self.market(store, now)) {
             Err(errors) => {
                 if let Some(symbol) = self.resolve_needed(store) {
                     self.mark_resolve_asked(&symbol);
@@ -515,7 +581,11 @@ impl TicketState {
                 self.mode = Mode::Previewing { request };
                 self.prompt = Prompt::Override;
                 self.previewed_at = Some(now);
-                KeyAnswer::Request(TradeRequest::Preview { request, ticket: self.ticket.clone(), modify: self.modify })
+                KeyAnswer::Request(TradeRequest::Preview {
+                    request,
+                    ticket: Box::new(self.ticket.clone()),
+                    modify: self.modify,
+                })
             }
         }
     }
@@ -611,7 +681,7 @@ impl TicketState {
         self.hint = None;
         KeyAnswer::Request(TradeRequest::Transmit {
             request,
-            ticket: self.ticket.clone(),
+            ticket: Box::new(self.ticket.clone()),
             modify: self.modify,
             override_word: self.override_typed.trim().to_string(),
             typed_account: self.account_typed.trim().to_string(),

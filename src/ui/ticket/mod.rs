@@ -32,7 +32,7 @@ pub use form::{Mode, Prompt, TicketState, CONFIRM_DELAY_MS, RESOLVE_PAUSE_MS};
 pub use render::render;
 pub use seed::TicketSeed;
 
-use super::view_state::{PaneId, ViewState};
+use super::view_state::ViewState;
 use super::ActionOutcome;
 use crate::config::keymap::Action;
 use crate::orders::{OrderAction, SessionKind, Ticket};
@@ -52,7 +52,7 @@ pub enum TradeRequest {
     /// `store.trading.what_if.request` matches.
     Preview {
         request: u64,
-        ticket: Ticket,
+        ticket: Box<Ticket>,
         modify: Option<i32>,
     },
     /// Confirmed in the preview (`y`/Enter), with what the trader typed for the override word
@@ -60,7 +60,7 @@ pub enum TradeRequest {
     /// `store.trading.outcome` for `request`.
     Transmit {
         request: u64,
-        ticket: Ticket,
+        ticket: Box<Ticket>,
         modify: Option<i32>,
         override_word: String,
         typed_account: String,
@@ -287,13 +287,9 @@ impl TicketView {
 
     /// The keymap's order actions (`b`, `s`, `o`, `m`, `c`, `C`, `H`) open their popups; `Back`
     /// closes an open popup. `None` for every other action when no popup is open.
-    pub fn handle_action(
-        &mut self,
-        view_focus: PaneId,
-        selected: usize,
-        action: Action,
-        store: &Store,
-    ) -> Option<ActionOutcome> {
+    /// `seed` is the ticket `b`/`s` open (the focused pane's selection, see
+    /// [`TicketSeed::from_selection`]); it is ignored for every other action.
+    pub fn handle_action(&mut self, seed: Option<TicketSeed>, action: Action, store: &Store) -> Option<ActionOutcome> {
         if self.popup.is_some() {
             // With keys routed through handle_key this is not reached; without it, Back at
             // least closes the popup and nothing reaches the panes underneath.
@@ -308,11 +304,10 @@ impl TicketView {
         }
         self.notice = None;
         let outcome = match action {
-            Action::BuyTicket => {
-                self.open_ticket(TicketSeed::from_selection(view_focus, selected, OrderAction::Buy, store), store)
-            }
-            Action::SellTicket => {
-                self.open_ticket(TicketSeed::from_selection(view_focus, selected, OrderAction::Sell, store), store)
+            Action::BuyTicket | Action::SellTicket => {
+                let side = if action == Action::BuyTicket { OrderAction::Buy } else { OrderAction::Sell };
+                let seed = seed.filter(|s| s.action == side).unwrap_or_else(|| TicketSeed::blank(side, store));
+                self.open_ticket(seed, store)
             }
             Action::NewTicket => self.open_ticket(TicketSeed::blank(OrderAction::Buy, store), store),
             Action::CancelOrder => self.open_pick(false, None, store),
@@ -336,7 +331,12 @@ pub(super) fn route_action(view: &mut ViewState, action: Action, store: &Store) 
     if view.help_open && !view.ticket.is_open() {
         return None;
     }
-    let focus = view.focus;
-    let selected = view.pane(focus).selected;
-    view.ticket.handle_action(focus, selected, action, store)
+    let seed = match action {
+        Action::BuyTicket if !view.ticket.is_open() => Some(TicketSeed::from_selection(view, OrderAction::Buy, store)),
+        Action::SellTicket if !view.ticket.is_open() => {
+            Some(TicketSeed::from_selection(view, OrderAction::Sell, store))
+        }
+        _ => None,
+    };
+    view.ticket.handle_action(seed, action, store)
 }

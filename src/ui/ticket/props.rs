@@ -132,13 +132,13 @@ proptest! {
                     prop_assert!(!previews.contains_key(&request), "preview request {} reused", request);
                     let market = store.market_context(&ticket.symbol, &ticket.account, clock);
                     prop_assert!(ticket.validate(&market).is_ok(), "preview of an invalid ticket {:?}", ticket);
-                    previews.insert(request, ticket);
+                    previews.insert(request, *ticket);
                     previewed_at.insert(request, clock);
                     last_preview = request;
                 }
                 TradeRequest::Transmit { request, ticket, .. } => {
                     prop_assert!(confirm_key, "transmit from {:?}", op);
-                    prop_assert_eq!(previews.get(&request), Some(&ticket), "transmit without its preview");
+                    prop_assert_eq!(previews.get(&request), Some(&*ticket), "transmit without its preview");
                     prop_assert!(transmitted.insert(request), "request {} transmitted twice", request);
                     let market = store.market_context(&ticket.symbol, &ticket.account, clock);
                     prop_assert!(ticket.validate(&market).is_ok(), "transmit of an invalid ticket {:?}", ticket);

@@ -4,7 +4,9 @@ use super::confirm::{not_actionable, working_orders};
 use super::form::{is_text_field, Mode, Prompt, TicketState};
 use super::{OrderPick, Popup, TicketView, CANCEL_ALL_WORD};
 use crate::config::theme::Theme;
-use crate::orders::{entry_allowed, EntryMode, FieldError, GuardBlock, OrderAction, Refusal, TicketField};
+use crate::orders::{
+    entry_allowed, EntryMode, FieldError, GuardBlock, MarketContext, OrderAction, Refusal, StopKind, TicketField,
+};
 use crate::store::{OrderRow, Store, WhatIf};
 use crate::ui::format::{self, MISSING};
 use chrono::{DateTime, Utc};
@@ -174,6 +176,7 @@ fn field_note(
     field: TicketField,
     errors: &[FieldError],
     store: &Store,
+    market: &MarketContext,
     theme: &Theme,
 ) -> Option<Span<'static>> {
     let symbol = state.ticket.symbol.trim().to_ascii_uppercase();
@@ -191,12 +194,49 @@ fn field_note(
     if let Some(error) = errors.iter().find(|e| e.field == field) {
         return Some(Span::styled(error.message.clone(), theme.roles.warning));
     }
+    if matches!(field, TicketField::TakeProfit | TicketField::StopLoss | TicketField::StopKind) {
+        return exit_note(state, field, market, theme);
+    }
     let unused = match field {
         TicketField::LimitPrice => !state.ticket.order_type.needs_limit(),
         TicketField::StopPrice => !state.ticket.order_type.needs_stop(),
         _ => false,
     };
     unused.then(|| Span::styled(format!("not used by {}", state.ticket.order_type.code()), theme.roles.muted))
+}
+
+/// Beside an exit: where it comes out (`→ 155.00 · 5.00 from the entry 150.00`), or what it is
+/// when empty. Errors are shown by the caller first.
+fn exit_note(state: &TicketState, field: TicketField, market: &MarketContext, theme: &Theme) -> Option<Span<'static>> {
+    let t = &state.ticket;
+    let roles = &theme.roles;
+    match field {
+        TicketField::StopKind if t.stop_kind == StopKind::Trail => {
+            Some(Span::styled("trails by the stop loss's distance from the entry", roles.muted))
+        }
+        TicketField::StopKind => None,
+        _ => {
+            let typed = if field == TicketField::TakeProfit { &t.take_profit } else { &t.stop_loss };
+            if typed.trim().is_empty() {
+                return Some(Span::styled("none", roles.muted));
+            }
+            let (tp, sl) = t.preview_exits(market);
+            let price = if field == TicketField::TakeProfit { tp } else { sl };
+            let entry = t.validate_group(market).ok().and_then(|g| g.entry_price());
+            match (price, entry) {
+                (Some(p), Some(e)) => Some(Span::styled(
+                    format!(
+                        "→ {} · {} from the entry {}",
+                        format::price(p),
+                        format::price((p - e).abs()),
+                        format::price(e)
+                    ),
+                    roles.muted,
+                )),
+                _ => None,
+            }
+        }
+    }
 }
 
 /// A field's value as drawn: a text box with the cursor when focused, or a choice.
@@ -296,13 +336,33 @@ fn editing(area: Rect, buf: &mut Buffer, store: &Store, state: &TicketState, the
     let width = area.width.saturating_sub(2).min(MAX_WIDTH);
     let inner_width = usize::from(width.saturating_sub(2));
     let market = state.market(store, now);
-    let errors = state.ticket.validate(&market).err().unwrap_or_default();
+    let errors = state.ticket.validate_group(&market).err().unwrap_or_default();
     let mut lines = market_lines(state, store, now, theme);
     lines.push(Line::default());
-    for field in super::form::FIELDS {
+    // On a short screen an untouched exits section takes one line until the trader tabs into it.
+    let t = &state.ticket;
+    let exits_folded =
+        area.height < 32 && !t.has_exits() && t.stop_kind == StopKind::Stop && !super::form::is_exit_field(state.focus);
+    for field in state.shown_fields() {
+        if exits_folded && super::form::is_exit_field(field) {
+            if field == TicketField::TakeProfit {
+                lines.push(Line::from(vec![
+                    label("Exits", false, theme),
+                    Span::styled("none · tab past the account to attach them", roles.muted),
+                ]));
+            }
+            continue;
+        }
+        if field == TicketField::TakeProfit {
+            lines.push(Line::from(Span::styled(
+                " Attach exits (optional) · opposite side, same quantity, GTC · a price, 20t or 1.5%",
+                roles.header,
+            )));
+        }
         let focused = field == state.focus;
         let name = match field {
             TicketField::OutsideRth => "Outside RTH".to_string(),
+            TicketField::StopKind => "Stop type".to_string(),
             other => {
                 let l = other.label();
                 let mut c = l.chars();
@@ -315,7 +375,7 @@ fn editing(area: Rect, buf: &mut Buffer, store: &Store, state: &TicketState, the
             spans.push(account_badge(&state.ticket.account, theme));
         }
         let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-        match field_note(state, field, &errors, store, theme) {
+        match field_note(state, field, &errors, store, &market, theme) {
             Some(note) if used + 2 + note.content.chars().count() <= inner_width => {
                 spans.push(Span::raw("  "));
                 spans.push(note);
@@ -438,9 +498,40 @@ fn preview(
                 roles.text,
             ),
         ]),
-        Line::default(),
-        Line::from(Span::styled(" What-if (the gateway's answer)", roles.header)),
     ];
+    // Every leg, and what the stop would cost if hit.
+    let pre = state.preflight(store, now);
+    let group = match &pre {
+        Ok(pre) => Some(pre.group.clone()),
+        Err(_) => state.ticket.validate_group(&market).ok(),
+    };
+    if let Some(group) = group.as_ref().filter(|g| g.has_exits()) {
+        lines.push(Line::from(Span::styled(
+            " Legs · sent entry first; the gateway holds the exits until the entry fills",
+            roles.header,
+        )));
+        for (role, leg) in group.legs() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("   {:<13}", role.label()), roles.muted),
+                Span::styled(format::printable(&crate::orders::describe(leg)), action_style(leg.action(), theme)),
+            ]));
+        }
+    }
+    let worst = group.as_ref().and_then(|g| g.worst_case_loss());
+    lines.push(Line::from(vec![
+        label("Worst case", false, theme),
+        match worst {
+            Some(loss) => Span::styled(format!("-{} {currency} if the stop is hit", format::money(loss)), roles.loss),
+            None => Span::styled(format!("{MISSING} (no stop loss attached)"), roles.muted),
+        },
+    ]));
+    lines.push(Line::default());
+    let what_if_head = if group.as_ref().is_some_and(|g| g.has_exits()) {
+        " What-if (the gateway's answer, for the entry)"
+    } else {
+        " What-if (the gateway's answer)"
+    };
+    lines.push(Line::from(Span::styled(what_if_head, roles.header)));
     let request = match mode {
         Mode::Previewing { request } | Mode::Sending { request } => Some(*request),
         Mode::Refused { .. } => store.trading.outcome.as_ref().map(|o| o.request),
@@ -460,11 +551,15 @@ fn preview(
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(" Checks (the cockpit's)", roles.header)));
-    match state.preflight(store, now) {
+    match pre {
         Ok(pre) if pre.violations.is_empty() => {
             let rules = store.trading.precautions.active_rules().len();
+            let legs = match pre.group.legs().len() {
+                1 => String::new(),
+                n => format!(" on all {n} legs"),
+            };
             lines.push(Line::from(Span::styled(
-                format!("   ✓ every precaution passed ({rules} rules)"),
+                format!("   ✓ every precaution passed{legs} ({rules} rules)"),
                 roles.health_ok,
             )));
         }

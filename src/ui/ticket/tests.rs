@@ -241,7 +241,11 @@ fn choices_cycle_with_space_and_arrows() {
     press(&mut view, &store, key(KeyCode::Left));
     assert_eq!(state(&view).ticket.order_type, OrderType::Market);
     press(&mut view, &store, key(KeyCode::Left));
-    assert_eq!(state(&view).ticket.order_type, OrderType::StopLimit, "wraps around");
+    assert_eq!(state(&view).ticket.order_type, OrderType::TrailLimit, "wraps around");
+    press(&mut view, &store, key(KeyCode::Left));
+    assert_eq!(state(&view).ticket.order_type, OrderType::Trail);
+    press(&mut view, &store, key(KeyCode::Left));
+    assert_eq!(state(&view).ticket.order_type, OrderType::StopLimit);
     press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab), ch(' ')]);
     assert_eq!(state(&view).ticket.tif, TimeInForce::Gtc);
     press_all(&mut view, &store, &[key(KeyCode::Tab), ch(' ')]);
@@ -253,8 +257,81 @@ fn choices_cycle_with_space_and_arrows() {
     // Shift-Tab goes back; Tab after the last field wraps to the symbol.
     press(&mut view, &store, key(KeyCode::BackTab));
     assert_eq!(state(&view).focus, crate::orders::TicketField::OutsideRth);
-    press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab)]);
+    // After the account come the exits, then Tab wraps to the symbol.
+    press(&mut view, &store, key(KeyCode::Tab));
+    press(&mut view, &store, key(KeyCode::Tab));
+    assert_eq!(state(&view).focus, crate::orders::TicketField::TakeProfit);
+    press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab), ch(' ')]);
+    assert_eq!(state(&view).ticket.stop_kind, crate::orders::StopKind::Trail);
+    press(&mut view, &store, key(KeyCode::Tab));
     assert_eq!(state(&view).focus, crate::orders::TicketField::Symbol);
+}
+
+#[test]
+fn trailing_and_gtd_fields_show_and_take_keys_only_when_their_choice_needs_them() {
+    use crate::orders::TicketField as F;
+    let store = trading_store();
+    let mut view = ViewState::new();
+    handle_action(&mut view, Action::NewTicket, &store);
+    let base = vec![
+        F::Symbol,
+        F::Action,
+        F::Quantity,
+        F::OrderType,
+        F::LimitPrice,
+        F::StopPrice,
+        F::TimeInForce,
+        F::OutsideRth,
+        F::Account,
+        F::TakeProfit,
+        F::StopLoss,
+        F::StopKind,
+    ];
+    assert_eq!(state(&view).fields(), base);
+    if let Some(super::Popup::Ticket(t)) = view.ticket.popup.as_mut() {
+        t.ticket.order_type = OrderType::TrailLimit;
+        t.ticket.tif = crate::orders::TimeInForce::Gtd;
+    }
+    assert_eq!(
+        state(&view).fields(),
+        vec![
+            F::Symbol,
+            F::Action,
+            F::Quantity,
+            F::OrderType,
+            F::LimitPrice,
+            F::StopPrice,
+            F::Trail,
+            F::LimitOffset,
+            F::TimeInForce,
+            F::GoodTill,
+            F::OutsideRth,
+            F::Account,
+            F::TakeProfit,
+            F::StopLoss,
+            F::StopKind,
+        ]
+    );
+    // Typing into them: symbol, then 6 tabs to the trail.
+    type_text(&mut view, &store, "aapl");
+    press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab)]);
+    type_text(&mut view, &store, "10");
+    press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab), key(KeyCode::Tab)]);
+    assert_eq!(state(&view).focus, F::Trail);
+    type_text(&mut view, &store, "1%");
+    press(&mut view, &store, key(KeyCode::Tab));
+    type_text(&mut view, &store, "0.05");
+    press_all(&mut view, &store, &[key(KeyCode::Tab), key(KeyCode::Tab)]);
+    assert_eq!(state(&view).focus, F::GoodTill);
+    type_text(&mut view, &store, "20261128 21:00:00");
+    let t = &state(&view).ticket;
+    assert_eq!((t.trail.as_str(), t.limit_offset.as_str(), t.good_till.as_str()), ("1%", "0.05", "20261128 21:00:00"));
+    let intent = t.validate(&state(&view).market(&store, now())).expect("valid TRAIL LIMIT GTD");
+    assert_eq!(intent.order_type(), OrderType::TrailLimit);
+    assert_eq!(state(&view).summary(), "BUY 10 AAPL TRAIL LIMIT trail 1% offset 0.05 GTD till 20261128 21:00:00 UTC");
+    let screen = screen(&store, &view, 100, 34);
+    assert!(line_with(&screen, "Trail").contains("[1%"), "{screen}");
+    assert!(line_with(&screen, "Good till").contains("[20261128 21:00"), "{screen}");
 }
 
 #[test]
@@ -303,7 +380,10 @@ fn enter_on_a_valid_ticket_asks_for_a_preview_of_exactly_that_ticket() {
     let mut view = ViewState::new();
     valid_ticket(&mut view, &store, "100");
     let sent = press_all(&mut view, &store, &[key(KeyCode::Enter)]);
-    assert_eq!(sent, vec![TradeRequest::Preview { request: 1, ticket: expected_ticket("100"), modify: None }]);
+    assert_eq!(
+        sent,
+        vec![TradeRequest::Preview { request: 1, ticket: Box::new(expected_ticket("100")), modify: None }]
+    );
     assert_eq!(state(&view).mode, Mode::Previewing { request: 1 });
     // Back, and a second preview gets a new request number.
     press(&mut view, &store, key(KeyCode::Esc));
@@ -361,7 +441,7 @@ fn y_pressed_three_times_transmits_exactly_once() {
         sent,
         vec![TradeRequest::Transmit {
             request: 1,
-            ticket: expected_ticket("100"),
+            ticket: Box::new(expected_ticket("100")),
             modify: None,
             override_word: String::new(),
             typed_account: String::new(),
@@ -490,7 +570,7 @@ fn an_overridable_violation_needs_the_override_word_typed() {
         sent,
         vec![TradeRequest::Transmit {
             request: 1,
-            ticket: expected_ticket("1500"),
+            ticket: Box::new(expected_ticket("1500")),
             modify: None,
             override_word: "OVERRIDE".into(),
             typed_account: String::new(),
@@ -570,7 +650,8 @@ fn seeds_from_the_watchlist() {
             strategies: 1,
         }),
     );
-    let seed = TicketSeed::from_watchlist(&store, 0, OrderAction::Sell).expect("row 0");
+    let view = ViewState::new();
+    let seed = TicketSeed::from_watchlist(&store, &view, 0, OrderAction::Sell).expect("row 0");
     assert_eq!(
         seed,
         TicketSeed {
@@ -581,7 +662,10 @@ fn seeds_from_the_watchlist() {
             account: ACCOUNT.into()
         }
     );
-    assert_eq!(TicketSeed::from_watchlist(&store, 5, OrderAction::Buy), None);
+    // After the configured symbols come the held ones (AAPL, NVDA, SPY), as the pane draws them.
+    let held = TicketSeed::from_watchlist(&store, &view, 3, OrderAction::Buy).expect("row 3");
+    assert_eq!(held.symbol, "NVDA");
+    assert_eq!(TicketSeed::from_watchlist(&store, &view, 5, OrderAction::Buy), None);
     let mut view = ViewState::new();
     let seeded = TicketSeed { limit: Some(d("412.5")), quantity: Some(d("3")), ..seed };
     assert_eq!(
@@ -590,6 +674,84 @@ fn seeds_from_the_watchlist() {
     );
     assert_eq!(state(&view).ticket.limit_price, "412.50");
     assert_eq!(state(&view).ticket.quantity, "3");
+}
+
+/// Whether `b`/`s` on the pane's rows trade the row's symbol. No wildcard: a new pane must say.
+fn rows_carry_a_symbol(pane: PaneId) -> bool {
+    match pane {
+        PaneId::Positions | PaneId::Signals | PaneId::Watchlist | PaneId::Orders => true,
+        PaneId::Accounts | PaneId::Health | PaneId::Diagnostics => false,
+    }
+}
+
+/// The text of the highlighted (selected) row of a rendered pane.
+fn highlighted_row(buf: &ratatui::buffer::Buffer, theme: &Theme) -> Option<String> {
+    let area = buf.area;
+    let selection_bg = theme.roles.selection.bg;
+    (area.y..area.y + area.height).find_map(|y| {
+        let highlighted =
+            (area.x + 1..area.x + area.width - 1).any(|x| buf[(x, y)].bg == selection_bg.unwrap_or_default());
+        highlighted.then(|| (area.x..area.x + area.width).map(|x| buf[(x, y)].symbol()).collect::<String>())
+    })
+}
+
+/// `b` and `s` on every row of every pane open a ticket for the symbol on the highlighted row
+/// (in the order, filter and sort the pane draws), and a blank one on panes without symbols.
+/// This is the test that would have caught `b` on a Watchlist row opening a blank ticket.
+#[test]
+fn buy_and_sell_open_the_ticket_for_the_highlighted_row_of_every_pane() {
+    let store = with_orders();
+    let theme = theme();
+    let views: Vec<(&str, ViewState)> = vec![
+        ("default", ViewState::new()),
+        ("positions sorted by quantity (SPY, NVDA, AAPL)", {
+            let mut v = ViewState::new();
+            v.positions_sort = crate::ui::SortState { column: 1, reverse: false };
+            v
+        }),
+        ("positions filtered to \"a\"", {
+            let mut v = ViewState::new();
+            v.positions_filter = crate::ui::FilterState { text: "a".into(), editing: false };
+            v
+        }),
+    ];
+    let mut checked = 0;
+    for (label, base) in views {
+        for pane in PaneId::ALL {
+            let rows = crate::ui::panes::selectable_rows(pane, &store, &base, None);
+            if rows_carry_a_symbol(pane) {
+                assert!(rows > 0, "{label}: the fixture must give {pane:?} rows to check");
+            }
+            for index in 0..rows {
+                for action in [Action::BuyTicket, Action::SellTicket] {
+                    let mut view = base.clone();
+                    view.focus = pane;
+                    view.pane_mut(pane).selected = index;
+                    handle_action(&mut view, action, &store);
+                    let ticket = &state(&view).ticket;
+                    let side = if action == Action::BuyTicket { OrderAction::Buy } else { OrderAction::Sell };
+                    assert_eq!(ticket.action, side);
+                    let context = format!("{label}: {pane:?} row {index}, {action:?}");
+                    if rows_carry_a_symbol(pane) {
+                        let buf = crate::ui::test_support::render_pane_view(&store, &view, pane, &theme, 120, 40);
+                        let row =
+                            highlighted_row(&buf, &theme).unwrap_or_else(|| panic!("{context}: no row highlighted"));
+                        assert!(!ticket.symbol.is_empty(), "{context}: blank ticket for row {row:?}");
+                        assert!(
+                            row.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == ticket.symbol),
+                            "{context}: ticket for {} but the highlighted row is {row:?}",
+                            ticket.symbol
+                        );
+                        assert_eq!(ticket.account, ACCOUNT, "{context}");
+                        checked += 1;
+                    } else {
+                        assert_eq!(ticket.symbol, "", "{context}: no symbol on this pane's rows");
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 2 * (3 + 2 + 6 + 4), "every symbol row was checked ({checked})");
 }
 
 #[test]
@@ -830,11 +992,11 @@ fn modify_loads_the_order_and_sends_it_with_its_id() {
     type_text(&mut view, &store, "50");
     let sent = press_all(&mut view, &store, &[key(KeyCode::Enter)]);
     let changed = Ticket { quantity: "50".into(), ..state(&view).ticket.clone() };
-    assert_eq!(sent, vec![TradeRequest::Preview { request: 1, ticket: changed.clone(), modify: Some(12) }]);
+    assert_eq!(sent, vec![TradeRequest::Preview { request: 1, ticket: Box::new(changed.clone()), modify: Some(12) }]);
     what_if(&mut store, 1, Ok(a_what_if()));
     let sent = press_all_at(&mut view, &store, &[ch('y')], later());
     assert!(
-        matches!(sent.as_slice(), [TradeRequest::Transmit { modify: Some(12), ticket, .. }] if *ticket == changed),
+        matches!(sent.as_slice(), [TradeRequest::Transmit { modify: Some(12), ticket, .. }] if **ticket == changed),
         "{sent:?}"
     );
     outcome(&mut store, 1, Ok("rt-2".into()));
@@ -877,6 +1039,81 @@ fn snapshot_ticket_editing() {
     valid_ticket(&mut view, &store, "1.5");
     insta::assert_snapshot!("ticket_editing_100x32", screen(&store, &view, 100, 32));
     insta::assert_snapshot!("ticket_editing_80x24", screen(&store, &view, 80, 24));
+}
+
+/// `valid_ticket`, then Tab past the account into the exits and type them.
+fn bracket_ticket(view: &mut ViewState, store: &Store, qty: &str, tp: &str, sl: &str, trail: bool) {
+    valid_ticket(view, store, qty);
+    // Limit → Stop → TIF → RTH → Account → Take profit.
+    press_all(view, store, &[key(KeyCode::Tab); 5]);
+    assert_eq!(state(view).focus, crate::orders::TicketField::TakeProfit);
+    type_text(view, store, tp);
+    press(view, store, key(KeyCode::Tab));
+    type_text(view, store, sl);
+    if trail {
+        press_all(view, store, &[key(KeyCode::Tab), ch(' ')]);
+    }
+}
+
+#[test]
+fn exits_are_typed_in_the_ticket_and_shown_where_they_come_out() {
+    let store = trading_store();
+    let mut view = ViewState::new();
+    bracket_ticket(&mut view, &store, "100", "20t", "1%", false);
+    let t = &state(&view).ticket;
+    assert_eq!((t.take_profit.as_str(), t.stop_loss.as_str()), ("20t", "1%"));
+    let screen = screen(&store, &view, 100, 34);
+    assert!(line_with(&screen, "Take profit").contains("→ 150.20 · 0.20 from the entry 150.00"), "{screen}");
+    assert!(line_with(&screen, "Stop loss").contains("→ 148.50 · 1.50 from the entry 150.00"), "{screen}");
+    assert_eq!(state(&view).summary(), "BUY 100 AAPL LMT limit 150.00 DAY · TP 20t · SL 1%");
+    // A stop on the wrong side is an error beside it, and Enter previews nothing.
+    press_all(&mut view, &store, &[ctrl('u')]);
+    type_text(&mut view, &store, "151");
+    let screen2 = screen_of(&store, &view);
+    assert!(
+        line_with(&screen2, "Stop loss").contains("stop loss 151 must be below the entry 150 for a BUY"),
+        "{screen2}"
+    );
+    assert_eq!(press_all(&mut view, &store, &[key(KeyCode::Enter)]), vec![]);
+    assert_eq!(state(&view).hint.as_deref(), Some("fix 1 field before the preview; nothing was sent"));
+}
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent { modifiers: KeyModifiers::CONTROL, ..ch(c) }
+}
+
+fn screen_of(store: &Store, view: &ViewState) -> String {
+    screen(store, view, 100, 34)
+}
+
+#[test]
+fn snapshot_ticket_with_exits() {
+    let store = trading_store();
+    let mut view = ViewState::new();
+    bracket_ticket(&mut view, &store, "100", "152.50", "25t", true);
+    insta::assert_snapshot!("ticket_with_exits_100x34", screen(&store, &view, 100, 34));
+    // On a short screen the section unfolds once the trader is in it.
+    insta::assert_snapshot!("ticket_with_exits_80x30", screen(&store, &view, 80, 30));
+}
+
+#[test]
+fn snapshot_bracket_preview() {
+    let mut store = trading_store();
+    let mut view = ViewState::new();
+    bracket_ticket(&mut view, &store, "100", "152.50", "148.00", false);
+    let sent = press_all(&mut view, &store, &[key(KeyCode::Enter)]);
+    assert!(matches!(sent.as_slice(), [TradeRequest::Preview { request: 1, ticket, .. }] if ticket.has_exits()));
+    what_if(&mut store, 1, Ok(a_what_if()));
+    let screen = screen(&store, &view, 100, 40);
+    assert!(line_with(&screen, "Worst case").contains("-200.00 USD if the stop is hit"), "{screen}");
+    assert!(line_with(&screen, "stop loss").contains("SELL 100 AAPL STP stop 148.00 GTC"), "{screen}");
+    insta::assert_snapshot!("bracket_preview_100x40", screen);
+    // Without a stop the worst case cannot be known.
+    let mut view = ViewState::new();
+    bracket_ticket(&mut view, &store, "100", "152.50", "", false);
+    press(&mut view, &store, key(KeyCode::Enter));
+    let screen = screen_of(&store, &view);
+    assert!(line_with(&screen, "Worst case").contains("-- (no stop loss attached)"), "{screen}");
 }
 
 #[test]
