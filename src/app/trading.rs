@@ -245,6 +245,26 @@ impl Trader {
                 self.desk.desk.send(OrderCommand::Cancel { order_id });
                 Vec::new()
             }
+            TradeRequest::CancelGroup { group_id, order_ids } => {
+                if let Err(block) = cancel_allowed(&store.guard_context()) {
+                    return vec![notice(-1, format!("cancel of bracket {group_id} not sent: {block}"))];
+                }
+                let mut events = Vec::new();
+                // The children first: they would go with the parent anyway, this leaves none behind.
+                for order_id in order_ids.iter().rev() {
+                    if !store.orders.get(order_id).is_some_and(|o| o.own) {
+                        events
+                            .push(notice(*order_id, format!("order {order_id} is not this session's: not cancelled")));
+                        continue;
+                    }
+                    if let Err(event) = self.journal(now, JournalBody::CancelRequested { order_id: *order_id }) {
+                        events.push(*event);
+                        return events;
+                    }
+                    self.desk.desk.send(OrderCommand::Cancel { order_id: *order_id });
+                }
+                events
+            }
             TradeRequest::CancelAll => {
                 if let Err(block) = cancel_allowed(&store.guard_context()) {
                     return vec![notice(-1, format!("cancel all not sent: {block}"))];
@@ -292,7 +312,23 @@ impl Trader {
         if modify.is_some() && checked.group.has_exits() {
             return refuse("not sent: a modification cannot attach exits".into());
         }
-        let intent_id = self.intents.next_id();
+        // A bracket's leg keeps its group when modified: `<group>.<leg>~<new id>`, and an exit
+        // keeps its parent.
+        let leg_of = |o: &crate::store::OrderRow| {
+            o.terms.as_ref().and_then(|t| orders::LegRole::parse(&t.order_ref)).map(|(g, r)| (g.to_string(), r))
+        };
+        let leg = modify.and_then(|id| store.orders.get(&id)).and_then(leg_of);
+        let parent = leg.as_ref().filter(|(_, role)| *role != orders::LegRole::Entry).and_then(|(group, _)| {
+            store
+                .orders
+                .values()
+                .find(|o| leg_of(o).is_some_and(|(g, r)| g == *group && r == orders::LegRole::Entry))
+                .map(|o| o.order_id)
+        });
+        let intent_id = match &leg {
+            Some((group, role)) => format!("{}~{}", role.leg_id(group), self.intents.next_id()),
+            None => self.intents.next_id(),
+        };
         let confirmed =
             match checked.confirm(&trading.precautions, override_word, typed_account, &intent_id, &mut self.gate) {
                 Ok(confirmed) => confirmed,
@@ -316,7 +352,8 @@ impl Trader {
                 .map(|r| StoreEvent::Trading(TradingEvent::Sent(r)))
                 .collect();
         }
-        let order = WireOrder::from_confirmed(&confirmed);
+        let mut order = WireOrder::from_confirmed(&confirmed);
+        order.parent_id = parent;
         if !self.desk.desk.send(OrderCommand::Place { request, order, modify }) {
             return refuse("not sent: the broker task is not running".into());
         }

@@ -406,6 +406,34 @@ async fn a_bracket_goes_out_leg_by_leg_journaled_first_with_leg_ids_in_order_ref
     );
     // Each leg counted for the rate rule.
     assert_eq!(session.store.trading.recent.len(), 3);
+
+    // Moving the stop: a modification of that leg keeps its order id and its group.
+    let (sl_id, tp_id, entry_id) = (sl.order_id, tp.order_id, entry_row.order_id);
+    let moved = entry - d("0.40");
+    let mut stop = Ticket::new("SPY", OrderAction::Sell, "DU1234567");
+    stop.quantity = "5".into();
+    stop.order_type = OrderType::Stop;
+    stop.stop_price = moved.to_string();
+    stop.tif = robo_tui::orders::TimeInForce::Gtc;
+    let modified = session.place(stop, Some(sl_id), "").await.expect("stop moved");
+    assert!(modified.starts_with(&format!("{group}.sl~")), "{modified}");
+    session
+        .until("the stop moved", |s| {
+            s.orders[&sl_id].terms.as_ref().is_some_and(|t| t.stop_price == Some(moved) && t.order_ref == modified)
+        })
+        .await;
+    assert_eq!(
+        robo_tui::orders::LegRole::parse(&modified),
+        Some((group.as_str(), robo_tui::orders::LegRole::StopLoss))
+    );
+
+    // Cancelling the whole bracket: one request, every leg.
+    session.request(TradeRequest::CancelGroup { group_id: group.clone(), order_ids: vec![entry_id, tp_id, sl_id] });
+    session
+        .until("every leg cancelled", |s| {
+            [entry_id, tp_id, sl_id].iter().all(|id| s.orders[id].lifecycle.status() == OrderStatus::Cancelled)
+        })
+        .await;
     session.stop().await;
 }
 

@@ -218,6 +218,19 @@ impl TicketState {
         Ok(TicketState::editing(ticket, TicketField::Quantity, Some(order_id)))
     }
 
+    /// Focus the price a modification usually changes: the stop of a stop order, else the
+    /// limit (the quantity for a market order).
+    pub fn focus_price(&mut self) {
+        self.focus = if self.ticket.order_type.needs_stop() {
+            TicketField::StopPrice
+        } else if self.ticket.order_type.needs_limit() {
+            TicketField::LimitPrice
+        } else {
+            TicketField::Quantity
+        };
+        self.cursor = self.focused_len();
+    }
+
     /// The fields Tab visits, in order.
     pub fn fields(&self) -> Vec<TicketField> {
         self.shown_fields().into_iter().filter(|f| self.modify.is_none() || !fixed_for_modify(*f)).collect()

@@ -38,6 +38,7 @@ pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &TicketView, th
         Some(Popup::Pick(pick)) => order_pick(area, buf, store, pick, theme, now),
         Some(Popup::CancelAll { typed, hint }) => cancel_all(area, buf, store, typed, hint.as_deref(), theme),
         Some(Popup::Halt) => halt(area, buf, store, theme),
+        Some(Popup::CancelGroup { group_id, order_ids }) => cancel_group(area, buf, store, group_id, order_ids, theme),
         None => {}
     }
     if let Some(text) = view.notice() {
@@ -710,6 +711,28 @@ fn cancel_all(area: Rect, buf: &mut Buffer, store: &Store, typed: &str, hint: Op
     }
     lines.push(keys_line("esc: cancel nothing", theme));
     popup(area, buf, Span::styled(" Cancel ALL orders ", roles.live_badge), roles.border_focused, lines, 84, theme);
+}
+
+fn cancel_group(area: Rect, buf: &mut Buffer, store: &Store, group_id: &str, order_ids: &[i32], theme: &Theme) {
+    let roles = &theme.roles;
+    let mut lines = vec![Line::from(Span::styled(
+        format!(" Cancel bracket {}: every working leg?", format::printable(group_id)),
+        roles.warning,
+    ))];
+    for id in order_ids {
+        let what = store.orders.get(id).and_then(|o| {
+            let t = o.terms.as_ref()?;
+            let role = crate::ui::panes::orders::leg_of(o).map_or("order", |(_, r)| r.label());
+            Some(format!("{role} #{id} · {} {} {} {}", t.action, format::quantity(t.quantity), t.symbol, t.order_type))
+        });
+        lines.push(Line::from(Span::styled(
+            format!("   {}", what.unwrap_or_else(|| format!("order #{id}"))),
+            roles.text,
+        )));
+    }
+    lines.push(Line::default());
+    lines.push(keys_line("y/enter cancel them all · n/esc keep them", theme));
+    popup(area, buf, Span::styled(" Cancel bracket ", roles.title_focused), roles.border_focused, lines, 80, theme);
 }
 
 fn halt(area: Rect, buf: &mut Buffer, store: &Store, theme: &Theme) {
