@@ -10,7 +10,7 @@ use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use robo_tui::app::core::TradingDesk;
 use robo_tui::app::trading::{TradeRequest, Trader};
-use robo_tui::broker::{self, BrokerCommand, BrokerSettings, OrderDesk};
+use robo_tui::broker::{self, BrokerCommand, BrokerSettings, OrderDesk, Pacer};
 use robo_tui::diagnostics::Reporter;
 use robo_tui::gateway::{self, GatewayConfig};
 use robo_tui::orders::{Journal, OrderAction, OrderStatus, OrderType, Precautions, Rule, SessionKind, Ticket};
@@ -93,7 +93,7 @@ fn confirm_to_filled(c: &mut Criterion) {
                     let filled_before =
                         store.orders.values().filter(|o| o.lifecycle.status() == OrderStatus::Filled).count();
                     // One order at a time, as a trader sends them: back to back, orders would
-                    // measure ibapi's rate limiter (40 messages a second) instead.
+                    // measure the pacer (45 messages a second) instead.
                     tokio::time::sleep(Duration::from_millis(60)).await;
                     let t0 = Instant::now();
                     let now = Utc::now();
@@ -151,6 +151,9 @@ fn connect_to_live(c: &mut Criterion) {
                     // hold up reconciliation.
                     settings.watchlist =
                         ["SPY", "QQQ", "AAPL", "MSFT", "NVDA", "AMZN", "TSLA", "IWM"].map(String::from).to_vec();
+                    // After a gateway restart the pacing window is empty, so a reconnect never
+                    // waits for it; back-to-back iterations would (about 22 messages each).
+                    settings.pacer = Pacer::unlimited();
                     let t0 = Instant::now();
                     let task = tokio::spawn(async move {
                         broker::run(settings, tx, &mut commands, None, None, reporter).await;
@@ -171,9 +174,44 @@ fn connect_to_live(c: &mut Criterion) {
     rt.block_on(gw.shutdown());
 }
 
+/// The floor under "connect to live": ibapi's own connect (TCP, handshake, START_API, the
+/// first NextValidId and managed accounts) and disconnect, with nothing of robo-tui's around
+/// it. `connect_to_live_and_reconciled` minus this is robo-tui's own time.
+fn ibapi_connect_only(c: &mut Criterion) {
+    let rt = runtime();
+    let mut config = GatewayConfig::embedded(0);
+    config.speed = 0.0;
+    let gw = rt.block_on(gateway::spawn(config)).expect("gateway");
+    let address = gw.local_addr().to_string();
+    let mut client_id = 500;
+    c.bench_function("session/ibapi_connect_only", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    client_id += 1;
+                    let t0 = Instant::now();
+                    let (client, _notices) = ibapi::Client::builder()
+                        .address(address.as_str())
+                        .client_id(client_id)
+                        .tcp_no_delay(true)
+                        .max_reconnect_attempts(0)
+                        .connect_with_notice_stream()
+                        .await
+                        .expect("ibapi connects to the gateway");
+                    total += t0.elapsed();
+                    client.disconnect().await;
+                }
+                total
+            })
+        })
+    });
+    rt.block_on(gw.shutdown());
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(8));
-    targets = confirm_to_filled, connect_to_live
+    targets = confirm_to_filled, connect_to_live, ibapi_connect_only
 }
 criterion_main!(benches);

@@ -6,7 +6,11 @@
 #   python benches/ib_async_startup.py P   (ib_async 2.1.0: import, connect + startup sync,
 #                                           account summary, positions, disconnect)
 # RUNS times each (default 7), timing each whole process, and prints both medians and the
-# ratio. Also times `robo-tui check` on the embedded gateway (no --port), the default start.
+# ratio. Also times, on the embedded gateway (the default start, hosted in-process):
+#   robo-tui check
+#   robo-tui snapshot --timeline  (the cockpit's first frame showing account, positions and
+#                                  live quotes, drawn headless at 120x40; its "rendered" mark
+#                                  is exec-to-first-frame less the ~1 ms before `main`)
 #
 # Every run starts with an empty pacing window: robo-tui shares IB's 50-messages-a-second
 # budget between its processes on one gateway (a check sends about 22), so back-to-back checks
@@ -56,7 +60,7 @@ time_us() {
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ms() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
 
-rt=() py=() emb=()
+rt=() py=() emb=() snap=() frame=()
 # One warm-up of each (page cache, Python bytecode cache), not counted.
 sleep 1.2; time_us "$bin" check --port "$port" >/dev/null
 time_us "$python" benches/ib_async_startup.py "$port" >/dev/null
@@ -67,16 +71,24 @@ for i in $(seq "$runs"); do
   py+=("$(time_us "$python" benches/ib_async_startup.py "$port")")
   sleep 1.2
   emb+=("$(time_us "$bin" check --embedded-port 0)")
-  echo "run $i: robo-tui check $(ms "${rt[-1]}") ms · ib_async $(ms "${py[-1]}") ms · check (embedded) $(ms "${emb[-1]}") ms"
+  sleep 1.2
+  snap+=("$(time_us "$bin" snapshot --embedded-port 0 --timeline)")
+  frame+=("$(sed -n 's/.*rendered \([0-9.]*\) .*/\1/p' "$work/last.out" | awk '{ printf "%d", $1 * 1000 }')")
+  echo "run $i: robo-tui check $(ms "${rt[-1]}") ms · ib_async $(ms "${py[-1]}") ms ·" \
+    "check (embedded) $(ms "${emb[-1]}") ms · snapshot $(ms "${snap[-1]}") ms (frame at $(ms "${frame[-1]}") ms)"
 done
 
 rt_med=$(printf '%s\n' "${rt[@]}" | median)
 py_med=$(printf '%s\n' "${py[@]}" | median)
 emb_med=$(printf '%s\n' "${emb[@]}" | median)
+snap_med=$(printf '%s\n' "${snap[@]}" | median)
+frame_med=$(printf '%s\n' "${frame[@]}" | median)
 echo
 echo "whole process, median of $runs, standalone gateway on 127.0.0.1:$port (--speed 0):"
 printf '  %-52s %8s ms\n' "robo-tui check --port $port" "$(ms "$rt_med")"
 printf '  %-52s %8s ms\n' "python + ib_async 2.1.0 (connect, summary, positions)" "$(ms "$py_med")"
 printf '  %-52s %8s ms\n' "robo-tui check (embedded gateway, hosted in-process)" "$(ms "$emb_med")"
+printf '  %-52s %8s ms\n' "robo-tui snapshot (embedded), whole process" "$(ms "$snap_med")"
+printf '  %-52s %8s ms\n' "  of which main to first complete frame drawn" "$(ms "$frame_med")"
 awk -v a="$py_med" -v b="$rt_med" 'BEGIN { printf "  ratio ib_async / robo-tui: %.1fx (goal: 20x or more)\n", a / b }'
 echo "  last check's own timeline: ${breakdown#ms since start: }"

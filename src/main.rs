@@ -100,6 +100,9 @@ enum Command {
         /// Render the monitor instead of the cockpit.
         #[arg(long)]
         monitor: bool,
+        /// Print where the time went (milliseconds since start) to stderr.
+        #[arg(long)]
+        timeline: bool,
     },
     /// Run the simulated IB Gateway standalone.
     Gateway(robo_tui::gateway::GatewayArgs),
@@ -148,7 +151,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             let options = connect.merged(&cli.connect).options(SessionKind::Monitor, true);
             app::monitor::run(options, app::monitor::MonitorOptions { ascii, no_color }).await
         }
-        Some(Command::Snapshot { connect, format, size, monitor }) => {
+        Some(Command::Snapshot { connect, format, size, monitor, timeline }) => {
             let (width, height) = match app::snapshot::parse_size(&size) {
                 Ok(size) => size,
                 Err(message) => {
@@ -162,7 +165,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
                 app::snapshot::SnapshotFormat::Text
             };
             let options = connect.merged(&cli.connect).options(SessionKind::Snapshot, false);
-            let snapshot = app::snapshot::SnapshotOptions { format, width, height, monitor };
+            let snapshot = app::snapshot::SnapshotOptions { format, width, height, monitor, timeline };
             let (text, code) = app::snapshot::run(options, snapshot).await;
             print!("{text}");
             Ok(code)

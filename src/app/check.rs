@@ -3,6 +3,7 @@
 //! whatever failed. The "minimal runner" that tells you which part is broken.
 
 use super::core::{Core, CoreOptions};
+use super::timeline::Timeline;
 use crate::store::{AccountKind, ConnectionState, DisconnectKind, Health, Store, SUMMARY_TAGS};
 use crate::ui::format;
 use crate::ui::panes::accounts;
@@ -66,38 +67,6 @@ pub async fn run(options: CoreOptions, json: bool) -> CheckReport {
         report(&store, live_at, &timeline, timed_out, deadline, exit_code)
     };
     CheckReport { text, exit_code }
-}
-
-/// Where the check's time went: named instants, as durations since `main` began.
-#[derive(Debug, Default, Clone)]
-pub struct Timeline {
-    marks: Vec<(&'static str, Duration)>,
-}
-
-impl Timeline {
-    fn mark(&mut self, name: &'static str) {
-        self.marks.push((name, super::process_start().elapsed()));
-    }
-
-    /// One line: each mark in milliseconds since `main` and the step to it, e.g.
-    /// `runtime 0.3 · started 1.1 (+0.8) · ...`.
-    pub fn line(&self) -> String {
-        let mut previous = Duration::ZERO;
-        let parts: Vec<String> = self
-            .marks
-            .iter()
-            .map(|(name, at)| {
-                let step = at.saturating_sub(previous);
-                previous = *at;
-                format!("{name} {:.1} (+{:.1})", ms(*at), ms(step))
-            })
-            .collect();
-        parts.join(" · ")
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn exit_code(store: &Store, live_at: Option<Duration>) -> i32 {
@@ -179,7 +148,7 @@ fn json_report(store: &Store, live_at: Option<Duration>, timeline: &Timeline, ex
         },
         "subsystems": subsystems,
         "accounts": accounts,
-        "timeline_ms": timeline.marks.iter().map(|(name, at)| (name.to_string(), serde_json::json!(ms(*at)))).collect::<serde_json::Map<_, _>>(),
+        "timeline_ms": timeline.json(),
     });
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
@@ -305,15 +274,5 @@ mod tests {
         assert!(aapl.contains("1,200") && aapl.contains("190.26") && aapl.ends_with("277,740.00"), "{aapl}");
         let spy = line(&text, "SPY");
         assert!(spy.contains("540.10") && spy.trim_end().ends_with("--"), "{spy}");
-    }
-
-    #[test]
-    fn the_timeline_names_each_step_since_main() {
-        let mut timeline = Timeline::default();
-        timeline.mark("runtime");
-        timeline.mark("started");
-        let line = timeline.line();
-        assert!(line.starts_with("runtime ") && line.contains(" · started "), "{line}");
-        assert_eq!(line.matches("(+").count(), 2, "{line}");
     }
 }

@@ -7,6 +7,7 @@ pub mod logging;
 pub mod monitor;
 pub mod snapshot;
 pub mod terminal;
+pub mod timeline;
 pub mod trading;
 pub mod tui;
 

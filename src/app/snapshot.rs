@@ -3,6 +3,7 @@
 //! Works with no terminal attached: for scripts, cron jobs and README captures.
 
 use super::core::{Core, CoreOptions};
+use super::timeline::Timeline;
 use crate::config::theme::Theme;
 use crate::store::Store;
 use crate::ui::{self, MonitorContext, RenderContext, ViewState};
@@ -21,6 +22,8 @@ pub struct SnapshotOptions {
     pub width: u16,
     pub height: u16,
     pub monitor: bool,
+    /// Print where the time went (ms since `main`) to stderr, as `check` does.
+    pub timeline: bool,
 }
 
 /// `120x40` → (120, 40).
@@ -35,6 +38,29 @@ pub fn parse_size(text: &str) -> Result<(u16, u16), String> {
             .ok_or_else(|| format!("size {text:?}: {what} must be a whole number from 1 to 1000"))
     };
     Ok((parse(w, "width")?, parse(h, "height")?))
+}
+
+/// The screen as text, or the store as JSON.
+fn render(store: &Store, snapshot: &SnapshotOptions) -> String {
+    match snapshot.format {
+        SnapshotFormat::Json => {
+            let mut json = serde_json::to_string_pretty(store).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            json.push('\n');
+            json
+        }
+        SnapshotFormat::Text => {
+            let theme = Theme::fallback().without_color();
+            let now = Utc::now();
+            if snapshot.monitor {
+                let ctx = MonitorContext::new(now, &theme, false);
+                ui::render_text(snapshot.width, snapshot.height, |frame| ui::draw_monitor(frame, store, &ctx))
+            } else {
+                let view = ViewState::new();
+                let ctx = RenderContext { now, theme: &theme, log_tail: &[] };
+                ui::render_text(snapshot.width, snapshot.height, |frame| ui::draw(frame, store, &view, &ctx))
+            }
+        }
+    }
 }
 
 /// Everything a snapshot waits for: live, the account summary and positions complete, and a
@@ -52,7 +78,10 @@ fn ready(store: &Store) -> bool {
 /// Run the snapshot. Returns the text to print and the exit code (0, or 1 when the data never
 /// arrived — the output then says what is missing).
 pub async fn run(options: CoreOptions, snapshot: SnapshotOptions) -> (String, i32) {
+    let mut timeline = Timeline::default();
+    timeline.mark("runtime");
     let mut core = Core::start(CoreOptions { reconnect: false, ..options }).await;
+    timeline.mark("started");
     let deadline = Duration::from_secs(core.config.broker.connect_timeout_secs + 10);
     let mut store = Store::new();
     let arrived = tokio::time::timeout(deadline, async {
@@ -66,26 +95,16 @@ pub async fn run(options: CoreOptions, snapshot: SnapshotOptions) -> (String, i3
     .await
     .is_ok()
         && ready(&store);
+    timeline.mark("ready");
+    // The frame is drawn from the store as it is now, before anything shuts down: this is the
+    // cockpit's first complete frame.
+    let text = render(&store, &snapshot);
+    timeline.mark("rendered");
     core.shutdown().await;
-    let text = match snapshot.format {
-        SnapshotFormat::Json => {
-            let mut json = serde_json::to_string_pretty(&store).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            json.push('\n');
-            json
-        }
-        SnapshotFormat::Text => {
-            let theme = Theme::fallback().without_color();
-            let now = Utc::now();
-            if snapshot.monitor {
-                let ctx = MonitorContext::new(now, &theme, false);
-                ui::render_text(snapshot.width, snapshot.height, |frame| ui::draw_monitor(frame, &store, &ctx))
-            } else {
-                let view = ViewState::new();
-                let ctx = RenderContext { now, theme: &theme, log_tail: &[] };
-                ui::render_text(snapshot.width, snapshot.height, |frame| ui::draw(frame, &store, &view, &ctx))
-            }
-        }
-    };
+    timeline.mark("stopped");
+    if snapshot.timeline {
+        eprintln!("ms since start: {}", timeline.line());
+    }
     if arrived {
         (text, 0)
     } else {

@@ -1,7 +1,7 @@
 //! The paper broker: one owner of accounts, orders, executions and the market. Sessions call
 //! into it under a mutex; it delivers order events to the owning client's session.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -12,10 +12,13 @@ use tokio::sync::mpsc;
 
 use super::account::{commission, Account, Metrics};
 use super::clock;
+use super::groups::{self, Effect, Key};
 use super::market::Market;
 use super::orders::{validate, OrderKind, Reject, Side, SimOrder, Status, Ticket, Tif};
 use super::persist;
 use super::report;
+use super::tif;
+use super::trail;
 use super::universe::{AccountBook, Instrument, Universe};
 use super::wire::codec::Outbound;
 use super::wire::messages as m;
@@ -148,6 +151,9 @@ impl Engine {
         if let Some(path) = engine.state_file.clone() {
             if let Some(saved) = persist::load(&path)? {
                 engine.restore(saved, start_ms);
+                // Orders whose time ran out while the gateway was down go now (even if the
+                // market is frozen and never steps).
+                engine.expire_orders();
             }
         }
         Ok(engine)
@@ -187,7 +193,7 @@ impl Engine {
         let Some(path) = &self.state_file else { return };
         let state = persist::SavedState {
             accounts: self.accounts.values().cloned().collect(),
-            open_orders: self.orders.values().filter(|o| o.status.is_working()).cloned().collect(),
+            open_orders: self.orders.values().filter(|o| o.status.is_open()).cloned().collect(),
             executions: self.executions.clone(),
             counters: self.counters.clone(),
             trading_day: clock::eastern_date(clock::now_ms()),
@@ -410,6 +416,11 @@ impl Engine {
             limit: wire.lmt_price,
             aux: wire.aux_price,
             tif: wire.tif.clone().unwrap_or_default(),
+            trailing_percent: wire.trailing_percent,
+            trail_stop_price: wire.trail_stop_price,
+            lmt_price_offset: wire.lmt_price_offset,
+            good_till_date: wire.good_till_date.clone().unwrap_or_default(),
+            algo_strategy: wire.algo_strategy.clone().unwrap_or_default(),
         };
         let valid = match validate(&ticket, inst.min_tick) {
             Ok(v) => v,
@@ -424,12 +435,34 @@ impl Engine {
                 self.reject(client_id, order_id, Reject { code: 104, text: "Can't modify a filled order.".into() });
                 return Changed::default();
             }
-            if !existing.status.is_working() || existing.con_id != inst.con_id {
+            if !existing.status.is_open() || existing.con_id != inst.con_id {
                 self.reject(client_id, order_id, Reject { code: 103, text: "Duplicate order id".into() });
                 return Changed::default();
             }
         } else if order_id < 1 || self.executions.iter().any(|e| e.client_id == client_id && e.order_id == order_id) {
             self.reject(client_id, order_id, Reject { code: 103, text: "Duplicate order id".into() });
+            return Changed::default();
+        }
+        let parent_id = wire.parent_id.unwrap_or(0);
+        let is_new = !self.orders.contains_key(&(client_id, order_id));
+        if is_new && parent_id != 0 && !groups::parent_known(&self.orders, client_id, parent_id) {
+            let (code, text) = groups::MISSING_PARENT;
+            self.reject(client_id, order_id, Reject { code, text: text.into() });
+            return Changed::default();
+        }
+        let now_sim = self.market.sim_time_ms();
+        if let Some(until) = valid.good_till_ms.filter(|t| *t <= now_sim) {
+            self.reject(
+                client_id,
+                order_id,
+                Reject {
+                    code: 201,
+                    text: format!(
+                        "Order rejected - reason:The good till date {} is in the past.",
+                        clock::eastern_timestamp(until)
+                    ),
+                },
+            );
             return Changed::default();
         }
         let quote = self.market.quote(index).cloned();
@@ -443,7 +476,7 @@ impl Engine {
         let est_price = match valid.kind {
             OrderKind::Limit { limit } | OrderKind::StopLimit { limit, .. } => limit.max(reference),
             OrderKind::Stop { stop } => stop.max(reference),
-            OrderKind::Market => reference,
+            OrderKind::Market | OrderKind::Trail { .. } | OrderKind::TrailLimit { .. } => reference,
         };
         let value = (est_price * valid.quantity).round_dp(0);
         if value > self.total_value_limit {
@@ -477,7 +510,8 @@ impl Engine {
                 self.mark_con_id(c)
             }
         });
-        let increases_exposure = after.gross_position_value > before.gross_position_value;
+        // A child closes its parent's position: it needs no margin of its own.
+        let increases_exposure = parent_id == 0 && after.gross_position_value > before.gross_position_value;
         if wire.what_if == Some(true) {
             let state = report::what_if_state(&before, &after, est_commission);
             let mut o = self.build_order(client_id, order_id, &account_id, &inst, &valid, &wire);
@@ -500,22 +534,48 @@ impl Engine {
             );
             return Changed::default();
         }
-        let order = match self.orders.get(&(client_id, order_id)).cloned() {
+        let key = (client_id, order_id);
+        let expires_ms = match valid.tif {
+            Tif::Day => Some(tif::session_close_after(now_sim)),
+            Tif::Gtd => valid.good_till_ms,
+            _ => None,
+        };
+        let transmit = wire.transmit == Some(true);
+        let mut order = match self.orders.get(&key).cloned() {
             Some(mut existing) => {
                 existing.quantity = valid.quantity.max(existing.filled);
                 existing.kind = valid.kind;
                 existing.tif = valid.tif;
+                existing.expires_ms = expires_ms;
+                existing.good_till = wire.good_till_date.clone().unwrap_or_default();
                 existing
             }
             None => {
-                let o = self.build_order(client_id, order_id, &account_id, &inst, &valid, &wire);
+                let mut o = self.build_order(client_id, order_id, &account_id, &inst, &valid, &wire);
+                o.parent_id = parent_id;
+                o.oca_group = wire.oca_group.clone().unwrap_or_default();
+                o.oca_type = wire.oca_type.unwrap_or(0);
+                o.staged = !transmit;
+                o.held = parent_id != 0 && groups::child_waits(&self.orders, client_id, parent_id);
+                o.good_till = wire.good_till_date.clone().unwrap_or_default();
+                o.expires_ms = expires_ms;
                 self.counters.next_perm_id += 1;
                 self.counters.next_order_id = self.counters.next_order_id.max(order_id + 1);
                 o
             }
         };
-        let mut order = order;
         order.status = order.working_status();
+        self.orders.insert(key, order);
+        // The last order of a staged family transmits the family: report its earlier legs first.
+        let sent = if transmit { groups::transmit(&mut self.orders, key) } else { Vec::new() };
+        for k in &sent {
+            self.activate(*k);
+        }
+        if let Some(o) = self.orders.get_mut(&key) {
+            o.status = o.working_status();
+        }
+        self.start_trail(key, index);
+        let Some(order) = self.orders.get(&key).cloned() else { return Changed::default() };
         self.deliver(client_id, report::open_order(&order, &inst, report::plain_state(order.status.as_str())));
         let reorder = std::mem::take(&mut self.faults.reorder_next_statuses);
         let mut submitted = report::order_status(&order);
@@ -528,20 +588,14 @@ impl Engine {
         if !reorder {
             self.deliver(client_id, submitted.clone());
         }
-        self.orders.insert((client_id, order_id), order);
-        let mut changed = self.try_fill(client_id, order_id, index);
-        if let Some(o) = self.orders.get_mut(&(client_id, order_id)) {
-            if o.tif == Tif::Ioc && o.status.is_working() {
-                o.status = Status::Cancelled;
-                o.completed_time = Some(clock::eastern_timestamp(clock::now_ms()));
-                o.completed_status = Some("Cancelled".into());
-                let status = report::order_status(o);
-                self.deliver(client_id, status);
-                self.deliver(
-                    client_id,
-                    report::error(order_id, 202, "Order Canceled - reason:IOC order not filled immediately"),
-                );
-            }
+        let mut keys = sent;
+        keys.push(key);
+        keys.sort_unstable();
+        let mut changed = self.match_orders(keys);
+        let ioc_rest =
+            self.orders.get(&key).is_some_and(|o| o.tif == Tif::Ioc && o.status.is_working() && !o.held && !o.staged);
+        if ioc_rest {
+            self.cancel_open(key, "Cancelled", "Order Canceled - reason:IOC order not filled immediately");
         }
         if reorder {
             // Out of order: the stale Submitted arrives after the final status.
@@ -550,6 +604,100 @@ impl Engine {
         changed.account |= true;
         self.save();
         changed
+    }
+
+    /// Reports an order that just started working (transmitted, or released by its parent).
+    fn activate(&mut self, key: Key) {
+        if let Some(o) = self.orders.get_mut(&key) {
+            o.status = o.working_status();
+        }
+        if let Some(index) = self.orders.get(&key).and_then(|o| self.universe.index_of_con_id(o.con_id)) {
+            self.start_trail(key, index);
+        }
+        self.report_order(key);
+    }
+
+    /// OpenOrder and OrderStatus of `key` to its client.
+    fn report_order(&self, key: Key) {
+        let Some(o) = self.orders.get(&key) else { return };
+        if let Some(inst) = self.instrument_by_con_id(o.con_id) {
+            self.deliver(key.0, report::open_order(o, inst, report::plain_state(o.status.as_str())));
+        }
+        self.deliver(key.0, report::order_status(o));
+    }
+
+    /// A working trailing order's stop starts from (or follows) the last price.
+    fn start_trail(&mut self, key: Key, index: usize) {
+        let Some(q) = self.market.quote(index).cloned() else { return };
+        let Some(inst) = self.universe.get(index) else { return };
+        let tick = inst.min_tick;
+        if let Some(o) = self.orders.get_mut(&key) {
+            if o.is_trailing() && o.status.is_working() && !o.held && !o.staged {
+                trail::follow(o, q.last, tick);
+            }
+        }
+    }
+
+    /// Tries to fill `keys` (and the children their fills release) and applies the OCA rules.
+    fn match_orders(&mut self, keys: Vec<Key>) -> Changed {
+        let mut queue: VecDeque<Key> = keys.into();
+        let mut deferred = Vec::new();
+        let mut changed = Changed::default();
+        while let Some(key) = queue.pop_front() {
+            let Some(index) = self.orders.get(&key).and_then(|o| self.universe.index_of_con_id(o.con_id)) else {
+                continue;
+            };
+            let Some(qty) = self.try_fill(key, index) else { continue };
+            changed.account = true;
+            for child in groups::release_children(&mut self.orders, key) {
+                self.activate(child);
+                queue.push_back(child);
+            }
+            // Without block (type 3) the group is reduced only after this pass.
+            if self.orders.get(&key).map(groups::oca_type) == Some(3) {
+                deferred.push((key, qty));
+            } else {
+                self.apply_oca(key, qty);
+            }
+        }
+        for (key, qty) in deferred {
+            self.apply_oca(key, qty);
+        }
+        changed
+    }
+
+    fn apply_oca(&mut self, key: Key, qty: Decimal) {
+        let now = clock::eastern_timestamp(clock::now_ms());
+        let effects = groups::after_fill(&mut self.orders, key, qty, &now);
+        self.report_effects(effects);
+    }
+
+    fn report_effects(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            match e {
+                Effect::Cancelled(k, reason) => {
+                    if let Some(o) = self.orders.get(&k) {
+                        self.deliver(k.0, report::order_status(o));
+                        self.deliver(k.0, report::error(k.1, 202, &reason));
+                        self.note(format!("client {}: order {} cancelled ({reason})", k.0, k.1));
+                    }
+                    let now = clock::eastern_timestamp(clock::now_ms());
+                    let more = groups::parent_done(&mut self.orders, k, &now);
+                    self.report_effects(more);
+                }
+                Effect::Reduced(k) => self.report_order(k),
+            }
+        }
+    }
+
+    /// Cancels an open order: OrderStatus Cancelled, notice 202 with `reason`, and its
+    /// children as `groups::parent_done` says.
+    fn cancel_open(&mut self, key: Key, completed: &str, reason: &str) {
+        let Some(o) = self.orders.get_mut(&key) else { return };
+        o.status = Status::Cancelled;
+        o.completed_time = Some(clock::eastern_timestamp(clock::now_ms()));
+        o.completed_status = Some(completed.into());
+        self.report_effects(vec![Effect::Cancelled(key, reason.to_string())]);
     }
 
     fn build_order(
@@ -581,17 +729,26 @@ impl Engine {
             completed_time: None,
             completed_status: None,
             commission_paid: Decimal::ZERO,
+            parent_id: 0,
+            oca_group: String::new(),
+            oca_type: 0,
+            staged: false,
+            held: false,
+            good_till: String::new(),
+            expires_ms: None,
         }
     }
 
-    /// Fills order (client_id, order_id) completely if the market allows it now.
-    fn try_fill(&mut self, client_id: i32, order_id: i32, index: usize) -> Changed {
-        let Some(quote) = self.market.quote(index).cloned() else {
-            return Changed::default();
-        };
-        let Some(order) = self.orders.get_mut(&(client_id, order_id)) else {
-            return Changed::default();
-        };
+    /// Fills order `key` (completely, or what the touch shows with partial fills, or what its
+    /// parent released) if the market allows it now; the quantity filled.
+    fn try_fill(&mut self, key: Key, index: usize) -> Option<Decimal> {
+        let (client_id, order_id) = key;
+        let quote = self.market.quote(index).cloned()?;
+        let cap = groups::fill_cap(&self.orders, key);
+        if cap.is_some_and(|c| c <= Decimal::ZERO) {
+            return None;
+        }
+        let order = self.orders.get_mut(&key)?;
         let was_triggered = order.triggered;
         let Some(price) = order.fill_price(&quote) else {
             if order.triggered && !was_triggered {
@@ -600,14 +757,18 @@ impl Engine {
                 let s = report::order_status(order);
                 self.deliver(client_id, s);
             }
-            return Changed::default();
+            return None;
         };
         // With partial fills on, one execution takes at most the size shown at the touch.
         let shown = match order.side {
             Side::Buy => quote.ask_size,
             Side::Sell => quote.bid_size,
         };
-        let qty = if self.partial_fills { order.remaining().min(shown.max(Decimal::ONE)) } else { order.remaining() };
+        let mut qty =
+            if self.partial_fills { order.remaining().min(shown.max(Decimal::ONE)) } else { order.remaining() };
+        if let Some(cap) = cap {
+            qty = qty.min(cap);
+        }
         // The fixed schedule applies to the order: each execution pays the increase.
         let fee = (commission(order.filled + qty, price) - order.commission_paid).max(Decimal::ZERO);
         order.commission_paid += fee;
@@ -686,36 +847,82 @@ impl Engine {
             }
             self.deliver(client_id, report::order_status(&order));
         }
-        Changed { account: true }
+        Some(qty)
     }
 
-    /// Advances the market one step and fills resting orders the move made marketable.
+    /// Advances the market one step: trailing stops follow, expired orders go, resting orders
+    /// the move made marketable fill.
     pub fn step_market(&mut self) -> Changed {
         self.market.step();
-        self.fill_working()
+        self.after_market_move()
     }
 
-    /// Moves `symbol`'s market by `ticks` now and fills what that made marketable.
+    /// Moves `symbol`'s market by `ticks` now (with a trade at the new touch) and fills what
+    /// that made marketable.
     pub fn shift_market(&mut self, symbol: &str, ticks: i64) -> Option<Changed> {
         let index = self.universe.index_of_symbol(symbol)?;
         self.market.shift(index, ticks);
-        Some(self.fill_working())
+        Some(self.after_market_move())
+    }
+
+    /// Moves the simulated clock forward by `ms` at once (prices stay): DAY and GTD orders
+    /// whose time has come expire.
+    pub fn advance_clock(&mut self, ms: i64) -> Changed {
+        self.market.advance(ms);
+        self.after_market_move()
+    }
+
+    fn after_market_move(&mut self) -> Changed {
+        self.follow_trails();
+        self.expire_orders();
+        self.fill_working()
+    }
+
+    /// Trailing stops follow the last price; a stop that moved is reported in an OpenOrder.
+    fn follow_trails(&mut self) {
+        let keys: Vec<(Key, i32)> = self
+            .orders
+            .values()
+            .filter(|o| o.is_trailing() && o.status.is_working() && !o.held && !o.staged && !o.triggered)
+            .map(|o| ((o.client_id, o.order_id), o.con_id))
+            .collect();
+        for (key, con_id) in keys {
+            let Some(index) = self.universe.index_of_con_id(con_id) else { continue };
+            let (Some(q), Some(inst)) = (self.market.quote(index), self.universe.get(index)) else { continue };
+            let (last, tick) = (q.last, inst.min_tick);
+            let moved = self.orders.get_mut(&key).is_some_and(|o| trail::follow(o, last, tick));
+            if moved {
+                if let (Some(o), Some(inst)) = (self.orders.get(&key), self.universe.get(index)) {
+                    self.deliver(key.0, report::open_order(o, inst, report::plain_state(o.status.as_str())));
+                }
+            }
+        }
+    }
+
+    /// DAY orders at their session's close and GTD orders at their time are cancelled.
+    fn expire_orders(&mut self) {
+        let now = self.market.sim_time_ms();
+        let due: Vec<(Key, Tif)> = self
+            .orders
+            .values()
+            .filter(|o| o.status.is_open() && o.expires_ms.is_some_and(|t| t <= now))
+            .map(|o| ((o.client_id, o.order_id), o.tif))
+            .collect();
+        let any = !due.is_empty();
+        for (key, tif) in due {
+            let reason = format!("Order Canceled - reason:The order's time in force ({}) has expired", tif.as_str());
+            self.cancel_open(key, "Cancelled (expired)", &reason);
+        }
+        if any {
+            self.save();
+        }
     }
 
     /// Fills resting orders the market has made marketable.
     fn fill_working(&mut self) -> Changed {
-        let working: Vec<(i32, i32, i32)> = self
-            .orders
-            .values()
-            .filter(|o| o.status.is_working())
-            .map(|o| (o.client_id, o.order_id, o.con_id))
-            .collect();
-        let mut changed = Changed::default();
-        for (client_id, order_id, con_id) in working {
-            if let Some(index) = self.universe.index_of_con_id(con_id) {
-                changed.account |= self.try_fill(client_id, order_id, index).account;
-            }
-        }
+        let working: Vec<Key> =
+            self.orders.values().filter(|o| o.status.is_working()).map(|o| (o.client_id, o.order_id)).collect();
+        let changed = self.match_orders(working);
         if changed.account {
             self.save();
         }
@@ -737,7 +944,7 @@ impl Engine {
                 );
                 Changed::default()
             }
-            Some(o) if !o.status.is_working() => {
+            Some(o) if !o.status.is_open() => {
                 let text = format!(
                     "OrderId {order_id} that needs to be cancelled cannot be cancelled, state: {}.",
                     o.status.as_str()
@@ -745,14 +952,8 @@ impl Engine {
                 self.deliver(client_id, report::error(order_id, 10148, &text));
                 Changed::default()
             }
-            Some(o) => {
-                o.status = Status::Cancelled;
-                o.completed_time = Some(clock::eastern_timestamp(clock::now_ms()));
-                o.completed_status = Some("Cancelled by Trader".into());
-                let status = report::order_status(o);
-                self.deliver(client_id, status);
-                self.deliver(client_id, report::error(order_id, 202, "Order Canceled - reason:"));
-                self.note(format!("client {client_id}: order {order_id} cancelled"));
+            Some(_) => {
+                self.cancel_open((client_id, order_id), "Cancelled by Trader", "Order Canceled - reason:");
                 self.save();
                 Changed { account: false }
             }
@@ -762,9 +963,12 @@ impl Engine {
     /// reqGlobalCancel: cancels every working order, whoever placed it.
     pub fn global_cancel(&mut self) -> Changed {
         let keys: Vec<(i32, i32)> =
-            self.orders.values().filter(|o| o.status.is_working()).map(|o| (o.client_id, o.order_id)).collect();
+            self.orders.values().filter(|o| o.status.is_open()).map(|o| (o.client_id, o.order_id)).collect();
         for (client_id, order_id) in keys {
-            self.cancel_order(client_id, order_id);
+            // A child may have gone with its parent already.
+            if self.orders.get(&(client_id, order_id)).is_some_and(|o| o.status.is_open()) {
+                self.cancel_order(client_id, order_id);
+            }
         }
         Changed::default()
     }
@@ -786,7 +990,7 @@ impl Engine {
     /// OpenOrder + OrderStatus for working orders of `client_id` (or of everyone).
     pub fn open_order_reports(&self, client_id: Option<i32>) -> Vec<Outbound> {
         let mut out = Vec::new();
-        for o in self.orders.values().filter(|o| o.status.is_working() && client_id.is_none_or(|c| c == o.client_id)) {
+        for o in self.orders.values().filter(|o| o.status.is_open() && client_id.is_none_or(|c| c == o.client_id)) {
             if let Some(inst) = self.instrument_by_con_id(o.con_id) {
                 out.push(report::open_order(o, inst, report::plain_state(o.status.as_str())));
                 out.push(report::order_status(o));
@@ -798,7 +1002,7 @@ impl Engine {
     pub fn completed_order_reports(&self) -> Vec<Outbound> {
         self.orders
             .values()
-            .filter(|o| !o.status.is_working())
+            .filter(|o| !o.status.is_open())
             .filter_map(|o| self.instrument_by_con_id(o.con_id).map(|inst| report::completed_order(o, inst)))
             .collect()
     }

@@ -94,6 +94,8 @@ pub enum FaultCommand {
         symbol: String,
         ticks: i64,
     },
+    /// Move the simulated clock forward at once (DAY and GTD orders due by then expire).
+    AdvanceClock(Duration),
 }
 
 #[derive(Debug)]
@@ -260,6 +262,12 @@ impl FaultControl {
         self.command(FaultCommand::MoveMarket { symbol: symbol.to_ascii_uppercase(), ticks });
     }
 
+    /// Move the simulated clock forward by `by` now: DAY orders past their session's close and
+    /// GTD orders past their date expire. Prices do not move.
+    pub fn advance_clock(&self, by: Duration) {
+        self.command(FaultCommand::AdvanceClock(by));
+    }
+
     /// Applies a `--faults` spec (see [`parse_spec`]).
     pub fn apply(&self, spec: &FaultSpec) {
         let s = spec.settings.clone();
@@ -304,13 +312,15 @@ pub struct FaultSpec {
 fn duration(spec: &str, v: &str) -> Result<Duration, GatewayError> {
     let bad = || GatewayError::BadFaultSpec {
         spec: spec.to_string(),
-        what: format!("{v:?} is not a duration like 250ms or 2s"),
+        what: format!("{v:?} is not a duration like 250ms, 2s, 5m or 7h"),
     };
     let (num, unit) = v.find(|c: char| !c.is_ascii_digit()).map(|i| v.split_at(i)).unwrap_or((v, "ms"));
     let n: u64 = num.parse().map_err(|_| bad())?;
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
+        "h" => Ok(Duration::from_secs(n.saturating_mul(3600))),
         _ => Err(bad()),
     }
 }
@@ -319,7 +329,7 @@ fn duration(spec: &str, v: &str) -> Result<Duration, GatewayError> {
 /// notice=202@5,swallow-order,dup-exec,reorder-status,late-commission=2s,restart=3s,
 /// server-version=200,timezone=Some Standard Time,corrupt,accounts=DU1+U2,
 /// next-valid-id=1500000000,partial-fills,sentinel-status,orders-at-connect,link-lost,
-/// link-restored=data-lost|maintained,move=AAPL:-50,drop-market-data`.
+/// link-restored=data-lost|maintained,move=AAPL:-50,drop-market-data,advance=7h`.
 pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
     let mut out = FaultSpec::default();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -403,6 +413,7 @@ pub fn parse_spec(spec: &str) -> Result<FaultSpec, GatewayError> {
                 }
                 out.commands.push(FaultCommand::MoveMarket { symbol: symbol.to_ascii_uppercase(), ticks });
             }
+            "advance" => out.commands.push(FaultCommand::AdvanceClock(duration(spec, need()?)?)),
             "swallow-order" => out.commands.push(FaultCommand::SwallowNextOrder),
             "dup-exec" => out.commands.push(FaultCommand::DuplicateNextExecution),
             "reorder-status" => out.commands.push(FaultCommand::ReorderNextStatuses),
@@ -453,7 +464,7 @@ mod tests {
 
     #[test]
     fn parses_link_and_market_knobs() {
-        let s = parse_spec("link-lost,link-restored=data-lost,link-restored,move=aapl:-50,drop-market-data")
+        let s = parse_spec("link-lost,link-restored=data-lost,link-restored,move=aapl:-50,drop-market-data,advance=7h")
             .expect("parses");
         assert_eq!(
             s.commands,
@@ -463,6 +474,7 @@ mod tests {
                 FaultCommand::LinkRestored { data_lost: false },
                 FaultCommand::MoveMarket { symbol: "AAPL".into(), ticks: -50 },
                 FaultCommand::DropMarketData,
+                FaultCommand::AdvanceClock(Duration::from_secs(7 * 3600)),
             ]
         );
         let e = parse_spec("move=AAPL").expect_err("bad").to_string();

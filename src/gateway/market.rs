@@ -249,14 +249,26 @@ impl Market {
         }
     }
 
-    /// Moves `index`'s market by `ticks` at once (a price shock), keeping a one-tick spread.
+    /// Moves `index`'s market by `ticks` at once (a price shock), keeping a one-tick spread, and
+    /// prints a trade at the new touch (the ask after a rise, the bid after a fall), so stops
+    /// and trailing stops see the move in the last price.
     pub fn shift(&mut self, index: usize, ticks: i64) {
+        let now = self.sim_ms;
         let Some(s) = self.states.get_mut(index) else { return };
         s.mid_ticks = (s.mid_ticks + ticks as f64).max(2.0);
         let bid_ticks = (s.mid_ticks - 0.5).floor().max(1.0) as i64;
         s.quote.bid = s.tick * Decimal::from(bid_ticks);
         s.quote.ask = s.quote.bid + s.tick;
         s.quote.quote_seq += 1;
+        if ticks != 0 {
+            let price = if ticks > 0 { s.quote.ask } else { s.quote.bid };
+            print_trade(&mut s.quote, &mut s.builder, price, Decimal::from(100), now);
+        }
+    }
+
+    /// Moves simulated time forward by `ms` without moving prices (the `advance` knob).
+    pub fn advance(&mut self, ms: i64) {
+        self.sim_ms += ms.max(0);
     }
 
     /// Prints a trade on the tape (the gateway's own fills appear here too).

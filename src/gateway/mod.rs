@@ -10,7 +10,8 @@
 //! `session` (one connection: handshake, requests, subscriptions), `server` (listener, market
 //! clock, fault dispatcher), `engine` (accounts, orders, executions; the single owner of
 //! state), `market` (seeded random walk and 5-second bars), `orders` (validation and
-//! matching), `account` (cash, positions, P&L, Reg-T margin), `history` (historical bars),
+//! matching), `groups` (transmit staging, parent/child, OCA), `trail` (trailing stops), `tif`
+//! (DAY / GTD expiry), `account` (cash, positions, P&L, Reg-T margin), `history` (historical bars),
 //! `report` (outbound messages from state), `persist` (`--state`), `faults` (knobs),
 //! `universe` (assets), `cli` (`robo-tui gateway`).
 //!
@@ -19,7 +20,11 @@
 //! positions multi, account updates multi, PnL, PnL single, market data (streaming and
 //! snapshot), market data type, real-time bars, tick-by-tick, contract details, historical
 //! data (with keepUpToDate), head timestamp, matching symbols, market rule, place / modify /
-//! cancel / global cancel, open / all open / completed orders, executions. Cancels stop their
+//! cancel / global cancel, open / all open / completed orders, executions.
+//!
+//! Orders served: MKT, LMT, STP, STP LMT, TRAIL, TRAIL LIMIT with DAY, GTC, GTD and IOC;
+//! parent/child (brackets) with `transmit` staging; OCA groups of types 1-3; what-if. Other
+//! order types and IB algos are refused with 387, other TIFs with 201. Cancels stop their
 //! subscription silently; other request types get error 321.
 
 pub mod account;
@@ -28,6 +33,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod faults;
+pub mod groups;
 pub mod history;
 pub mod market;
 pub mod orders;
@@ -37,6 +43,8 @@ pub mod rng;
 pub mod server;
 pub mod session;
 pub mod subscriptions;
+pub mod tif;
+pub mod trail;
 pub mod universe;
 pub mod wire;
 

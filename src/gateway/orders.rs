@@ -1,6 +1,8 @@
 //! Orders as the paper broker keeps them, ticket validation (IB's rejection codes) and the
 //! matching rules: MKT at the touch; LMT at once when marketable, else resting until the market
-//! crosses; STP and STP LMT triggered by the last price; IOC cancels what does not fill at once.
+//! crosses; STP, STP LMT, TRAIL and TRAIL LIMIT triggered by the last price; IOC cancels what
+//! does not fill at once. Parent/child and OCA links live in `groups`, trailing in `trail`,
+//! expiry times in `tif`.
 
 use std::str::FromStr;
 
@@ -32,12 +34,39 @@ impl Side {
     }
 }
 
+/// How far a trailing stop stays from the market.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrailBy {
+    /// A price amount (`auxPrice`).
+    Amount(Decimal),
+    /// A percentage of the last price (`trailingPercent`).
+    Percent(Decimal),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrderKind {
     Market,
-    Limit { limit: Decimal },
-    Stop { stop: Decimal },
-    StopLimit { stop: Decimal, limit: Decimal },
+    Limit {
+        limit: Decimal,
+    },
+    Stop {
+        stop: Decimal,
+    },
+    StopLimit {
+        stop: Decimal,
+        limit: Decimal,
+    },
+    /// `stop` is the current stop price; it follows the market until triggered.
+    Trail {
+        trail: TrailBy,
+        stop: Decimal,
+    },
+    /// As `Trail`; once triggered a limit at `stop` minus `offset` (a sell) or plus (a buy).
+    TrailLimit {
+        trail: TrailBy,
+        stop: Decimal,
+        offset: Decimal,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +74,7 @@ pub enum Tif {
     Day,
     Gtc,
     Ioc,
+    Gtd,
 }
 
 impl Tif {
@@ -53,12 +83,15 @@ impl Tif {
             Tif::Day => "DAY",
             Tif::Gtc => "GTC",
             Tif::Ioc => "IOC",
+            Tif::Gtd => "GTD",
         }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
+    /// Staged (sent with `transmit=false`): kept, not working.
+    Inactive,
     PreSubmitted,
     Submitted,
     Filled,
@@ -68,6 +101,7 @@ pub enum Status {
 impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Inactive => "Inactive",
             Status::PreSubmitted => "PreSubmitted",
             Status::Submitted => "Submitted",
             Status::Filled => "Filled",
@@ -77,6 +111,11 @@ impl Status {
 
     pub fn is_working(self) -> bool {
         matches!(self, Status::PreSubmitted | Status::Submitted)
+    }
+
+    /// Working or staged: not done, can be cancelled or modified.
+    pub fn is_open(self) -> bool {
+        self.is_working() || self == Status::Inactive
     }
 }
 
@@ -104,6 +143,26 @@ pub struct SimOrder {
     /// Commission charged so far (the schedule's minimum applies per order).
     #[serde(default)]
     pub commission_paid: Decimal,
+    /// The parent's order id (0: none).
+    #[serde(default)]
+    pub parent_id: i32,
+    /// The OCA group the client named ("" = none).
+    #[serde(default)]
+    pub oca_group: String,
+    #[serde(default)]
+    pub oca_type: i32,
+    /// Sent with `transmit=false` and not transmitted since.
+    #[serde(default)]
+    pub staged: bool,
+    /// A child waiting for its parent to fill.
+    #[serde(default)]
+    pub held: bool,
+    /// `goodTillDate` as the client sent it.
+    #[serde(default)]
+    pub good_till: String,
+    /// When a DAY or GTD order expires, simulated epoch ms.
+    #[serde(default)]
+    pub expires_ms: Option<i64>,
 }
 
 impl SimOrder {
@@ -117,35 +176,67 @@ impl SimOrder {
             OrderKind::Limit { .. } => "LMT",
             OrderKind::Stop { .. } => "STP",
             OrderKind::StopLimit { .. } => "STP LMT",
+            OrderKind::Trail { .. } => "TRAIL",
+            OrderKind::TrailLimit { .. } => "TRAIL LIMIT",
         }
     }
 
     pub fn limit_price(&self) -> Option<Decimal> {
         match self.kind {
             OrderKind::Limit { limit } | OrderKind::StopLimit { limit, .. } => Some(limit),
+            OrderKind::TrailLimit { stop, offset, .. } => Some(match self.side {
+                Side::Buy => stop + offset,
+                Side::Sell => stop - offset,
+            }),
             _ => None,
         }
     }
 
     pub fn stop_price(&self) -> Option<Decimal> {
         match self.kind {
-            OrderKind::Stop { stop } | OrderKind::StopLimit { stop, .. } => Some(stop),
+            OrderKind::Stop { stop }
+            | OrderKind::StopLimit { stop, .. }
+            | OrderKind::Trail { stop, .. }
+            | OrderKind::TrailLimit { stop, .. } => Some(stop),
             _ => None,
         }
     }
 
-    /// Status of a working order before any fill: stops wait untriggered as PreSubmitted.
+    pub fn is_trailing(&self) -> bool {
+        matches!(self.kind, OrderKind::Trail { .. } | OrderKind::TrailLimit { .. })
+    }
+
+    /// Status of an order before any fill: staged orders are Inactive; held children and
+    /// untriggered stops wait as PreSubmitted.
     pub fn working_status(&self) -> Status {
+        if self.staged {
+            return Status::Inactive;
+        }
+        if self.held {
+            return Status::PreSubmitted;
+        }
         match self.kind {
-            OrderKind::Stop { .. } | OrderKind::StopLimit { .. } if !self.triggered => Status::PreSubmitted,
+            OrderKind::Stop { .. }
+            | OrderKind::StopLimit { .. }
+            | OrderKind::Trail { .. }
+            | OrderKind::TrailLimit { .. }
+                if !self.triggered =>
+            {
+                Status::PreSubmitted
+            }
             _ => Status::Submitted,
         }
+    }
+
+    /// IB's `whyHeld` for this order's status ("child" while it waits for its parent).
+    pub fn why_held(&self) -> Option<&'static str> {
+        (self.held && self.status == Status::PreSubmitted).then_some("child")
     }
 
     /// The price at which this order fills against `q` now, if it does. Triggers stops on the
     /// last price as a side effect.
     pub fn fill_price(&mut self, q: &Quote) -> Option<Decimal> {
-        if !self.status.is_working() || self.remaining() <= Decimal::ZERO {
+        if !self.status.is_working() || self.held || self.staged || self.remaining() <= Decimal::ZERO {
             return None;
         }
         if let Some(stop) = self.stop_price() {
@@ -199,16 +290,29 @@ pub struct Ticket {
     pub limit: Option<f64>,
     pub aux: Option<f64>,
     pub tif: String,
+    pub trailing_percent: Option<f64>,
+    pub trail_stop_price: Option<f64>,
+    pub lmt_price_offset: Option<f64>,
+    pub good_till_date: String,
+    pub algo_strategy: String,
 }
 
-/// A validated ticket.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A validated ticket. A trailing kind's `stop` is the client's `trailStopPrice`, or zero when
+/// the engine is to start it from the market.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ValidTicket {
     pub side: Side,
     pub quantity: Decimal,
     pub kind: OrderKind,
     pub tif: Tif,
+    /// GTD: when it expires (epoch ms).
+    pub good_till_ms: Option<i64>,
 }
+
+/// Order types the engine serves, as contract details list them (with the TIFs and features).
+pub const SERVED_ORDER_TYPES: &str = "DAY,GTC,GTD,IOC,LMT,MKT,OCA,STP,STPLMT,TRAIL,TRAILLMT,WHATIF";
+
+const UNSUPPORTED_TYPE: &str = "Unsupported order type for this exchange and security type.";
 
 fn price(v: Option<f64>) -> Option<Decimal> {
     let v = v?;
@@ -264,14 +368,53 @@ pub fn validate(t: &Ticket, tick: Decimal) -> Result<ValidTicket, Reject> {
             "Fractional-sized order cannot be placed via API. Please use a whole number of shares.",
         ));
     }
+    if !t.algo_strategy.trim().is_empty() {
+        return Err(Reject::new(387, UNSUPPORTED_TYPE));
+    }
     let tif = match t.tif.to_ascii_uppercase().as_str() {
         "" | "DAY" => Tif::Day,
         "GTC" => Tif::Gtc,
         "IOC" => Tif::Ioc,
+        "GTD" => Tif::Gtd,
         other => return Err(Reject::new(201, format!("Order rejected - reason:Invalid time in force '{other}'."))),
+    };
+    let good_till_ms = match tif {
+        Tif::Gtd => Some(super::tif::parse_good_till(&t.good_till_date).ok_or_else(|| {
+            Reject::new(
+                201,
+                format!(
+                    "Order rejected - reason:Invalid good till date '{}' (YYYYMMDD HH:MM:SS [time zone]).",
+                    t.good_till_date
+                ),
+            )
+        })?),
+        _ => None,
     };
     let missing = |what: &str| {
         Reject::new(201, format!("Order rejected - reason:{what} price must be specified for this order type."))
+    };
+    let trail = || -> Result<TrailBy, Reject> {
+        match (price(t.aux), t.trailing_percent.filter(|p| p.is_finite() && *p != f64::MAX)) {
+            (Some(amount), None) => Ok(TrailBy::Amount(check_price(amount, tick, "trailing amount")?)),
+            (None, Some(pct)) if pct > 0.0 && pct < 100.0 => {
+                Ok(TrailBy::Percent(Decimal::from_str(&format!("{pct}")).map_err(|_| missing("Trailing"))?))
+            }
+            (None, Some(pct)) => Err(Reject::new(
+                201,
+                format!("Order rejected - reason:The trailing percent {pct} must be between 0 and 100."),
+            )),
+            (Some(_), Some(_)) => Err(Reject::new(
+                201,
+                "Order rejected - reason:Specify either a trailing amount or a trailing percent, not both.",
+            )),
+            (None, None) => Err(missing("Trailing amount or percent")),
+        }
+    };
+    let initial_stop = || -> Result<Decimal, Reject> {
+        match price(t.trail_stop_price) {
+            Some(p) => check_price(p, tick, "trail stop"),
+            None => Ok(Decimal::ZERO),
+        }
     };
     let kind = match t.order_type.to_ascii_uppercase().as_str() {
         "MKT" => OrderKind::Market,
@@ -288,14 +431,34 @@ pub fn validate(t: &Ticket, tick: Decimal) -> Result<ValidTicket, Reject> {
             let limit = price(t.limit).ok_or_else(|| missing("Limit"))?;
             OrderKind::StopLimit { stop: check_price(stop, tick, "stop")?, limit: check_price(limit, tick, "limit")? }
         }
-        other => {
-            return Err(Reject::new(
-                387,
-                format!("Unsupported order type '{other}' for this exchange and security type."),
-            ))
+        "TRAIL" => OrderKind::Trail { trail: trail()?, stop: initial_stop()? },
+        "TRAIL LIMIT" => {
+            let trail = trail()?;
+            let stop = initial_stop()?;
+            let offset = match (price(t.lmt_price_offset), price(t.limit)) {
+                (Some(offset), _) => check_price(offset, tick, "limit offset")?,
+                // A limit price with an initial stop: the offset is their distance.
+                (None, Some(limit)) if !stop.is_zero() => {
+                    let limit = check_price(limit, tick, "limit")?;
+                    let off = match side {
+                        Side::Buy => limit - stop,
+                        Side::Sell => stop - limit,
+                    };
+                    if off < Decimal::ZERO {
+                        return Err(Reject::new(
+                            201,
+                            "Order rejected - reason:The limit price is on the wrong side of the trail stop price.",
+                        ));
+                    }
+                    off
+                }
+                _ => return Err(missing("Limit offset")),
+            };
+            OrderKind::TrailLimit { trail, stop, offset }
         }
+        _ => return Err(Reject::new(387, UNSUPPORTED_TYPE)),
     };
-    Ok(ValidTicket { side, quantity, kind, tif })
+    Ok(ValidTicket { side, quantity, kind, tif, good_till_ms })
 }
 
 #[cfg(test)]
@@ -303,7 +466,15 @@ mod tests {
     use super::*;
 
     fn ticket(action: &str, qty: &str, ty: &str, lmt: Option<f64>, aux: Option<f64>, tif: &str) -> Ticket {
-        Ticket { action: action.into(), quantity: qty.into(), order_type: ty.into(), limit: lmt, aux, tif: tif.into() }
+        Ticket {
+            action: action.into(),
+            quantity: qty.into(),
+            order_type: ty.into(),
+            limit: lmt,
+            aux,
+            tif: tif.into(),
+            ..Default::default()
+        }
     }
 
     fn tick() -> Decimal {
@@ -369,6 +540,13 @@ mod tests {
             completed_time: None,
             completed_status: None,
             commission_paid: Decimal::ZERO,
+            parent_id: 0,
+            oca_group: String::new(),
+            oca_type: 0,
+            staged: false,
+            held: false,
+            good_till: String::new(),
+            expires_ms: None,
         }
     }
 

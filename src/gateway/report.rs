@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use super::account::{Account, Metrics};
 use super::clock;
 use super::engine::ExecRecord;
-use super::orders::SimOrder;
+use super::groups;
+use super::orders::{OrderKind, SimOrder, TrailBy};
 use super::universe::Instrument;
 use super::wire::codec::Outbound;
 use super::wire::messages as m;
@@ -83,7 +84,7 @@ pub fn contract_details(req_id: i32, inst: &Instrument) -> Outbound {
         contract_details: Some(m::ContractDetails {
             market_name: Some(trading_class(inst)),
             min_tick: Some(q(inst.min_tick)),
-            order_types: Some("ACTIVETIM,AD,ADJUST,ALERT,ALGO,ALLOC,AVGCOST,BASKET,COND,CONDORDER,DAY,DEACT,GTC,IOC,LIT,LMT,MIT,MKT,MTL,NONALGO,OCA,PEGMID,REL,SCALE,SNAPMID,STP,STPLMT,TRAIL,TRAILLIT,TRAILLMT,WHATIF".into()),
+            order_types: Some(super::orders::SERVED_ORDER_TYPES.into()),
             valid_exchanges: Some(format!("SMART,AMEX,NYSE,CBOE,ARCA,BATS,EDGX,IEX,{}", inst.primary_exchange)),
             price_magnifier: Some(1),
             long_name: Some(inst.long_name.clone()),
@@ -130,20 +131,46 @@ pub fn what_if_state(before: &Metrics, after: &Metrics, commission: Decimal) -> 
     }
 }
 
+/// The order as IB echoes it. A trailing order carries its trailing amount in `auxPrice` (or
+/// `trailingPercent`), its current stop in `trailStopPrice` (absent until it starts working
+/// without one), and for TRAIL LIMIT the limit offset and the current limit price.
 pub fn wire_order(o: &SimOrder) -> m::Order {
+    let nonzero = |d: Decimal| (!d.is_zero()).then(|| f(d));
+    let (aux_price, trailing_percent, trail_stop_price, lmt_price_offset, lmt_price) = match o.kind {
+        OrderKind::Trail { trail, stop } | OrderKind::TrailLimit { trail, stop, .. } => {
+            let (amount, pct) = match trail {
+                TrailBy::Amount(a) => (Some(f(a)), None),
+                TrailBy::Percent(p) => (None, Some(f(p))),
+            };
+            let offset = match o.kind {
+                OrderKind::TrailLimit { offset, .. } => Some(f(offset)),
+                _ => None,
+            };
+            let limit = if stop.is_zero() { None } else { o.limit_price().map(f) };
+            (amount, pct, nonzero(stop), offset, limit)
+        }
+        _ => (o.stop_price().map(f), None, None, None, o.limit_price().map(f)),
+    };
     m::Order {
         client_id: Some(o.client_id),
         order_id: Some(o.order_id),
         perm_id: Some(o.perm_id),
+        parent_id: Some(o.parent_id),
         action: Some(o.action.clone()),
         total_quantity: Some(q(o.quantity)),
         order_type: Some(o.order_type().into()),
-        lmt_price: o.limit_price().map(f),
-        aux_price: o.stop_price().map(f),
+        lmt_price,
+        aux_price,
         tif: Some(o.tif.as_str().into()),
         account: Some(o.account.clone()),
+        trailing_percent,
+        trail_stop_price,
+        good_till_date: (!o.good_till.is_empty()).then(|| o.good_till.clone()),
+        oca_group: (!o.oca_group.is_empty()).then(|| o.oca_group.clone()),
+        oca_type: (!o.oca_group.is_empty()).then_some(groups::oca_type(o)),
         order_ref: (!o.order_ref.is_empty()).then(|| o.order_ref.clone()),
-        transmit: Some(true),
+        transmit: Some(!o.staged),
+        lmt_price_offset,
         filled_quantity: Some(q(o.filled)),
         ..Default::default()
     }
@@ -163,17 +190,17 @@ pub fn order_status(o: &SimOrder) -> Outbound {
         order_id: Some(o.order_id),
         status: Some(o.status.as_str().into()),
         filled: Some(q(o.filled)),
-        remaining: Some(q(if o.status.is_working() || o.status == super::orders::Status::Filled {
+        remaining: Some(q(if o.status.is_open() || o.status == super::orders::Status::Filled {
             o.remaining()
         } else {
             Decimal::ZERO
         })),
         avg_fill_price: Some(f(o.avg_fill_price)),
         perm_id: Some(o.perm_id),
-        parent_id: Some(0),
+        parent_id: Some(o.parent_id),
         last_fill_price: Some(f(o.last_fill_price)),
         client_id: Some(o.client_id),
-        why_held: None,
+        why_held: o.why_held().map(str::to_string),
         mkt_cap_price: Some(0.0),
     })
 }

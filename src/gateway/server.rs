@@ -48,6 +48,11 @@ pub struct ReceivedOrder {
     pub tif: Option<String>,
     pub account: Option<String>,
     pub what_if: bool,
+    /// 0 when the order names no parent.
+    pub parent_id: i32,
+    pub transmit: bool,
+    pub oca_group: Option<String>,
+    pub oca_type: i32,
 }
 
 impl Shared {
@@ -137,6 +142,29 @@ impl GatewayHandle {
     /// Every execution the gateway made today, oldest first.
     pub fn executions(&self) -> Vec<super::engine::ExecRecord> {
         self.shared.engine().executions().to_vec()
+    }
+
+    /// (bid, ask, last) of `symbol` now.
+    pub fn quote(&self, symbol: &str) -> Option<(f64, f64, f64)> {
+        use rust_decimal::prelude::ToPrimitive;
+        let eng = self.shared.engine();
+        let index = eng.universe.index_of_symbol(symbol)?;
+        let q = eng.market.quote(index)?;
+        Some((q.bid.to_f64()?, q.ask.to_f64()?, q.last.to_f64()?))
+    }
+
+    /// The simulated clock (epoch ms): the market's time, which DAY and GTD expiry follow.
+    pub fn sim_time_ms(&self) -> i64 {
+        self.shared.engine().market.sim_time_ms()
+    }
+
+    /// Status of an order as the gateway holds it ("Submitted", "Inactive", ...).
+    pub fn order_status(&self, client_id: i32, order_id: i32) -> Option<&'static str> {
+        self.shared
+            .engine()
+            .orders()
+            .find(|o| o.client_id == client_id && o.order_id == order_id)
+            .map(|o| o.status.as_str())
     }
 
     /// Next order id the gateway would hand out.
@@ -363,6 +391,10 @@ async fn fault_dispatcher(shared: Arc<Shared>, mut commands: mpsc::UnboundedRece
             }
             FaultCommand::DropMarketData => {
                 shared.engine().broadcast_session(super::engine::SessionEvent::DropMarketData)
+            }
+            FaultCommand::AdvanceClock(by) => {
+                let changed = shared.engine().advance_clock(i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 2));
+                shared.market_moved(changed.account);
             }
             FaultCommand::MoveMarket { symbol, ticks } => {
                 let changed = shared.engine().shift_market(&symbol, ticks);

@@ -585,6 +585,10 @@ impl Session {
                     tif: o.tif.clone(),
                     account: o.account.clone(),
                     what_if: o.what_if == Some(true),
+                    parent_id: o.parent_id.unwrap_or(0),
+                    transmit: o.transmit == Some(true),
+                    oca_group: o.oca_group.clone().filter(|g| !g.is_empty()),
+                    oca_type: o.oca_type.unwrap_or(0),
                 });
                 shared.summary(format!(
                     "client {client_id}: PlaceOrder {} {} {} {} {}{}",

@@ -58,17 +58,20 @@ impl OrderStatus {
     /// the first one to arrive stays.
     pub fn rank(self) -> u8 {
         match self {
+            // Inactive: a leg staged with transmit=false (or an order IB holds back), not
+            // working yet; whatever follows it (PreSubmitted when its group is sent) is progress.
             OrderStatus::PendingSubmit => 0,
-            OrderStatus::PreSubmitted => 1,
-            OrderStatus::Submitted => 2,
-            OrderStatus::PendingCancel | OrderStatus::Inactive => 3,
-            OrderStatus::ApiCancelled | OrderStatus::Cancelled | OrderStatus::Rejected => 4,
-            OrderStatus::Filled => 5,
+            OrderStatus::Inactive => 1,
+            OrderStatus::PreSubmitted => 2,
+            OrderStatus::Submitted => 3,
+            OrderStatus::PendingCancel => 4,
+            OrderStatus::ApiCancelled | OrderStatus::Cancelled | OrderStatus::Rejected => 5,
+            OrderStatus::Filled => 6,
         }
     }
 
     pub fn is_final(self) -> bool {
-        self.rank() >= 4
+        self.rank() >= 5
     }
 }
 
@@ -388,6 +391,17 @@ mod tests {
             })
             .collect();
         assert_eq!(applied, vec![true, false, true, false, false]);
+    }
+
+    #[test]
+    fn a_staged_bracket_leg_moves_on_from_inactive_when_its_group_is_sent() {
+        let mut o = order("100");
+        assert!(o.apply_status(OrderStatus::Inactive, at(1)));
+        assert!(o.apply_status(OrderStatus::PreSubmitted, at(2)), "held child after the last leg went");
+        assert!(o.apply_status(OrderStatus::Submitted, at(3)), "working after the entry's fill");
+        assert!(!o.status().is_final());
+        assert!(!o.apply_status(OrderStatus::Inactive, at(4)), "never back to staged");
+        assert_eq!(o.status(), OrderStatus::Submitted);
     }
 
     #[test]

@@ -68,14 +68,28 @@ pub struct Order {
     pub account: Option<String>,
     #[prost(bool, optional, tag = "19")]
     pub outside_rth: Option<bool>,
+    #[prost(double, optional, tag = "22")]
+    pub trailing_percent: Option<f64>,
+    #[prost(double, optional, tag = "23")]
+    pub trail_stop_price: Option<f64>,
+    #[prost(string, optional, tag = "26")]
+    pub good_till_date: Option<String>,
+    #[prost(string, optional, tag = "27")]
+    pub oca_group: Option<String>,
     #[prost(string, optional, tag = "28")]
     pub order_ref: Option<String>,
+    #[prost(int32, optional, tag = "30")]
+    pub oca_type: Option<i32>,
+    #[prost(string, optional, tag = "61")]
+    pub algo_strategy: Option<String>,
     #[prost(bool, optional, tag = "65")]
     pub what_if: Option<bool>,
     #[prost(bool, optional, tag = "66")]
     pub transmit: Option<bool>,
     #[prost(bool, optional, tag = "67")]
     pub override_percentage_constraints: Option<bool>,
+    #[prost(double, optional, tag = "99")]
+    pub lmt_price_offset: Option<f64>,
     #[prost(string, optional, tag = "103")]
     pub model_code: Option<String>,
     #[prost(string, optional, tag = "115")]

@@ -2,6 +2,7 @@
 //! dialect) from Python.
 
 mod account;
+mod brackets;
 mod cli;
 mod connect;
 mod faults;
@@ -12,6 +13,8 @@ mod persist;
 mod portfolio;
 mod props;
 mod text;
+mod tif;
+mod trail;
 mod wire;
 
 use std::time::Duration;

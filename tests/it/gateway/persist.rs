@@ -132,6 +132,13 @@ async fn a_state_from_an_earlier_day_drops_day_orders_and_day_figures() {
         completed_time: None,
         completed_status: None,
         commission_paid: Decimal::ZERO,
+        parent_id: 0,
+        oca_group: String::new(),
+        oca_type: 0,
+        staged: false,
+        held: false,
+        good_till: String::new(),
+        expires_ms: None,
     };
     let state = SavedState {
         accounts: vec![acct],

@@ -251,3 +251,179 @@ proptest! {
         }
     }
 }
+
+// ----- brackets ----------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum Path {
+    Step(u8),
+    Shift(i16),
+    CancelEntry,
+    CancelTarget,
+}
+
+fn path() -> impl Strategy<Value = Path> {
+    prop_oneof![
+        4 => (1u8..30).prop_map(Path::Step),
+        4 => (-120i16..120).prop_map(Path::Shift),
+        1 => Just(Path::CancelEntry),
+        1 => Just(Path::CancelTarget),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Bracket {
+    inst: usize,
+    buy: bool,
+    qty: u32,
+    /// Entry: MKT (None) or LMT this many ticks from the mid (positive = more marketable).
+    entry: Option<i32>,
+    target_ticks: u32,
+    stop_ticks: u32,
+    /// The stop as a TRAIL of that many ticks instead of a STP.
+    trail: bool,
+    /// A named OCA group of this type for the exits (0 = the bracket's own).
+    oca: u8,
+}
+
+fn bracket() -> impl Strategy<Value = Bracket> {
+    (0usize..36, any::<bool>(), 1u32..3000, proptest::option::of(-40i32..40), 1u32..80, 1u32..80, any::<bool>(), 0u8..4)
+        .prop_map(|(inst, buy, qty, entry, target_ticks, stop_ticks, trail, oca)| Bracket {
+            inst,
+            buy,
+            qty,
+            entry,
+            target_ticks,
+            stop_ticks,
+            trail,
+            oca,
+        })
+}
+
+fn request(id: i32, symbol: &str, o: m::Order) -> m::PlaceOrderRequest {
+    m::PlaceOrderRequest {
+        order_id: Some(id),
+        contract: Some(m::Contract {
+            symbol: Some(symbol.into()),
+            sec_type: Some("STK".into()),
+            currency: Some("USD".into()),
+            ..Default::default()
+        }),
+        order: Some(o),
+    }
+}
+
+/// Places `b` as three legs (entry, target, stop; the stop transmits) with ids 1, 2, 3.
+fn place_bracket(e: &mut Engine, b: &Bracket) {
+    let Some(i) = e.universe.get(b.inst % e.universe.len()).cloned() else { return };
+    let idx = e.universe.index_of_con_id(i.con_id).expect("index");
+    let q = e.market.quote(idx).expect("quote").clone();
+    let tick = i.min_tick;
+    let at = |base: Decimal, ticks: i64| cents((base + tick * Decimal::from(ticks)).max(tick));
+    let (entry_side, exit_side, dir) = if b.buy { ("BUY", "SELL", 1i64) } else { ("SELL", "BUY", -1i64) };
+    let entry = m::Order {
+        action: Some(entry_side.into()),
+        total_quantity: Some(b.qty.to_string()),
+        order_type: Some(if b.entry.is_some() { "LMT" } else { "MKT" }.into()),
+        lmt_price: b.entry.map(|t| at(q.mid().round_dp(2), dir * i64::from(t))),
+        tif: Some("GTC".into()),
+        transmit: None,
+        ..Default::default()
+    };
+    let reference = q.mid().round_dp(2);
+    let exit = |ty: &str| m::Order {
+        action: Some(exit_side.into()),
+        total_quantity: Some(b.qty.to_string()),
+        order_type: Some(ty.into()),
+        tif: Some("GTC".into()),
+        parent_id: Some(1),
+        oca_group: (b.oca > 0).then(|| "exits".to_string()),
+        oca_type: (b.oca > 0).then_some(i32::from(b.oca)),
+        ..Default::default()
+    };
+    let target = m::Order { lmt_price: Some(at(reference, dir * i64::from(b.target_ticks))), ..exit("LMT") };
+    let stop = if b.trail {
+        m::Order { aux_price: Some(cents(tick * Decimal::from(b.stop_ticks))), transmit: Some(true), ..exit("TRAIL") }
+    } else {
+        m::Order { aux_price: Some(at(reference, -dir * i64::from(b.stop_ticks))), transmit: Some(true), ..exit("STP") }
+    };
+    e.place_order(1, request(1, &i.symbol, entry));
+    e.place_order(1, request(2, &i.symbol, target));
+    e.place_order(1, request(3, &i.symbol, stop));
+}
+
+/// The bracket invariants: an exit never works or fills while its entry has none; the exits
+/// never close more than the entry opened; once the entry has a fill the stop is working,
+/// filled, or cancelled because the target filled (or the whole group went unfilled).
+fn check_bracket(e: &Engine) -> Result<(), TestCaseError> {
+    let get = |id: i32| e.orders().find(|o| o.order_id == id).cloned();
+    let (Some(entry), Some(target), Some(stop)) = (get(1), get(2), get(3)) else {
+        // Refused (e.g. margin): nothing of the group may work then.
+        prop_assert!(e.orders().all(|o| !o.status.is_working() || o.parent_id == 0));
+        return Ok(());
+    };
+    for exit in [&target, &stop] {
+        if entry.filled.is_zero() {
+            prop_assert!(exit.filled.is_zero(), "exit {} filled before its entry", exit.order_id);
+            prop_assert!(
+                !exit.status.is_working() || exit.held,
+                "exit {} works ({:?}, held {}) before its entry filled",
+                exit.order_id,
+                exit.status,
+                exit.held
+            );
+        }
+    }
+    prop_assert!(target.filled + stop.filled <= entry.filled, "exits closed more than the entry opened");
+    if !entry.filled.is_zero() {
+        let stop_ok = (stop.status.is_working() && !stop.held)
+            || !stop.filled.is_zero()
+            || (stop.completed_status.as_deref() == Some("Cancelled by OCA") && !target.filled.is_zero());
+        prop_assert!(
+            stop_ok,
+            "entry filled {} but the stop is {:?} ({:?}), target filled {}",
+            entry.filled,
+            stop.status,
+            stop.completed_status,
+            target.filled
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_brackets_exits_never_work_ahead_of_its_entry_and_its_stop_protects_every_fill(
+        seed in 0u64..1000,
+        b in bracket(),
+        paths in proptest::collection::vec(path(), 1..40),
+        partial in any::<bool>(),
+    ) {
+        let mut e = engine(seed);
+        e.partial_fills = partial;
+        place_bracket(&mut e, &b);
+        check_bracket(&e)?;
+        let symbol = e.universe.get(b.inst % e.universe.len()).map(|i| i.symbol.clone()).unwrap_or_default();
+        for p in &paths {
+            match p {
+                Path::Step(n) => {
+                    for _ in 0..*n {
+                        e.step_market();
+                    }
+                }
+                Path::Shift(t) => {
+                    e.shift_market(&symbol, i64::from(*t));
+                }
+                Path::CancelEntry => {
+                    e.cancel_order(1, 1);
+                }
+                Path::CancelTarget => {
+                    e.cancel_order(1, 2);
+                }
+            }
+            check_bracket(&e)?;
+        }
+    }
+}

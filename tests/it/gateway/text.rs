@@ -682,3 +682,99 @@ async fn text_and_ibapi_clients_share_one_account_both_ways() {
     assert_eq!(sold["commission"], 1.0);
     gw.shutdown().await;
 }
+
+/// Runs a script from tests/it/gateway with ib_async on its own thread; its JSON comes back
+/// through the handle, so the test can move the market meanwhile.
+fn spawn_script(py: &Path, port: u16, client_id: i32, script: &str, args: &[String]) -> tokio::task::JoinHandle<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/gateway").join(script);
+    let mut cmd = Command::new(py);
+    cmd.arg(path)
+        .args(["--port", &port.to_string(), "--client-id", &client_id.to_string()])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let what = format!("{script} {args:?}");
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("python starts");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait().expect("wait").is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let out = child.wait_with_output().expect("output");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{what} failed ({}):\n{stdout}\n{stderr}", out.status);
+        let last = stdout.lines().last().unwrap_or("");
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {stdout}\n{stderr}"))
+    })
+}
+
+/// Polls `cond` (the gateway's own state) until it holds, under the global timeout.
+async fn gateway_until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + super::T;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ib_async_bracket_order_and_one_cancels_all_get_ibs_group_behaviour() {
+    let Some(py) = python() else { return };
+    let gw = start_with(frozen()).await;
+    let (_, ask, _) = gw.quote("AAPL").expect("quote");
+    let run = spawn_script(&py, gw.local_addr().port(), 51, "ib_async_groups.py", &["--ask".into(), ask.to_string()]);
+    // The bracket arrives: entry (transmit=0), target (transmit=0, parentId), stop (transmit=1).
+    gateway_until("the bracket's three legs", || {
+        gw.received_orders().iter().filter(|r| r.client_id == 51).count() >= 3
+    })
+    .await;
+    let legs: Vec<_> = gw.received_orders().into_iter().filter(|r| r.client_id == 51).collect();
+    let parent = legs[0].order_id.expect("id");
+    assert_eq!(
+        legs.iter().map(|r| (r.transmit, r.parent_id)).collect::<Vec<_>>(),
+        vec![(false, 0), (false, parent), (true, parent)],
+        "{legs:?}"
+    );
+    let (take, stop) = (legs[1].order_id.expect("id"), legs[2].order_id.expect("id"));
+    gateway_until("entry filled, exits working", || {
+        gw.order_status(51, parent) == Some("Filled") && gw.order_status(51, take) == Some("Submitted")
+    })
+    .await;
+    assert_eq!(gw.order_status(51, stop), Some("PreSubmitted"), "an untriggered stop works as PreSubmitted");
+    gw.control().move_market("AAPL", 200);
+    // Then the OCA pair arrives and works; the market rises through the near one.
+    gateway_until("the OCA pair working", || {
+        let oca: Vec<_> =
+            gw.received_orders().into_iter().filter(|r| r.oca_group.as_deref() == Some("robo-oca")).collect();
+        oca.len() == 2
+            && oca.iter().all(|r| r.oca_type == 2 && gw.order_status(51, r.order_id.unwrap_or(0)) == Some("Submitted"))
+    })
+    .await;
+    gw.control().move_market("AAPL", 50);
+    let out = within("ib_async script", run).await.expect("script ran");
+    let entry = &out["after_entry"];
+    assert_eq!(entry["ok"], true, "{out}");
+    assert_eq!(out["transmit"], serde_json::json!([false, false, true]));
+    assert_eq!((entry["parent"]["status"].as_str(), entry["parent"]["fills"].as_f64()), (Some("Filled"), Some(10.0)));
+    assert_eq!(entry["take"]["parentId"], parent);
+    // ib_async saw the exits held for the entry, then working.
+    let take_log: Vec<&str> = entry["take"]["log"].as_array().expect("log").iter().filter_map(Value::as_str).collect();
+    assert!(take_log.contains(&"Inactive") && take_log.contains(&"PreSubmitted"), "{take_log:?}");
+    let held = take_log.iter().position(|s| *s == "PreSubmitted");
+    assert!(held < take_log.iter().position(|s| *s == "Submitted"), "held, then working: {take_log:?}");
+    let after = &out["after_target"];
+    assert_eq!(after["ok"], true, "{out}");
+    assert_eq!((after["take"]["fills"].as_f64(), after["stop"]["fills"].as_f64()), (Some(10.0), Some(0.0)));
+    let oca = &out["oca"];
+    assert_eq!(oca["ok"], true, "{out}");
+    assert_eq!((oca["near"]["fills"].as_f64(), oca["far"]["status"].as_str()), (Some(4.0), Some("Submitted")));
+    assert_eq!(oca["far"]["totalQuantity"], 6.0, "reduced by the near member's fill");
+    assert_eq!(errors(&out), vec![202], "only the stop's cancel");
+    gw.shutdown().await;
+}

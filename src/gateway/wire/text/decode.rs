@@ -303,6 +303,21 @@ fn market_data(c: &mut Cursor<'_>) -> Result<Request, DecodeError> {
     }))
 }
 
+/// After `whatIf`: `orderMiscOptions, solicited, randomizeSize, randomizePrice, [PEG BENCH 5],
+/// conditionCount, adjustedOrderType, triggerPrice, lmtPriceOffset`. `None` when the message
+/// ends early or carries conditions (not walked).
+fn limit_offset(c: &mut Cursor<'_>, order_type: &str) -> Option<f64> {
+    c.skip(4, "orderMiscOptions..randomizePrice").ok()?;
+    if matches!(order_type, "PEG BENCH" | "PEGBENCH") {
+        c.skip(5, "peg bench fields").ok()?;
+    }
+    if c.int("conditionCount").ok()?.unwrap_or(0) != 0 {
+        return None;
+    }
+    c.skip(2, "adjustedOrderType, triggerPrice").ok()?;
+    c.double("lmtPriceOffset").ok()?
+}
+
 /// reqHistoricalData: `20, reqId, contract, includeExpired, endDateTime, barSizeSetting,
 /// durationStr, useRTH, whatToShow, formatDate, [BAG legs], keepUpToDate, chartOptions`.
 fn historical_data(c: &mut Cursor<'_>) -> Result<Request, DecodeError> {
@@ -334,8 +349,9 @@ fn historical_data(c: &mut Cursor<'_>) -> Result<Request, DecodeError> {
 
 /// PLACE_ORDER (no version field). The head is read by index (`[1]` orderId, `[2..14]` the
 /// contract, `[16]` action ... `[34]` hidden); the tail depends on the order, so it is walked
-/// group by group as far as `whatIf` and the rest (conditions, adjustments, version-dependent
-/// trailing fields) is ignored.
+/// group by group as far as `whatIf`, then (when present and without conditions) on to
+/// `lmtPriceOffset`; the rest is ignored. Read on the way: ocaGroup, transmit, parentId,
+/// goodTillDate, ocaType, trailStopPrice, trailingPercent, algoStrategy.
 fn place_order(version: i32, c: &mut Cursor<'_>) -> Result<Request, DecodeError> {
     let order_id = c.req_int("orderId")?;
     let mut contract = contract(c)?;
@@ -351,7 +367,7 @@ fn place_order(version: i32, c: &mut Cursor<'_>) -> Result<Request, DecodeError>
         tif: c.opt_string("tif")?,
         ..Default::default()
     };
-    c.raw("ocaGroup")?;
+    order.oca_group = c.opt_string("ocaGroup")?;
     order.account = c.opt_string("account")?;
     c.raw("openClose")?;
     c.int("origin")?;
@@ -366,13 +382,17 @@ fn place_order(version: i32, c: &mut Cursor<'_>) -> Result<Request, DecodeError>
         skip_groups(c, "orderComboLegs", 1)?;
         skip_groups(c, "smartComboRoutingParams", 2)?;
     }
-    c.skip(7, "sharesAllocation..faPercentage")?;
+    c.skip(3, "sharesAllocation, discretionaryAmt, goodAfterTime")?;
+    order.good_till_date = c.opt_string("goodTillDate")?;
+    c.skip(3, "faGroup, faMethod, faPercentage")?;
     if version < sv::FA_PROFILE_DESUPPORT {
         c.raw("faProfile")?;
     }
     order.model_code = c.opt_string("modelCode")?;
     // shortSaleSlot ... overridePercentageConstraints
-    c.skip(18, "shortSaleSlot..stockRangeUpper")?;
+    c.skip(3, "shortSaleSlot, designatedLocation, exemptCode")?;
+    order.oca_type = c.int("ocaType")?;
+    c.skip(14, "rule80A..stockRangeUpper")?;
     order.override_percentage_constraints = Some(c.flag("overridePercentageConstraints")?);
     c.skip(2, "volatility, volatilityType")?;
     let delta_neutral_order_type = c.raw("deltaNeutralOrderType")?.to_string();
@@ -380,7 +400,10 @@ fn place_order(version: i32, c: &mut Cursor<'_>) -> Result<Request, DecodeError>
     if !delta_neutral_order_type.is_empty() {
         c.skip(8, "deltaNeutral fields")?;
     }
-    c.skip(6, "continuousUpdate..scaleSubsLevelSize")?;
+    c.skip(2, "continuousUpdate, referencePriceType")?;
+    order.trail_stop_price = c.double("trailStopPrice")?;
+    order.trailing_percent = c.double("trailingPercent")?;
+    c.skip(2, "scaleInitLevelSize, scaleSubsLevelSize")?;
     let increment = c.double("scalePriceIncrement")?;
     if increment.is_some_and(|x| x > 0.0) {
         c.skip(7, "scale fields")?;
@@ -393,11 +416,13 @@ fn place_order(version: i32, c: &mut Cursor<'_>) -> Result<Request, DecodeError>
     if c.flag("deltaNeutralContract")? {
         c.skip(3, "deltaNeutralContract")?;
     }
-    if !c.raw("algoStrategy")?.is_empty() {
+    order.algo_strategy = c.opt_string("algoStrategy")?;
+    if order.algo_strategy.is_some() {
         skip_groups(c, "algoParams", 2)?;
     }
     c.raw("algoId")?;
     order.what_if = Some(c.flag("whatIf")?);
+    order.lmt_price_offset = limit_offset(c, order.order_type.as_deref().unwrap_or(""));
     Ok(Request::PlaceOrder(m::PlaceOrderRequest {
         order_id: Some(order_id),
         contract: Some(contract),

@@ -419,7 +419,7 @@ fn order_fields(o: &mut Out, version: i32, od: &m::Order, msg: OrderMsg) {
         .dbl(od.lmt_price)
         .dbl(od.aux_price)
         .opt_str(&od.tif)
-        .str("") // ocaGroup
+        .opt_str(&od.oca_group)
         .opt_str(&od.account)
         .str("") // openClose
         .int(0) // origin
@@ -440,7 +440,8 @@ fn order_fields(o: &mut Out, version: i32, od: &m::Order, msg: OrderMsg) {
         o.str(""); // faProfile
     }
     o.opt_str(&od.model_code)
-        .empty(4) // goodTillDate, rule80A, percentOffset, settlingFirm
+        .opt_str(&od.good_till_date)
+        .empty(3) // rule80A, percentOffset, settlingFirm
         .int(0) // shortSaleSlot
         .str("") // designatedLocation
         .int(-1); // exemptCode
@@ -455,7 +456,7 @@ fn order_fields(o: &mut Out, version: i32, od: &m::Order, msg: OrderMsg) {
     o.flag(false) // sweepToFill
         .flag(false) // allOrNone
         .str("") // minQty
-        .int(0); // ocaType
+        .int(od.oca_type.unwrap_or(0));
     if open {
         o.flag(false) // eTradeOnly
             .flag(false) // firmQuoteOnly
@@ -465,7 +466,10 @@ fn order_fields(o: &mut Out, version: i32, od: &m::Order, msg: OrderMsg) {
     o.int(0) // triggerMethod
         .empty(4) // volatility, volatilityType, deltaNeutralOrderType, deltaNeutralAuxPrice
         .flag(false) // continuousUpdate
-        .empty(if open { 6 } else { 4 }) // referencePriceType, trailStopPrice, trailingPercent, [basisPoints, basisPointsType], comboLegsDescrip
+        .str("") // referencePriceType
+        .dbl(od.trail_stop_price)
+        .dbl(od.trailing_percent)
+        .empty(if open { 3 } else { 1 }) // [basisPoints, basisPointsType], comboLegsDescrip
         .int(0) // comboLegCount
         .int(0) // orderComboLegCount
         .int(0) // smartComboParamCount
@@ -515,7 +519,10 @@ fn open_order(version: i32, x: &m::OpenOrder) -> Vec<u8> {
                       // conditions: 1
     o.int(0);
     // adjustments and later additions: 24 at >= 170
-    o.empty(7) // adjustedOrderType, triggerPrice, trailStopPrice, lmtPriceOffset, adjustedStopPrice, adjustedStopLimitPrice, adjustedTrailingAmount
+    o.empty(2) // adjustedOrderType, triggerPrice
+        .dbl(od.trail_stop_price)
+        .dbl(od.lmt_price_offset)
+        .empty(3) // adjustedStopPrice, adjustedStopLimitPrice, adjustedTrailingAmount
         .int(0) // adjustableTrailingUnit
         .empty(3) // softDollarTier name, value, displayName
         .str("") // cashQty
@@ -553,7 +560,9 @@ fn completed_order(version: i32, x: &m::CompletedOrder) -> Vec<u8> {
     // solicited, status, randomizeSize, randomizePrice: 4; conditions: 1
     o.flag(false).opt_str(&st.status).flag(false).flag(false).int(0);
     // trailStopPrice .. completedStatus: 15
-    o.empty(3) // trailStopPrice, lmtPriceOffset, cashQty
+    o.dbl(od.trail_stop_price)
+        .dbl(od.lmt_price_offset)
+        .str("") // cashQty
         .flag(false) // dontUseAutoPriceForHedge
         .flag(false) // isOmsContainer
         .str("") // autoCancelDate

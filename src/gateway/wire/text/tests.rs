@@ -833,3 +833,23 @@ fn symbol_samples_market_rule_and_head_timestamp() {
     let head = Outbound::HeadTimestamp(m::HeadTimestamp { req_id: Some(9), head_timestamp: Some("1609459200".into()) });
     assert_eq!(text(178, &head), "88|9|1609459200");
 }
+
+/// ib_async 2.1.0's PLACE_ORDER at 178 for a bracket child: SELL 10 TRAIL LIMIT trailing 0.50
+/// from 149.50 with a 0.10 limit offset, GTD, OCA group "exits" of type 2, parent 106, not
+/// transmitted.
+const PLACE_TRAIL_LIMIT_CHILD: &[u8] = b"3\x00109\x00265598\x00AAPL\x00STK\x00\x000.0\x00\x00\x00SMART\x00\x00USD\x00\x00\x00\x00\x00SELL\x0010\x00TRAIL LIMIT\x00\x000.5\x00GTD\x00exits\x00DU1234567\x00O\x000\x00\x000\x00106\x000\x000\x000\x000\x000\x000\x00\x000.0\x00\x0020261208 16:30:00 US/Eastern\x00\x00\x00\x00\x000\x00\x00-1\x002\x00\x00\x000\x00\x00\x000\x000\x00\x000\x00\x00\x00\x00\x00\x000\x00\x00\x00\x00\x000\x00\x00149.5\x00\x00\x00\x00\x00\x00\x00\x00\x000\x00\x00\x000\x000\x00\x00\x000\x00\x000\x000\x000\x000\x00\x00\x000.1\x00\x00\x00\x000\x00\x00\x00\x00\x00\x00\x00\x00\x000\x000\x000\x000\x00\x00\x000\x00\x00\x00\x00";
+
+#[test]
+fn decodes_the_group_trailing_and_tif_fields_of_place_order() {
+    let (id, _, o) = placed(PLACE_TRAIL_LIMIT_CHILD, 178);
+    assert_eq!(id, 109);
+    assert_eq!((o.order_type.as_deref(), o.aux_price, o.lmt_price), (Some("TRAIL LIMIT"), Some(0.5), None));
+    assert_eq!((o.trail_stop_price, o.trailing_percent, o.lmt_price_offset), (Some(149.5), None, Some(0.1)));
+    assert_eq!((o.tif.as_deref(), o.good_till_date.as_deref()), (Some("GTD"), Some("20261208 16:30:00 US/Eastern")));
+    assert_eq!((o.oca_group.as_deref(), o.oca_type), (Some("exits"), Some(2)));
+    assert_eq!((o.parent_id, o.transmit), (Some(106), Some(false)));
+    assert_eq!((o.algo_strategy, o.what_if), (None, Some(false)));
+    // A plain limit order has none of them.
+    let (_, _, o) = placed(PLACE_LMT, 178);
+    assert_eq!((o.lmt_price_offset, o.trail_stop_price, o.oca_group, o.oca_type), (None, None, None, Some(0)));
+}
