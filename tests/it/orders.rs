@@ -528,3 +528,42 @@ async fn an_entry_filled_without_its_stop_gets_the_stop_on_reconnect_loudly() {
     );
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_brackets_exits_wait_for_the_entry_then_work_and_the_targets_fill_cancels_the_stop() {
+    let mut config = GatewayConfig::embedded(0);
+    config.accounts = vec!["DU1234567".into()];
+    config.speed = 0.0; // the market moves only when the test moves it
+    let mut session = Session::start_with(config, Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let ask = session.store.quotes["SPY"].ask.expect("ask");
+    // Marketable: the entry fills as the last leg transmits the group.
+    let entry = ask + d("0.05");
+    let group = session
+        .place(bracket("SPY", OrderAction::Buy, "4", entry, "20t", "50t"), None, "")
+        .await
+        .expect("bracket sent");
+    let id = |s: &Store, leg: &str| by_intent(s, &format!("{group}.{leg}")).map(|o| o.order_id);
+    session
+        .until("entry filled, both exits working", |s| {
+            let status = |leg| id(s, leg).map(|i| s.orders[&i].lifecycle.status());
+            status("entry") == Some(OrderStatus::Filled)
+                && status("tp") == Some(OrderStatus::Submitted)
+                // An untriggered stop works as PreSubmitted.
+                && matches!(status("sl"), Some(OrderStatus::PreSubmitted | OrderStatus::Submitted))
+        })
+        .await;
+    let (tp, sl) = (id(&session.store, "tp").expect("tp"), id(&session.store, "sl").expect("sl"));
+    // The market rises through the target: it fills and the gateway cancels the stop.
+    let control = session.gateway.control();
+    control.move_market("SPY", 60);
+    session
+        .until("target filled, stop cancelled", |s| {
+            s.orders[&tp].lifecycle.status() == OrderStatus::Filled
+                && s.orders[&sl].lifecycle.status() == OrderStatus::Cancelled
+        })
+        .await;
+    assert_eq!(session.store.orders[&tp].lifecycle.filled_quantity(), d("4"));
+    assert_eq!(session.store.orders[&sl].lifecycle.filled_quantity(), d("0"));
+    session.stop().await;
+}
