@@ -6,7 +6,7 @@ use super::convert::decimal_from_f64;
 use super::feeds::{Feed, FeedId};
 use crate::orders::{
     ConfirmedOrder, ContractInfo, IntentRecord, OrderAction, OrderIntent, OrderType, TimeInForce, Trailing,
-    GOOD_TILL_FORMAT,
+    GOOD_TILL_WIRE_FORMAT,
 };
 use crate::store::{BrokerEvent, OrderTerms, WhatIf};
 use ibapi::contracts::Contract;
@@ -33,7 +33,7 @@ pub struct WireOrder {
     /// TRAIL LIMIT's `limit_price_offset`.
     pub limit_offset: Option<Decimal>,
     pub tif: TimeInForce,
-    /// GTD's `good_till_date`, `YYYYMMDD HH:MM:SS` in UTC.
+    /// GTD's `good_till_date`, `YYYYMMDD-HH:MM:SS` (IB's UTC form).
     pub good_till: Option<String>,
     pub outside_rth: bool,
     pub account: String,
@@ -66,7 +66,7 @@ impl WireOrder {
             trailing: intent.trailing(),
             limit_offset: intent.limit_offset(),
             tif: intent.tif(),
-            good_till: intent.good_till().map(|at| at.format(GOOD_TILL_FORMAT).to_string()),
+            good_till: intent.good_till().map(|at| at.format(GOOD_TILL_WIRE_FORMAT).to_string()),
             outside_rth: intent.outside_rth(),
             account: intent.account().to_string(),
             parent_id: None,
@@ -97,7 +97,7 @@ impl WireOrder {
             trailing: record.trailing,
             limit_offset: record.limit_offset,
             tif: record.tif,
-            good_till: record.good_till.map(|at| at.format(GOOD_TILL_FORMAT).to_string()),
+            good_till: record.good_till.map(|at| at.format(GOOD_TILL_WIRE_FORMAT).to_string()),
             outside_rth: record.outside_rth,
             account: record.account.clone(),
             parent_id: None,
@@ -406,7 +406,7 @@ mod tests {
             ..base.clone()
         });
         assert_eq!(gtd.tif, ibapi::orders::TimeInForce::GoodTillDate);
-        assert_eq!(gtd.good_till_date, "20261128 21:00:00");
+        assert_eq!(gtd.good_till_date, "20261128-21:00:00", "UTC, in IB's UTC form");
         // A single order transmits and has no parent.
         assert!(gtd.transmit);
         assert_eq!(gtd.parent_id, 0);

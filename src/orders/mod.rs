@@ -47,5 +47,5 @@ pub use reconcile::{reconcile, resolve_groups, BrokerExecution, BrokerOrder, Dif
 pub use submit::{AlreadySubmitted, IntentIdGen, SubmitGate};
 pub use ticket::{
     ContractInfo, FieldError, MarketContext, OrderAction, OrderIntent, OrderPrices, OrderType, Ticket, TicketField,
-    TimeInForce, Trailing, GOOD_TILL_FORMAT,
+    TimeInForce, Trailing, GOOD_TILL_FORMAT, GOOD_TILL_WIRE_FORMAT,
 };

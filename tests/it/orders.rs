@@ -567,3 +567,38 @@ async fn a_brackets_exits_wait_for_the_entry_then_work_and_the_targets_fill_canc
     assert_eq!(session.store.orders[&sl].lifecycle.filled_quantity(), d("0"));
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gtd_order_from_the_ticket_expires_at_its_utc_time_at_the_gateway() {
+    let mut config = GatewayConfig::embedded(0);
+    config.accounts = vec!["DU1234567".into()];
+    config.speed = 0.0;
+    let mut session = Session::start_with(config, Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let bid = session.store.quotes["SPY"].bid.expect("bid");
+    // Two hours from now, typed in UTC.
+    let now = chrono::Utc::now();
+    let until = now + chrono::Duration::hours(2);
+    let mut ticket = limit("SPY", OrderAction::Buy, "2", bid - d("3"));
+    ticket.tif = robo_tui::orders::TimeInForce::Gtd;
+    ticket.good_till = until.format(robo_tui::orders::GOOD_TILL_FORMAT).to_string();
+    let intent = session.place(ticket, None, "").await.expect("GTD sent");
+    session
+        .until("the GTD order working", |s| {
+            by_intent(s, &intent).is_some_and(|o| o.lifecycle.status() == OrderStatus::Submitted)
+        })
+        .await;
+    let order_id = by_intent(&session.store, &intent).expect("order").order_id;
+    assert_eq!(session.store.orders[&order_id].terms.as_ref().map(|t| t.tif.clone()), Some("GTD".to_string()));
+    // A minute before its time it still works; a minute after, the gateway has expired it. (Had
+    // the time gone out without its zone, the gateway would read it as US/Eastern: hours off.)
+    let control = session.gateway.control();
+    let wall = |at: chrono::DateTime<chrono::Utc>| at.timestamp_millis();
+    let sim = session.gateway.sim_time_ms();
+    control.advance_clock(std::time::Duration::from_millis((wall(until) - 60_000 - sim).max(0) as u64));
+    session.drain(std::time::Duration::from_millis(300)).await;
+    assert_eq!(session.store.orders[&order_id].lifecycle.status(), OrderStatus::Submitted);
+    control.advance_clock(std::time::Duration::from_secs(120));
+    session.until("the GTD expiry", |s| s.orders[&order_id].lifecycle.status() == OrderStatus::Cancelled).await;
+    session.stop().await;
+}
