@@ -114,7 +114,11 @@ impl WireOrder {
             quantity: self.quantity,
             order_type: self.order_type.code().to_string(),
             limit_price: self.limit_price,
-            stop_price: self.stop_price,
+            stop_price: self.stop_price.or(match self.trailing {
+                Some(Trailing::Amount(amount)) => Some(amount),
+                _ => None,
+            }),
+            trail_stop_price: None,
             tif: self.tif.code().to_string(),
             outside_rth: self.outside_rth,
             order_ref: self.intent_id.clone(),
@@ -225,6 +229,10 @@ fn terms_of(data: &OrderData) -> OrderTerms {
         order_type: order.order_type.clone(),
         limit_price: order.limit_price.and_then(decimal_from_f64),
         stop_price: order.aux_price.and_then(decimal_from_f64),
+        trail_stop_price: order
+            .trail_stop_price
+            .and_then(decimal_from_f64)
+            .filter(|_| order.order_type.starts_with("TRAIL")),
         tif: order.tif.as_str().to_string(),
         outside_rth: order.outside_rth,
         order_ref: order.order_ref.clone(),

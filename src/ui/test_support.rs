@@ -422,6 +422,7 @@ pub fn terms(
         order_type: order_type.into(),
         limit_price: limit.map(d),
         stop_price: None,
+        trail_stop_price: None,
         tif: "DAY".into(),
         outside_rth: false,
         order_ref: String::new(),

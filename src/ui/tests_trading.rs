@@ -592,3 +592,26 @@ fn e_on_a_leg_opens_its_modification_with_the_stop_focused_and_x_cancels_the_who
     handle_action(&mut view, Action::ModifyLeg, &store);
     assert_eq!(view.ticket.notice(), Some("select an order in the Orders pane (7), then e edits its price"));
 }
+
+#[test]
+fn a_trailing_stop_shows_its_current_stop_and_dashes_until_reported() {
+    let mut store = with_bracket();
+    let mut trail = terms(ACCOUNT, "SPY", "SELL", "10", "TRAIL", None);
+    trail.stop_price = Some(d("0.50"));
+    trail.order_ref = "rt-9.sl".into();
+    let open = |trail| BrokerEvent::OpenOrder {
+        order_id: 23,
+        client_id: 17,
+        perm_id: Some(9123),
+        terms: trail,
+        status: "PreSubmitted".into(),
+    };
+    broker(&mut store, 50, open(trail.clone()));
+    let view = ViewState::new();
+    let row = |store: &Store| line_with(&pane_text(store, &view, PaneId::Orders, 110, 34), "└ 23").to_string();
+    assert!(row(&store).contains("TRAIL") && row(&store).contains(" -- "), "{}", row(&store));
+    trail.trail_stop_price = Some(d("449.75"));
+    broker(&mut store, 51, open(trail));
+    assert!(row(&store).contains("449.75"), "{}", row(&store));
+    assert!(!row(&store).contains("0.50"), "the trailing amount is not a price: {}", row(&store));
+}

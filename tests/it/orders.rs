@@ -602,3 +602,36 @@ async fn a_gtd_order_from_the_ticket_expires_at_its_utc_time_at_the_gateway() {
     session.until("the GTD expiry", |s| s.orders[&order_id].lifecycle.status() == OrderStatus::Cancelled).await;
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_brackets_trailing_stop_follows_the_market_up_and_the_store_shows_where_it_is() {
+    let mut config = GatewayConfig::embedded(0);
+    config.accounts = vec!["DU1234567".into()];
+    config.speed = 0.0;
+    let mut session = Session::start_with(config, Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let ask = session.store.quotes["SPY"].ask.expect("ask");
+    let mut ticket = bracket("SPY", OrderAction::Buy, "2", ask + d("0.05"), "", "50t");
+    ticket.stop_kind = robo_tui::orders::StopKind::Trail;
+    let group = session.place(ticket, None, "").await.expect("sent");
+    let sl_intent = format!("{group}.sl");
+    session
+        .until("the entry filled and the trailing stop reported", |s| {
+            by_intent(s, &format!("{group}.entry")).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)
+                && by_intent(s, &sl_intent).and_then(|o| o.terms.as_ref()?.trail_stop_price).is_some()
+        })
+        .await;
+    let sl = by_intent(&session.store, &sl_intent).expect("stop");
+    let terms = sl.terms.clone().expect("terms");
+    assert_eq!((terms.order_type.as_str(), terms.stop_price), ("TRAIL", Some(d("0.5"))), "trails by 0.50");
+    let start = terms.trail_stop_price.expect("trail stop");
+    let sl_id = sl.order_id;
+    session.gateway.control().move_market("SPY", 100);
+    session
+        .until("the stop to follow the market up", |s| {
+            s.orders[&sl_id].terms.as_ref().and_then(|t| t.trail_stop_price).is_some_and(|p| p > start)
+        })
+        .await;
+    assert!(!session.store.orders[&sl_id].lifecycle.status().is_final(), "it follows, it does not trigger");
+    session.stop().await;
+}

@@ -322,7 +322,10 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
                 Some(text) => (text, roles.text),
                 None => (MISSING.to_string(), roles.muted),
             };
+            let trailing = terms.is_some_and(|t| t.order_type.starts_with("TRAIL"));
             let price = terms.and_then(|t| match (t.limit_price, t.stop_price) {
+                // A trailing stop shows where its stop is now (it follows the market).
+                _ if trailing => t.trail_stop_price.map(format::price),
                 (Some(limit), Some(stop)) => Some(format!("{}/{}", format::price(stop), format::price(limit))),
                 (Some(price), None) | (None, Some(price)) => Some(format::price(price)),
                 (None, None) => None,

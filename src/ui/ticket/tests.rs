@@ -790,6 +790,7 @@ fn terms(symbol: &str, action: &str, qty: &str, order_type: &str, limit: Option<
         order_type: order_type.into(),
         limit_price: limit.map(d),
         stop_price: None,
+        trail_stop_price: None,
         tif: "DAY".into(),
         outside_rth: false,
         order_ref: "rt-1".into(),
