@@ -370,10 +370,10 @@ fn a_bracket_is_placed_from_a_watchlist_row_and_both_exits_work_after_the_fill()
     tmux.send_keys(&["-l", "100t"]);
     tmux.send_keys(&["Tab"]);
     tmux.send_keys(&["-l", "100t"]);
-    let screen = tmux.wait_for("the exits where they come out", Duration::from_secs(10), |s| {
-        s.contains("Take profit") && s.contains("1.00 from the entry")
+    tmux.wait_for("both exits where they come out", Duration::from_secs(10), |s| {
+        let shown = |field: &str| s.lines().any(|l| l.contains(field) && l.contains("1.00 from the entry"));
+        shown("Take profit") && shown("Stop loss")
     });
-    assert!(screen.lines().any(|l| l.contains("Stop loss") && l.contains("1.00 from the entry")), "{screen}");
     tmux.send_keys(&["Enter"]);
     let screen = tmux.wait_for("the bracket preview with the what-if", Duration::from_secs(15), |s| {
         s.contains("Preview BUY") && s.contains("Commission") && s.contains("Worst case")
