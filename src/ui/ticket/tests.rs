@@ -1088,6 +1088,35 @@ fn screen_of(store: &Store, view: &ViewState) -> String {
 }
 
 #[test]
+fn a_market_entrys_exits_that_moved_since_the_preview_are_not_sent() {
+    let mut store = trading_store();
+    let mut view = ViewState::new();
+    bracket_ticket(&mut view, &store, "10", "10t", "10t", false);
+    if let Some(super::Popup::Ticket(t)) = view.ticket.popup.as_mut() {
+        t.ticket.order_type = OrderType::Market;
+        t.ticket.limit_price.clear();
+    }
+    // Measured from the ask (150.02): 150.12 and 149.92.
+    let sent = press_all(&mut view, &store, &[key(KeyCode::Enter)]);
+    assert!(matches!(sent.as_slice(), [TradeRequest::Preview { request: 1, .. }]), "{sent:?}");
+    what_if(&mut store, 1, Ok(a_what_if()));
+    // The ask moves before the confirm: the exits would go elsewhere than previewed.
+    quote(&mut store, 60, "AAPL", "150.10", "150.12", "150.11");
+    assert_eq!(press_all_at(&mut view, &store, &[ch('y')], later()), vec![]);
+    assert_eq!(
+        state(&view).hint.as_deref(),
+        Some("not sent: the market moved the exits (take profit 150.12 → 150.22, stop loss 149.92 → 150.02): esc, then preview again")
+    );
+    // A new preview shows the new prices; its confirm goes.
+    press(&mut view, &store, key(KeyCode::Esc));
+    let sent = press_all_at(&mut view, &store, &[key(KeyCode::Enter)], later());
+    assert!(matches!(sent.as_slice(), [TradeRequest::Preview { request: 2, .. }]), "{sent:?}");
+    what_if(&mut store, 2, Ok(a_what_if()));
+    let sent = press_all_at(&mut view, &store, &[ch('y')], later() + chrono::Duration::seconds(1));
+    assert!(matches!(sent.as_slice(), [TradeRequest::Transmit { request: 2, .. }]), "{sent:?}");
+}
+
+#[test]
 fn snapshot_ticket_with_exits() {
     let store = trading_store();
     let mut view = ViewState::new();
