@@ -111,7 +111,14 @@ impl Trader {
             })
             .collect();
         let differences = orders::reconcile(&entries, &broker_orders, &executions);
-        let repairs = orders::resolve_groups(&entries, &broker_orders, &executions);
+        // For a group's legs only what the gateway acknowledged counts as there: a leg handed
+        // to the socket just before the link went may never have arrived.
+        let acknowledged: Vec<orders::BrokerOrder> = broker_orders
+            .iter()
+            .filter(|b| store.orders.get(&b.order_id).is_some_and(|o| o.lifecycle.acknowledged()))
+            .cloned()
+            .collect();
+        let repairs = orders::resolve_groups(&entries, &acknowledged, &executions);
         let mut events = Vec::new();
         for difference in &differences {
             if let orders::Difference::MissingFill { order_id, exec_id, quantity, price } = difference {

@@ -471,7 +471,9 @@ async fn a_bracket_interrupted_after_its_entry_is_cancelled_on_reconnect_and_the
     // The entry reached the gateway; the run died before the exits.
     let entry_intent = session.place(limit("SPY", OrderAction::Buy, "5", entry), None, "").await.expect("sent");
     session
-        .until("the entry working", |s| by_intent(s, &entry_intent).is_some_and(|o| !o.lifecycle.status().is_final()))
+        .until("the entry working", |s| {
+            by_intent(s, &entry_intent).is_some_and(|o| o.lifecycle.status() == OrderStatus::Submitted)
+        })
         .await;
     journal_interrupted_group(&session, "crashed-1", &entry_intent, entry, "5");
     let order_id = by_intent(&session.store, &entry_intent).expect("entry").order_id;
