@@ -245,17 +245,19 @@ fn field_value(state: &TicketState, field: TicketField, focused: bool, theme: &T
     let roles = &theme.roles;
     let value = state.value(field);
     if is_text_field(field) && !(state.modify.is_some() && field == TicketField::Symbol) {
+        // A good-till time (`20261128 21:00:00`) needs the room to be read whole.
+        let room = if field == TicketField::GoodTill { 18 } else { BOX };
         let chars: Vec<char> = value.chars().collect();
-        let shown: String = chars.iter().take(BOX).collect();
-        let pad = BOX.saturating_sub(chars.len().min(BOX));
+        let shown: String = chars.iter().take(room).collect();
+        let pad = room.saturating_sub(chars.len().min(room));
         if !focused {
             return vec![Span::styled(format!("[{shown}{}]", " ".repeat(pad)), roles.text)];
         }
-        let cursor = state.cursor.min(chars.len()).min(BOX.saturating_sub(1));
+        let cursor = state.cursor.min(chars.len()).min(room.saturating_sub(1));
         let before: String = chars.iter().take(cursor).collect();
         let at: String = chars.get(cursor).map_or(" ".to_string(), |c| c.to_string());
-        let after: String = chars.iter().skip(cursor + 1).take(BOX.saturating_sub(cursor + 1)).collect();
-        let after_pad = BOX.saturating_sub(cursor + 1 + after.chars().count());
+        let after: String = chars.iter().skip(cursor + 1).take(room.saturating_sub(cursor + 1)).collect();
+        let after_pad = room.saturating_sub(cursor + 1 + after.chars().count());
         return vec![
             Span::styled("[".to_string(), roles.text),
             Span::styled(before, roles.text),

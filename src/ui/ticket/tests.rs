@@ -331,7 +331,7 @@ fn trailing_and_gtd_fields_show_and_take_keys_only_when_their_choice_needs_them(
     assert_eq!(state(&view).summary(), "BUY 10 AAPL TRAIL LIMIT trail 1% offset 0.05 GTD till 20261128 21:00:00 UTC");
     let screen = screen(&store, &view, 100, 34);
     assert!(line_with(&screen, "Trail").contains("[1%"), "{screen}");
-    assert!(line_with(&screen, "Good till").contains("[20261128 21:00"), "{screen}");
+    assert!(line_with(&screen, "Good till").contains("[20261128 21:00:00"), "{screen}");
 }
 
 #[test]
