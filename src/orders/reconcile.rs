@@ -223,9 +223,15 @@ pub fn resolve_groups(
     let replay = Replay::from_entries(entries);
     let mut out = Vec::new();
     for (group_id, legs) in &replay.groups {
+        // A leg is its own intent id, or a later modification of it (`<group>.<leg>~<id>`,
+        // which carries the leg's order id and a new order ref).
+        let is_leg = |intent_id: &str, leg: &LegRecord| {
+            intent_id == leg.intent_id || LegRole::parse(intent_id) == Some((group_id.as_str(), leg.role))
+        };
         let at_broker = |leg: &LegRecord| {
-            let journaled = replay.orders.values().find(|o| o.intent_id() == leg.intent_id).map(|o| o.order_id());
-            broker_orders.iter().find(|b| b.order_ref == leg.intent_id || Some(b.order_id) == journaled)
+            let journaled: Vec<i32> =
+                replay.orders.values().filter(|o| is_leg(o.intent_id(), leg)).map(|o| o.order_id()).collect();
+            broker_orders.iter().find(|b| is_leg(&b.order_ref, leg) || journaled.contains(&b.order_id))
         };
         let Some(entry) = legs.iter().find(|l| l.role == LegRole::Entry) else { continue };
         let Some(entry_order) = at_broker(entry) else {
@@ -629,6 +635,24 @@ mod tests {
             resolve_groups(&s.0, &orders, &[]),
             vec![GroupRepair::TargetMissing { group_id: "h".into(), entry_order_id: 40, filled: dec("100") }]
         );
+    }
+
+    /// A stop moved (modified: a new intent `g.sl~…` for the same order id) is still the
+    /// group's stop: no second stop is ever sent for it.
+    #[test]
+    fn a_moved_stop_is_still_the_groups_stop() {
+        let mut s = Script(vec![]);
+        s.group("g").submitted("g.entry", 20).submitted("g.tp", 21).submitted("g.sl", 22).fill(20, "x1", "100");
+        s.intent("g.sl~rt-9").submitted("g.sl~rt-9", 22);
+        let orders = [
+            broker(20, "g.entry", OrderStatus::Filled),
+            broker(21, "g.tp", OrderStatus::Submitted),
+            broker(22, "g.sl~rt-9", OrderStatus::PreSubmitted),
+        ];
+        assert_eq!(resolve_groups(&s.0, &orders, &[exec("x1", 20, "100")]), vec![]);
+        // Known by its order id alone (the gateway reported another ref): still there.
+        let by_id = [orders[0].clone(), orders[1].clone(), broker(22, "", OrderStatus::PreSubmitted)];
+        assert_eq!(resolve_groups(&s.0, &by_id, &[exec("x1", 20, "100")]), vec![]);
     }
 
     #[test]

@@ -426,6 +426,15 @@ async fn a_bracket_goes_out_leg_by_leg_journaled_first_with_leg_ids_in_order_ref
         robo_tui::orders::LegRole::parse(&modified),
         Some((group.as_str(), robo_tui::orders::LegRole::StopLoss))
     );
+    // A reconnect now finds the bracket whole: nothing repaired, nothing sent twice.
+    let orders_before = session.store.orders.len();
+    let now = chrono::Utc::now();
+    for event in session.trader.reconcile(&session.store, now) {
+        session.store.apply(now, event);
+    }
+    assert_eq!(session.store.trading.group_alert, None);
+    session.drain(std::time::Duration::from_millis(200)).await;
+    assert_eq!(session.store.orders.len(), orders_before, "no order was sent by the reconciliation");
 
     // Cancelling the whole bracket: one request, every leg.
     session.request(TradeRequest::CancelGroup { group_id: group.clone(), order_ids: vec![entry_id, tp_id, sl_id] });
