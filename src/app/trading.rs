@@ -169,7 +169,7 @@ impl Trader {
                         events.push(notice(*order_id, text.clone()));
                     }
                 }
-                orders::GroupRepair::SendStop { group_id, entry_order_id, intent_id, stop, filled } => {
+                orders::GroupRepair::SendStop { group_id, entry_order_id, intent_id, stop, filled, attach_to } => {
                     if !repaired.insert(intent_id.clone()) {
                         continue;
                     }
@@ -178,7 +178,8 @@ impl Trader {
                     let contract = store.trading.contracts.get(&stop.symbol).and_then(|c| c.as_ref().ok());
                     match orders::entry_allowed(&guard) {
                         Ok(_) => {
-                            let order = WireOrder::from_record(stop, intent_id, *filled, contract);
+                            let mut order = WireOrder::from_record(stop, intent_id, *filled, contract);
+                            order.parent_id = *attach_to;
                             if !self.desk.desk.send(OrderCommand::Place { request: 0, order, modify: None }) {
                                 text = format!("UNPROTECTED: bracket {group_id}'s entry filled without its stop, and the stop could NOT be sent (the broker task is not running): place a stop now");
                                 repaired.remove(intent_id);

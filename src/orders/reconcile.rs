@@ -170,8 +170,18 @@ pub enum GroupRepair {
     /// would release an entry the trader confirmed against an older market, unwatched.
     CancelStaged { group_id: String, order_ids: Vec<i32>, missing: Vec<LegRole> },
     /// The entry filled without its stop at the gateway: the stop must go now, for the filled
-    /// quantity, on its own (its parent is done).
-    SendStop { group_id: String, entry_order_id: i32, intent_id: String, stop: IntentRecord, filled: Decimal },
+    /// quantity. While the take profit works, the stop goes as a child of the entry again
+    /// (`attach_to` = the entry's order id), so the gateway links it with the target (one
+    /// cancels the other) and a target's fill never leaves a stop behind to open a new
+    /// position; otherwise on its own.
+    SendStop {
+        group_id: String,
+        entry_order_id: i32,
+        intent_id: String,
+        stop: IntentRecord,
+        filled: Decimal,
+        attach_to: Option<i32>,
+    },
     /// The entry filled and its stop is in place, but the take-profit never reached the
     /// gateway: the trader is told (a target is not protection; it is not sent unasked).
     TargetMissing { group_id: String, entry_order_id: i32, filled: Decimal },
@@ -252,6 +262,11 @@ pub fn resolve_groups(
         let filled = executed.max(journaled);
         if filled > Decimal::ZERO || entry_order.status == OrderStatus::Filled {
             let filled = if filled > Decimal::ZERO { filled } else { entry.ticket.quantity };
+            let target_works = legs
+                .iter()
+                .filter(|l| l.role == LegRole::TakeProfit)
+                .filter_map(at_broker)
+                .any(|b| !b.status.is_final());
             match missing.iter().find(|l| l.role == LegRole::StopLoss) {
                 Some(stop) => out.push(GroupRepair::SendStop {
                     group_id: group_id.clone(),
@@ -259,6 +274,7 @@ pub fn resolve_groups(
                     intent_id: stop.intent_id.clone(),
                     stop: stop.ticket.clone(),
                     filled,
+                    attach_to: target_works.then_some(entry_order.order_id),
                 }),
                 None => out.push(GroupRepair::TargetMissing {
                     group_id: group_id.clone(),
@@ -613,7 +629,8 @@ mod tests {
         let orders = [broker(20, "g.entry", OrderStatus::Filled), broker(21, "g.tp", OrderStatus::Submitted)];
         // Filled 60 of 100 (an execution the journal does not have yet).
         let repair = resolve_groups(&s.0, &orders, &[exec("x1", 20, "60"), exec("x1", 20, "60")]);
-        let [GroupRepair::SendStop { group_id, entry_order_id: 20, intent_id, stop, filled }] = repair.as_slice()
+        let [GroupRepair::SendStop { group_id, entry_order_id: 20, intent_id, stop, filled, attach_to: Some(20) }] =
+            repair.as_slice()
         else {
             panic!("{repair:?}")
         };
@@ -624,6 +641,10 @@ mod tests {
             "UNPROTECTED: bracket g's entry filled 60 without its stop loss at the gateway: sending the stop (SELL 60 \
              AAPL STP 148) now"
         );
+        // With the target done, the stop goes on its own.
+        let done = [broker(20, "g.entry", OrderStatus::Filled), broker(21, "g.tp", OrderStatus::Cancelled)];
+        let repair = resolve_groups(&s.0, &done, &[exec("x1", 20, "60")]);
+        assert!(matches!(repair.as_slice(), [GroupRepair::SendStop { attach_to: None, .. }]), "{repair:?}");
         // Once the stop is at the gateway under its id, nothing more.
         let with_stop = [orders[0].clone(), orders[1].clone(), broker(30, "g.sl", OrderStatus::Submitted)];
         assert_eq!(resolve_groups(&s.0, &with_stop, &[exec("x1", 20, "60")]), vec![]);

@@ -646,3 +646,66 @@ async fn a_brackets_trailing_stop_follows_the_market_up_and_the_store_shows_wher
     assert!(!session.store.orders[&sl_id].lifecycle.status().is_final(), "it follows, it does not trigger");
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_stop_sent_on_reconnect_is_linked_with_the_working_target_so_its_fill_cancels_it() {
+    use robo_tui::orders::{ChecksRecord, IntentRecord, Journal, LegRecord, LegRole};
+    let mut config = GatewayConfig::embedded(0);
+    config.accounts = vec!["DU1234567".into()];
+    config.speed = 0.0;
+    let mut session = Session::start_with(config, Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let ask = session.store.quotes["SPY"].ask.expect("ask");
+    let entry = ask + d("0.05");
+    // Entry and target went (a real parent and child at the gateway); the stop never did.
+    let sent = session.place(bracket("SPY", OrderAction::Buy, "2", entry, "20t", ""), None, "").await.expect("sent");
+    let (entry_leg, tp_leg) = (format!("{sent}.entry"), format!("{sent}.tp"));
+    session
+        .until("entry filled, target working", |s| {
+            by_intent(s, &entry_leg).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)
+                && by_intent(s, &tp_leg).is_some_and(|o| o.lifecycle.status() == OrderStatus::Submitted)
+        })
+        .await;
+    // What the crashed run journaled: the group with its stop.
+    let market = session.store.market_context("SPY", "DU1234567", chrono::Utc::now());
+    let group = bracket("SPY", OrderAction::Buy, "2", entry, "20t", "50t").validate_group(&market).expect("valid");
+    let legs = group
+        .legs()
+        .into_iter()
+        .map(|(role, leg)| LegRecord {
+            role,
+            intent_id: match role {
+                LegRole::Entry => entry_leg.clone(),
+                LegRole::TakeProfit => tp_leg.clone(),
+                LegRole::StopLoss => "crashed-3.sl".into(),
+            },
+            ticket: IntentRecord::from(leg),
+        })
+        .collect();
+    let mut journal = Journal::open(session.journal_dir.path(), "crashed-run", chrono::Utc::now()).expect("journal");
+    let body = JournalBody::GroupIntent {
+        group_id: "crashed-3".into(),
+        legs,
+        checks: ChecksRecord::new(&Precautions::default(), vec![]),
+    };
+    journal.append(chrono::Utc::now(), body).expect("append");
+    let now = chrono::Utc::now();
+    for event in session.trader.reconcile(&session.store, now) {
+        session.store.apply(now, event);
+    }
+    session
+        .until("the stop at the gateway", |s| by_intent(s, "crashed-3.sl").is_some_and(|o| o.lifecycle.acknowledged()))
+        .await;
+    let stop = by_intent(&session.store, "crashed-3.sl").expect("stop").order_id;
+    let tp = by_intent(&session.store, &tp_leg).expect("tp").order_id;
+    // The target fills: the stop, linked with it under the same parent, is cancelled.
+    session.gateway.control().move_market("SPY", 60);
+    session
+        .until("target filled, the repaired stop cancelled", |s| {
+            s.orders[&tp].lifecycle.status() == OrderStatus::Filled
+                && s.orders[&stop].lifecycle.status() == OrderStatus::Cancelled
+        })
+        .await;
+    assert_eq!(session.store.orders[&stop].lifecycle.filled_quantity(), d("0"), "no short was opened");
+    session.stop().await;
+}
