@@ -1081,8 +1081,12 @@ async fn connected(
                     _ => false,
                 };
                 if data_back {
+                    // Ticks the gateway sent before the notice can still be on their way (they
+                    // come on other channels than the notice): only a tick after a short
+                    // settling time proves a subscription is alive.
                     let now = Instant::now();
-                    verify_ticks = Some((now, now + settings.verify_ticks_after));
+                    let settle = (settings.verify_ticks_after / 4).min(Duration::from_millis(250));
+                    verify_ticks = Some((now + settle, now + settings.verify_ticks_after));
                 }
             }
             _ = &mut reconcile_deadline, if !reconciled => {
