@@ -157,6 +157,7 @@ fn market_events(symbols: usize, orders: i32) -> Vec<StoreEvent> {
             order_type: "LMT".into(),
             limit_price: Some(Decimal::new(10_000, 2)),
             stop_price: None,
+            trail_stop_price: None,
             tif: "DAY".into(),
             outside_rth: false,
             order_ref: format!("intent-{order_id}"),

@@ -111,7 +111,14 @@ impl Trader {
             })
             .collect();
         let differences = orders::reconcile(&entries, &broker_orders, &executions);
-        let repairs = orders::resolve_groups(&entries, &broker_orders, &executions);
+        // For a group's legs only what the gateway acknowledged counts as there: a leg handed
+        // to the socket just before the link went may never have arrived.
+        let acknowledged: Vec<orders::BrokerOrder> = broker_orders
+            .iter()
+            .filter(|b| store.orders.get(&b.order_id).is_some_and(|o| o.lifecycle.acknowledged()))
+            .cloned()
+            .collect();
+        let repairs = orders::resolve_groups(&entries, &acknowledged, &executions);
         let mut events = Vec::new();
         for difference in &differences {
             if let orders::Difference::MissingFill { order_id, exec_id, quantity, price } = difference {
@@ -162,7 +169,7 @@ impl Trader {
                         events.push(notice(*order_id, text.clone()));
                     }
                 }
-                orders::GroupRepair::SendStop { group_id, entry_order_id, intent_id, stop, filled } => {
+                orders::GroupRepair::SendStop { group_id, entry_order_id, intent_id, stop, filled, attach_to } => {
                     if !repaired.insert(intent_id.clone()) {
                         continue;
                     }
@@ -171,7 +178,8 @@ impl Trader {
                     let contract = store.trading.contracts.get(&stop.symbol).and_then(|c| c.as_ref().ok());
                     match orders::entry_allowed(&guard) {
                         Ok(_) => {
-                            let order = WireOrder::from_record(stop, intent_id, *filled, contract);
+                            let mut order = WireOrder::from_record(stop, intent_id, *filled, contract);
+                            order.parent_id = *attach_to;
                             if !self.desk.desk.send(OrderCommand::Place { request: 0, order, modify: None }) {
                                 text = format!("UNPROTECTED: bracket {group_id}'s entry filled without its stop, and the stop could NOT be sent (the broker task is not running): place a stop now");
                                 repaired.remove(intent_id);
@@ -245,6 +253,26 @@ impl Trader {
                 self.desk.desk.send(OrderCommand::Cancel { order_id });
                 Vec::new()
             }
+            TradeRequest::CancelGroup { group_id, order_ids } => {
+                if let Err(block) = cancel_allowed(&store.guard_context()) {
+                    return vec![notice(-1, format!("cancel of bracket {group_id} not sent: {block}"))];
+                }
+                let mut events = Vec::new();
+                // The children first: they would go with the parent anyway, this leaves none behind.
+                for order_id in order_ids.iter().rev() {
+                    if !store.orders.get(order_id).is_some_and(|o| o.own) {
+                        events
+                            .push(notice(*order_id, format!("order {order_id} is not this session's: not cancelled")));
+                        continue;
+                    }
+                    if let Err(event) = self.journal(now, JournalBody::CancelRequested { order_id: *order_id }) {
+                        events.push(*event);
+                        return events;
+                    }
+                    self.desk.desk.send(OrderCommand::Cancel { order_id: *order_id });
+                }
+                events
+            }
             TradeRequest::CancelAll => {
                 if let Err(block) = cancel_allowed(&store.guard_context()) {
                     return vec![notice(-1, format!("cancel all not sent: {block}"))];
@@ -292,7 +320,23 @@ impl Trader {
         if modify.is_some() && checked.group.has_exits() {
             return refuse("not sent: a modification cannot attach exits".into());
         }
-        let intent_id = self.intents.next_id();
+        // A bracket's leg keeps its group when modified: `<group>.<leg>~<new id>`, and an exit
+        // keeps its parent.
+        let leg_of = |o: &crate::store::OrderRow| {
+            o.terms.as_ref().and_then(|t| orders::LegRole::parse(&t.order_ref)).map(|(g, r)| (g.to_string(), r))
+        };
+        let leg = modify.and_then(|id| store.orders.get(&id)).and_then(leg_of);
+        let parent = leg.as_ref().filter(|(_, role)| *role != orders::LegRole::Entry).and_then(|(group, _)| {
+            store
+                .orders
+                .values()
+                .find(|o| leg_of(o).is_some_and(|(g, r)| g == *group && r == orders::LegRole::Entry))
+                .map(|o| o.order_id)
+        });
+        let intent_id = match &leg {
+            Some((group, role)) => format!("{}~{}", role.leg_id(group), self.intents.next_id()),
+            None => self.intents.next_id(),
+        };
         let confirmed =
             match checked.confirm(&trading.precautions, override_word, typed_account, &intent_id, &mut self.gate) {
                 Ok(confirmed) => confirmed,
@@ -316,7 +360,8 @@ impl Trader {
                 .map(|r| StoreEvent::Trading(TradingEvent::Sent(r)))
                 .collect();
         }
-        let order = WireOrder::from_confirmed(&confirmed);
+        let mut order = WireOrder::from_confirmed(&confirmed);
+        order.parent_id = parent;
         if !self.desk.desk.send(OrderCommand::Place { request, order, modify }) {
             return refuse("not sent: the broker task is not running".into());
         }

@@ -14,6 +14,9 @@ use ibapi::market_data::MarketDataType;
 use ibapi::subscriptions::SubscriptionItem;
 
 /// What a subscription produced.
+// An order's terms make the order events the largest; boxing them would allocate for every
+// market-data tick that goes through here too.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Feed {
     /// A fact for the store.

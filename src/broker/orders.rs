@@ -6,7 +6,7 @@ use super::convert::decimal_from_f64;
 use super::feeds::{Feed, FeedId};
 use crate::orders::{
     ConfirmedOrder, ContractInfo, IntentRecord, OrderAction, OrderIntent, OrderType, TimeInForce, Trailing,
-    GOOD_TILL_FORMAT,
+    GOOD_TILL_WIRE_FORMAT,
 };
 use crate::store::{BrokerEvent, OrderTerms, WhatIf};
 use ibapi::contracts::Contract;
@@ -33,7 +33,7 @@ pub struct WireOrder {
     /// TRAIL LIMIT's `limit_price_offset`.
     pub limit_offset: Option<Decimal>,
     pub tif: TimeInForce,
-    /// GTD's `good_till_date`, `YYYYMMDD HH:MM:SS` in UTC.
+    /// GTD's `good_till_date`, `YYYYMMDD-HH:MM:SS` (IB's UTC form).
     pub good_till: Option<String>,
     pub outside_rth: bool,
     pub account: String,
@@ -66,7 +66,7 @@ impl WireOrder {
             trailing: intent.trailing(),
             limit_offset: intent.limit_offset(),
             tif: intent.tif(),
-            good_till: intent.good_till().map(|at| at.format(GOOD_TILL_FORMAT).to_string()),
+            good_till: intent.good_till().map(|at| at.format(GOOD_TILL_WIRE_FORMAT).to_string()),
             outside_rth: intent.outside_rth(),
             account: intent.account().to_string(),
             parent_id: None,
@@ -97,7 +97,7 @@ impl WireOrder {
             trailing: record.trailing,
             limit_offset: record.limit_offset,
             tif: record.tif,
-            good_till: record.good_till.map(|at| at.format(GOOD_TILL_FORMAT).to_string()),
+            good_till: record.good_till.map(|at| at.format(GOOD_TILL_WIRE_FORMAT).to_string()),
             outside_rth: record.outside_rth,
             account: record.account.clone(),
             parent_id: None,
@@ -114,7 +114,11 @@ impl WireOrder {
             quantity: self.quantity,
             order_type: self.order_type.code().to_string(),
             limit_price: self.limit_price,
-            stop_price: self.stop_price,
+            stop_price: self.stop_price.or(match self.trailing {
+                Some(Trailing::Amount(amount)) => Some(amount),
+                _ => None,
+            }),
+            trail_stop_price: None,
             tif: self.tif.code().to_string(),
             outside_rth: self.outside_rth,
             order_ref: self.intent_id.clone(),
@@ -225,6 +229,10 @@ fn terms_of(data: &OrderData) -> OrderTerms {
         order_type: order.order_type.clone(),
         limit_price: order.limit_price.and_then(decimal_from_f64),
         stop_price: order.aux_price.and_then(decimal_from_f64),
+        trail_stop_price: order
+            .trail_stop_price
+            .and_then(decimal_from_f64)
+            .filter(|_| order.order_type.starts_with("TRAIL")),
         tif: order.tif.as_str().to_string(),
         outside_rth: order.outside_rth,
         order_ref: order.order_ref.clone(),
@@ -406,7 +414,7 @@ mod tests {
             ..base.clone()
         });
         assert_eq!(gtd.tif, ibapi::orders::TimeInForce::GoodTillDate);
-        assert_eq!(gtd.good_till_date, "20261128 21:00:00");
+        assert_eq!(gtd.good_till_date, "20261128-21:00:00", "UTC, in IB's UTC form");
         // A single order transmits and has no parent.
         assert!(gtd.transmit);
         assert_eq!(gtd.parent_id, 0);

@@ -48,6 +48,11 @@ pub enum Action {
     CancelAllOrders,
     /// Load a working order into the ticket to modify it.
     ModifyOrder,
+    /// Orders pane: modify the selected order straight away, its price focused (moving a
+    /// bracket's stop is the everyday case).
+    ModifyLeg,
+    /// Orders pane: cancel every working leg of the selected order's bracket (asks first).
+    CancelGroup,
     /// Halt or resume order entry (with confirmation).
     ToggleHalt,
     /// Unbind a key (`run = "none"`).
@@ -87,6 +92,8 @@ const ACTION_NAMES: &[(&str, Action)] = &[
     ("cancel_order", Action::CancelOrder),
     ("cancel_all", Action::CancelAllOrders),
     ("modify_order", Action::ModifyOrder),
+    ("modify_leg", Action::ModifyLeg),
+    ("cancel_group", Action::CancelGroup),
     ("halt", Action::ToggleHalt),
     ("none", Action::None),
 ];
@@ -140,6 +147,8 @@ const DEFAULT_ROWS: &[(&str, &str, &str)] = &[
     ("s", "sell_ticket", "Sell ticket for the selected row"),
     ("o", "new_ticket", "Blank order ticket"),
     ("m", "modify_order", "Modify a working order"),
+    ("e", "modify_leg", "Orders: edit the selected order's price (move a bracket's stop)"),
+    ("X", "cancel_group", "Orders: cancel the selected bracket, every leg (asks first)"),
     ("c", "cancel_order", "Cancel a working order (asks first)"),
     ("C", "cancel_all", "Cancel ALL open orders (typed confirmation)"),
     ("H", "halt", "Halt, resume or re-arm order entry (asks first)"),

@@ -43,8 +43,8 @@ impl StopKind {
     }
 }
 
-/// A leg's place in its group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A leg's place in its group (ordered as sent: entry, take profit, stop loss).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LegRole {
     Entry,
@@ -77,9 +77,11 @@ impl LegRole {
         format!("{group_id}.{}", self.suffix())
     }
 
-    /// The group id and role of a leg's intent id, if it is one.
+    /// The group id and role of a leg's intent id, if it is one. A leg modified later carries
+    /// `<group>.<suffix>~<modification id>` and still belongs to its group.
     pub fn parse(intent_id: &str) -> Option<(&str, LegRole)> {
         let (group, suffix) = intent_id.rsplit_once('.')?;
+        let suffix = suffix.split_once('~').map_or(suffix, |(s, _)| s);
         let role = LegRole::ALL.into_iter().find(|r| r.suffix() == suffix)?;
         (!group.is_empty()).then_some((group, role))
     }
@@ -594,6 +596,7 @@ mod tests {
             LegRole::parse("rt-20261127T150000123-1f2e-1.tp"),
             Some(("rt-20261127T150000123-1f2e-1", LegRole::TakeProfit))
         );
+        assert_eq!(LegRole::parse("rt-1.sl~rt-1-7"), Some(("rt-1", LegRole::StopLoss)));
         assert_eq!(LegRole::parse("rt-1"), None);
         assert_eq!(LegRole::parse(".entry"), None);
         assert_eq!(LegRole::parse("rt-1.xx"), None);

@@ -15,6 +15,12 @@
 //! Write-ahead: append [`ConfirmedOrder::journal_intent`], then [`JournalBody::Submitted`] with
 //! the order id from the gateway, each fsynced by [`Journal::append`]; only then place the
 //! order. A journal error means: do not send, and disable entry ([`GuardContext::journal_error`]).
+//!
+//! A ticket with exits attached is a group ([`GroupIntent`], see [`group`]): one
+//! `group_intent` line with every leg before the first leg goes, then each leg's `Submitted`
+//! as it goes (entry first, `transmit=false`; exits with `parent_id`; the last leg transmits).
+//! Leg intent ids are `<group id>.entry`, `.tp`, `.sl` ([`LegRole::leg_id`]). After a crash or
+//! disconnect between legs, [`resolve_groups`] says what to do ([`GroupRepair`]).
 
 pub mod codes;
 pub mod group;
@@ -47,5 +53,5 @@ pub use reconcile::{reconcile, resolve_groups, BrokerExecution, BrokerOrder, Dif
 pub use submit::{AlreadySubmitted, IntentIdGen, SubmitGate};
 pub use ticket::{
     ContractInfo, FieldError, MarketContext, OrderAction, OrderIntent, OrderPrices, OrderType, Ticket, TicketField,
-    TimeInForce, Trailing, GOOD_TILL_FORMAT,
+    TimeInForce, Trailing, GOOD_TILL_FORMAT, GOOD_TILL_WIRE_FORMAT,
 };

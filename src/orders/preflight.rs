@@ -216,6 +216,45 @@ mod tests {
     }
 
     #[test]
+    fn a_bracket_is_checked_journaled_and_claimed_as_a_whole() {
+        let m = market();
+        let p = Precautions::default();
+        let t = Ticket { take_profit: "151.00".into(), stop_loss: "1%".into(), ..ticket("100", "150.00") };
+        let pre = preflight(&t, &m, &guard(&m.managed_accounts), &p, &[], now()).unwrap();
+        assert_eq!(pre.group.legs().len(), 3);
+        assert_eq!(pre.intent, *pre.group.entry());
+        let mut gate = SubmitGate::with_known(["rt-7.sl"]);
+        // A leg id already journaled refuses the whole group, and claims none of it.
+        assert_eq!(
+            pre.clone().confirm(&p, "", "", "rt-7", &mut gate),
+            Err(Refusal::AlreadySubmitted(AlreadySubmitted("rt-7.sl".into())))
+        );
+        assert!(!gate.knows("rt-7") && !gate.knows("rt-7.entry"));
+        let confirmed = pre.clone().confirm(&p, "", "", "rt-8", &mut gate).unwrap();
+        for id in ["rt-8", "rt-8.entry", "rt-8.tp", "rt-8.sl"] {
+            assert!(gate.knows(id), "{id} not claimed");
+        }
+        assert_eq!(
+            pre.confirm(&p, "", "", "rt-8", &mut gate),
+            Err(Refusal::AlreadySubmitted(AlreadySubmitted("rt-8".into())))
+        );
+        let JournalBody::GroupIntent { group_id, legs, .. } = confirmed.journal_intent() else {
+            panic!("a bracket journals a group intent")
+        };
+        assert_eq!(group_id, "rt-8");
+        let ids: Vec<&str> = legs.iter().map(|l| l.intent_id.as_str()).collect();
+        assert_eq!(ids, vec!["rt-8.entry", "rt-8.tp", "rt-8.sl"]);
+        assert_eq!(legs[2].ticket.stop_price, Some(crate::orders::testkit::dec("148.5")));
+        let sent: Vec<String> = confirmed.legs().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(sent, ids);
+        assert_eq!(confirmed.recent_legs(now()).len(), 3);
+        // Invalid exits refuse at preflight, naming the field.
+        let bad = Ticket { stop_loss: "151".into(), ..ticket("100", "150.00") };
+        let r = preflight(&bad, &m, &guard(&m.managed_accounts), &p, &[], now()).unwrap_err();
+        assert_eq!(r.to_string(), "ticket invalid: stop loss 151 must be below the entry 150 for a BUY");
+    }
+
+    #[test]
     fn the_guard_comes_first_then_validation() {
         let m = market();
         let p = Precautions::default();

@@ -170,8 +170,18 @@ pub enum GroupRepair {
     /// would release an entry the trader confirmed against an older market, unwatched.
     CancelStaged { group_id: String, order_ids: Vec<i32>, missing: Vec<LegRole> },
     /// The entry filled without its stop at the gateway: the stop must go now, for the filled
-    /// quantity, on its own (its parent is done).
-    SendStop { group_id: String, entry_order_id: i32, intent_id: String, stop: IntentRecord, filled: Decimal },
+    /// quantity. While the take profit works, the stop goes as a child of the entry again
+    /// (`attach_to` = the entry's order id), so the gateway links it with the target (one
+    /// cancels the other) and a target's fill never leaves a stop behind to open a new
+    /// position; otherwise on its own.
+    SendStop {
+        group_id: String,
+        entry_order_id: i32,
+        intent_id: String,
+        stop: IntentRecord,
+        filled: Decimal,
+        attach_to: Option<i32>,
+    },
     /// The entry filled and its stop is in place, but the take-profit never reached the
     /// gateway: the trader is told (a target is not protection; it is not sent unasked).
     TargetMissing { group_id: String, entry_order_id: i32, filled: Decimal },
@@ -223,9 +233,15 @@ pub fn resolve_groups(
     let replay = Replay::from_entries(entries);
     let mut out = Vec::new();
     for (group_id, legs) in &replay.groups {
+        // A leg is its own intent id, or a later modification of it (`<group>.<leg>~<id>`,
+        // which carries the leg's order id and a new order ref).
+        let is_leg = |intent_id: &str, leg: &LegRecord| {
+            intent_id == leg.intent_id || LegRole::parse(intent_id) == Some((group_id.as_str(), leg.role))
+        };
         let at_broker = |leg: &LegRecord| {
-            let journaled = replay.orders.values().find(|o| o.intent_id() == leg.intent_id).map(|o| o.order_id());
-            broker_orders.iter().find(|b| b.order_ref == leg.intent_id || Some(b.order_id) == journaled)
+            let journaled: Vec<i32> =
+                replay.orders.values().filter(|o| is_leg(o.intent_id(), leg)).map(|o| o.order_id()).collect();
+            broker_orders.iter().find(|b| is_leg(&b.order_ref, leg) || journaled.contains(&b.order_id))
         };
         let Some(entry) = legs.iter().find(|l| l.role == LegRole::Entry) else { continue };
         let Some(entry_order) = at_broker(entry) else {
@@ -246,6 +262,11 @@ pub fn resolve_groups(
         let filled = executed.max(journaled);
         if filled > Decimal::ZERO || entry_order.status == OrderStatus::Filled {
             let filled = if filled > Decimal::ZERO { filled } else { entry.ticket.quantity };
+            let target_works = legs
+                .iter()
+                .filter(|l| l.role == LegRole::TakeProfit)
+                .filter_map(at_broker)
+                .any(|b| !b.status.is_final());
             match missing.iter().find(|l| l.role == LegRole::StopLoss) {
                 Some(stop) => out.push(GroupRepair::SendStop {
                     group_id: group_id.clone(),
@@ -253,6 +274,7 @@ pub fn resolve_groups(
                     intent_id: stop.intent_id.clone(),
                     stop: stop.ticket.clone(),
                     filled,
+                    attach_to: target_works.then_some(entry_order.order_id),
                 }),
                 None => out.push(GroupRepair::TargetMissing {
                     group_id: group_id.clone(),
@@ -607,7 +629,8 @@ mod tests {
         let orders = [broker(20, "g.entry", OrderStatus::Filled), broker(21, "g.tp", OrderStatus::Submitted)];
         // Filled 60 of 100 (an execution the journal does not have yet).
         let repair = resolve_groups(&s.0, &orders, &[exec("x1", 20, "60"), exec("x1", 20, "60")]);
-        let [GroupRepair::SendStop { group_id, entry_order_id: 20, intent_id, stop, filled }] = repair.as_slice()
+        let [GroupRepair::SendStop { group_id, entry_order_id: 20, intent_id, stop, filled, attach_to: Some(20) }] =
+            repair.as_slice()
         else {
             panic!("{repair:?}")
         };
@@ -618,6 +641,10 @@ mod tests {
             "UNPROTECTED: bracket g's entry filled 60 without its stop loss at the gateway: sending the stop (SELL 60 \
              AAPL STP 148) now"
         );
+        // With the target done, the stop goes on its own.
+        let done = [broker(20, "g.entry", OrderStatus::Filled), broker(21, "g.tp", OrderStatus::Cancelled)];
+        let repair = resolve_groups(&s.0, &done, &[exec("x1", 20, "60")]);
+        assert!(matches!(repair.as_slice(), [GroupRepair::SendStop { attach_to: None, .. }]), "{repair:?}");
         // Once the stop is at the gateway under its id, nothing more.
         let with_stop = [orders[0].clone(), orders[1].clone(), broker(30, "g.sl", OrderStatus::Submitted)];
         assert_eq!(resolve_groups(&s.0, &with_stop, &[exec("x1", 20, "60")]), vec![]);
@@ -629,6 +656,24 @@ mod tests {
             resolve_groups(&s.0, &orders, &[]),
             vec![GroupRepair::TargetMissing { group_id: "h".into(), entry_order_id: 40, filled: dec("100") }]
         );
+    }
+
+    /// A stop moved (modified: a new intent `g.sl~…` for the same order id) is still the
+    /// group's stop: no second stop is ever sent for it.
+    #[test]
+    fn a_moved_stop_is_still_the_groups_stop() {
+        let mut s = Script(vec![]);
+        s.group("g").submitted("g.entry", 20).submitted("g.tp", 21).submitted("g.sl", 22).fill(20, "x1", "100");
+        s.intent("g.sl~rt-9").submitted("g.sl~rt-9", 22);
+        let orders = [
+            broker(20, "g.entry", OrderStatus::Filled),
+            broker(21, "g.tp", OrderStatus::Submitted),
+            broker(22, "g.sl~rt-9", OrderStatus::PreSubmitted),
+        ];
+        assert_eq!(resolve_groups(&s.0, &orders, &[exec("x1", 20, "100")]), vec![]);
+        // Known by its order id alone (the gateway reported another ref): still there.
+        let by_id = [orders[0].clone(), orders[1].clone(), broker(22, "", OrderStatus::PreSubmitted)];
+        assert_eq!(resolve_groups(&s.0, &by_id, &[exec("x1", 20, "100")]), vec![]);
     }
 
     #[test]

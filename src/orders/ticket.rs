@@ -132,8 +132,12 @@ impl TimeInForce {
     }
 }
 
-/// The format of the good-till field and of the wire's `good_till_date` (UTC).
+/// The format of the ticket's good-till field (UTC).
 pub const GOOD_TILL_FORMAT: &str = "%Y%m%d %H:%M:%S";
+
+/// The wire's `good_till_date` in UTC, as IB documents it (`yyyymmdd-hh:mm:ss`). A time with
+/// a space and no zone would be read in the gateway's own time zone.
+pub const GOOD_TILL_WIRE_FORMAT: &str = "%Y%m%d-%H:%M:%S";
 
 /// How a trailing stop trails: by an amount in price units or by a percent of the price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

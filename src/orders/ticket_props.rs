@@ -265,4 +265,83 @@ proptest! {
         let result = t.validate(&m);
         prop_assert_eq!(result.is_ok(), expected, "{:?}", result);
     }
+
+    /// Random exits on random entries: whatever validates has its exits on the opposite side,
+    /// with the entry's quantity, on the tick, on the right side of the entry, GTC; and every
+    /// rejection names its field.
+    #[test]
+    fn random_brackets_never_put_an_exit_on_the_wrong_side(
+        buy in any::<bool>(),
+        entry_cents in 100i64..100_000,
+        tp in prop_oneof![
+            Just(String::new()),
+            (1i64..500).prop_map(|n| format!("{n}t")),
+            (1i64..300).prop_map(|n| format!("{}%", Decimal::new(n, 2))),
+            (-100i64..200_000).prop_map(|c| Decimal::new(c, 2).to_string()),
+            any::<String>(),
+        ],
+        sl in prop_oneof![
+            Just(String::new()),
+            (1i64..20_000).prop_map(|n| format!("{n} ticks")),
+            (1i64..300).prop_map(|n| format!("{}%", Decimal::new(n, 1))),
+            (-100i64..200_000).prop_map(|c| Decimal::new(c, 2).to_string()),
+            any::<String>(),
+        ],
+        trail in any::<bool>(),
+        tick in prop::sample::select(vec!["0.01", "0.05", "0.25"]),
+    ) {
+        let mut m = market();
+        if let Some(c) = m.contract.as_mut() {
+            c.min_tick = dec(tick);
+        }
+        let tick = dec(tick);
+        let side = if buy { OrderAction::Buy } else { OrderAction::Sell };
+        let entry = (Decimal::new(entry_cents, 2) / tick).floor() * tick;
+        prop_assume!(entry > Decimal::ZERO);
+        let t = Ticket {
+            quantity: "10".into(),
+            limit_price: entry.to_string(),
+            take_profit: tp,
+            stop_loss: sl,
+            stop_kind: if trail { crate::orders::StopKind::Trail } else { crate::orders::StopKind::Stop },
+            ..Ticket::new("AAPL", side, "DU111111")
+        };
+        match t.validate_group(&m) {
+            Ok(g) => {
+                let above = |p: Decimal| if buy { p > entry } else { p < entry };
+                for (_, leg) in g.legs().into_iter().skip(1) {
+                    prop_assert_ne!(leg.action(), side);
+                    prop_assert_eq!(leg.quantity(), dec("10"));
+                    prop_assert_eq!(leg.tif(), TimeInForce::Gtc);
+                    prop_assert_eq!(leg.account(), "DU111111");
+                }
+                if let Some(tp) = g.take_profit() {
+                    let p = tp.limit_price().expect("a take profit is a limit");
+                    prop_assert!(above(p), "target {} on the wrong side of {}", p, entry);
+                    prop_assert!((p / tick).fract().is_zero(), "target {} off the tick", p);
+                }
+                if let Some(sl) = g.stop_loss() {
+                    match (sl.stop_price(), sl.trailing()) {
+                        (Some(p), None) => {
+                            prop_assert!(!above(p) && p != entry && p > Decimal::ZERO, "stop {} vs {}", p, entry);
+                            prop_assert!((p / tick).fract().is_zero(), "stop {} off the tick", p);
+                        }
+                        (None, Some(Trailing::Amount(a))) => {
+                            prop_assert!(a > Decimal::ZERO && (a / tick).fract().is_zero(), "trail {}", a)
+                        }
+                        (None, Some(Trailing::Percent(p))) => prop_assert!(p > Decimal::ZERO && p < Decimal::ONE_HUNDRED),
+                        other => prop_assert!(false, "a stop loss without a stop: {:?}", other),
+                    }
+                    let loss = g.worst_case_loss().expect("a stop with an entry price has a worst case");
+                    prop_assert!(loss > Decimal::ZERO);
+                }
+            }
+            Err(errors) => {
+                prop_assert!(!errors.is_empty());
+                for e in &errors {
+                    prop_assert!(e.message.contains(e.field.label()), "{:?} does not name its field", e);
+                }
+            }
+        }
+    }
 }

@@ -20,7 +20,11 @@ pub struct OrderTerms {
     /// MKT, LMT, STP, STP LMT.
     pub order_type: String,
     pub limit_price: Option<Decimal>,
+    /// The stop price, or a TRAIL's trailing amount (IB's `aux_price`).
     pub stop_price: Option<Decimal>,
+    /// A trailing stop's current stop price, as the gateway last reported it (it moves with
+    /// the market); `None` for other types and until reported.
+    pub trail_stop_price: Option<Decimal>,
     pub tif: String,
     pub outside_rth: bool,
     /// robo-tui puts the intent id here.

@@ -923,6 +923,7 @@ mod tests {
             order_type: "LMT".into(),
             limit_price: Some(dec("150")),
             stop_price: None,
+            trail_stop_price: None,
             tif: "DAY".into(),
             outside_rth: false,
             order_ref: "rt-1".into(),

@@ -422,6 +422,7 @@ pub fn terms(
         order_type: order_type.into(),
         limit_price: limit.map(d),
         stop_price: None,
+        trail_stop_price: None,
         tif: "DAY".into(),
         outside_rth: false,
         order_ref: String::new(),
@@ -589,4 +590,61 @@ pub fn render_pane_view(
 /// The line of `text` that contains `needle`.
 pub fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
     text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
+}
+
+/// `with_orders` plus a bracket `rt-9` on SPY: entry #21 BUY 10 LMT 450.00 filled, its take
+/// profit #22 SELL LMT 460.00 and stop loss #23 SELL STP 445.00 working.
+pub fn with_bracket() -> Store {
+    let mut store = with_orders();
+    let leg = |action: &str, order_type: &str, limit: Option<&str>, stop: Option<&str>, leg: &str| {
+        let mut t = terms(ACCOUNT, "SPY", action, "10", order_type, limit);
+        t.stop_price = stop.map(d);
+        t.order_ref = format!("rt-9.{leg}");
+        t.tif = if leg == "entry" { "DAY".into() } else { "GTC".into() };
+        t
+    };
+    for (secs, id, terms) in [
+        (40, 21, leg("BUY", "LMT", Some("450.00"), None, "entry")),
+        (40, 22, leg("SELL", "LMT", Some("460.00"), None, "tp")),
+        (40, 23, leg("SELL", "STP", None, Some("445.00"), "sl")),
+    ] {
+        let intent_id = terms.order_ref.clone();
+        broker(&mut store, secs, BrokerEvent::OrderSubmitted { order_id: id, intent_id, terms });
+    }
+    let status = |store: &mut Store, secs, order_id, status: &str, filled: &str, remaining: &str| {
+        broker(
+            store,
+            secs,
+            BrokerEvent::OrderStatus {
+                order_id,
+                client_id: 17,
+                perm_id: Some(9100 + i64::from(order_id)),
+                status: status.into(),
+                filled: Some(d(filled)),
+                remaining: Some(d(remaining)),
+            },
+        );
+    };
+    status(&mut store, 41, 22, "PreSubmitted", "0", "10");
+    status(&mut store, 41, 23, "PreSubmitted", "0", "10");
+    status(&mut store, 41, 21, "Submitted", "0", "10");
+    broker(
+        &mut store,
+        42,
+        BrokerEvent::Execution {
+            exec_id: "0009.01".into(),
+            order_id: 21,
+            client_id: 17,
+            account: ACCOUNT.into(),
+            symbol: "SPY".into(),
+            side: "BOT".into(),
+            shares: d("10"),
+            price: d("450.00"),
+            time: "20261128 14:30:42".into(),
+        },
+    );
+    status(&mut store, 42, 21, "Filled", "10", "0");
+    status(&mut store, 43, 22, "Submitted", "0", "10");
+    status(&mut store, 43, 23, "Submitted", "0", "10");
+    store
 }

@@ -505,3 +505,113 @@ fn snapshot_second_account_and_watchlist_slot() {
         text_with_styles(&render_cockpit(&store, &view, &theme("light"), 80, 24))
     );
 }
+
+// ---- brackets in the Orders pane ----
+
+#[test]
+fn a_bracket_shows_as_its_entry_with_the_exits_under_it() {
+    let store = with_bracket();
+    let ids: Vec<i32> = orders::rows_of(&store, Some(ACCOUNT)).iter().map(|r| r.order_id).collect();
+    // The bracket (filled entry, working exits) counts as working: first, newest, legs in order.
+    assert_eq!(ids, vec![40, 21, 22, 23, 13, 11, 12]);
+    let mut view = ViewState::new();
+    view.focus = PaneId::Orders;
+    view.pane_mut(PaneId::Orders).selected = 3;
+    let text = pane_text(&store, &view, PaneId::Orders, 110, 34);
+    assert!(line_with(&text, "└ 23").contains("└ sl"), "{text}");
+    assert!(line_with(&text, "└ 22").contains("└ tp"), "{text}");
+    assert!(line_with(&text, " 21 ").contains("entry"), "{text}");
+    // The timeline shows every leg's statuses.
+    assert!(text.contains("Timeline of bracket rt-9 (UTC)"), "{text}");
+    assert!(line_with(&text, "stop loss #23").contains("Submitted"), "{text}");
+    assert!(line_with(&text, "entry #21").contains("Filled"), "{text}");
+    insta::assert_snapshot!("orders_bracket_110x34", text);
+}
+
+#[test]
+fn e_on_a_leg_opens_its_modification_with_the_stop_focused_and_x_cancels_the_whole_bracket() {
+    let mut store = with_bracket();
+    let mut view = ViewState::new();
+    view.focus = PaneId::Orders;
+    view.pane_mut(PaneId::Orders).selected = 3; // the stop loss #23
+                                                // SPY not resolved yet: the modification opens and asks for its contract.
+    assert_eq!(
+        handle_action(&mut view, Action::ModifyLeg, &store),
+        ActionOutcome::Trade(TradeRequest::Resolve { symbol: "SPY".into() })
+    );
+    let spy = crate::orders::ContractInfo {
+        con_id: 756733,
+        symbol: "SPY".into(),
+        exchange: "SMART".into(),
+        currency: "USD".into(),
+        min_tick: d("0.01"),
+        multiplier: d("1"),
+    };
+    broker(&mut store, 50, BrokerEvent::ContractResolved { symbol: "SPY".into(), result: Ok(spy) });
+    let ticket = view.ticket.ticket().expect("the modification is open");
+    assert_eq!(ticket.modify, Some(23));
+    assert_eq!(ticket.focus, crate::orders::TicketField::StopPrice);
+    assert_eq!(ticket.ticket.stop_price, "445.00");
+    // Typing replaces the stop price at the cursor: ctrl-u, then the new one.
+    let ctrl_u = KeyEvent { modifiers: KeyModifiers::CONTROL, ..key(KeyCode::Char('u')) };
+    handle_key(&mut view, &ctrl_u, &store, now());
+    for c in "446.50".chars() {
+        handle_key(&mut view, &key(KeyCode::Char(c)), &store, now());
+    }
+    let out = handle_key(&mut view, &key(KeyCode::Enter), &store, now());
+    match out {
+        Some(ActionOutcome::Trade(TradeRequest::Preview { ticket, modify: Some(23), .. })) => {
+            assert_eq!(ticket.stop_price, "446.50");
+            assert!(!ticket.has_exits(), "a modification attaches nothing");
+        }
+        other => panic!("expected the preview of the modification, got {other:?}"),
+    }
+    handle_key(&mut view, &key(KeyCode::Esc), &store, now());
+    handle_key(&mut view, &key(KeyCode::Esc), &store, now());
+    assert!(!view.ticket.is_open());
+
+    // X on any leg asks to cancel every working leg; y sends one request for them.
+    view.pane_mut(PaneId::Orders).selected = 2; // the take profit
+    assert_eq!(handle_action(&mut view, Action::CancelGroup, &store), ActionOutcome::Consumed);
+    let screen = text(&render_cockpit(&store, &view, &Theme::fallback(), 110, 34));
+    assert!(screen.contains("Cancel bracket rt-9: every working leg?"), "{screen}");
+    assert!(line_with(&screen, "stop loss #23").contains("SELL 10 SPY STP"), "{screen}");
+    assert!(!screen.contains("entry #21 ·"), "the filled entry has nothing to cancel\n{screen}");
+    let out = handle_key(&mut view, &key(KeyCode::Char('y')), &store, now());
+    assert_eq!(
+        out,
+        Some(ActionOutcome::Trade(TradeRequest::CancelGroup { group_id: "rt-9".into(), order_ids: vec![22, 23] }))
+    );
+    // Other clients' orders: refused with the reason, nothing asked.
+    view.pane_mut(PaneId::Orders).selected = 0;
+    handle_action(&mut view, Action::CancelGroup, &store);
+    assert!(!view.ticket.is_open());
+    assert!(view.ticket.notice().is_some_and(|n| n.contains("this session may cancel or modify only its own")));
+    // Away from the Orders pane the keys say where to go.
+    view.focus = PaneId::Positions;
+    handle_action(&mut view, Action::ModifyLeg, &store);
+    assert_eq!(view.ticket.notice(), Some("select an order in the Orders pane (7), then e edits its price"));
+}
+
+#[test]
+fn a_trailing_stop_shows_its_current_stop_and_dashes_until_reported() {
+    let mut store = with_bracket();
+    let mut trail = terms(ACCOUNT, "SPY", "SELL", "10", "TRAIL", None);
+    trail.stop_price = Some(d("0.50"));
+    trail.order_ref = "rt-9.sl".into();
+    let open = |trail| BrokerEvent::OpenOrder {
+        order_id: 23,
+        client_id: 17,
+        perm_id: Some(9123),
+        terms: trail,
+        status: "PreSubmitted".into(),
+    };
+    broker(&mut store, 50, open(trail.clone()));
+    let view = ViewState::new();
+    let row = |store: &Store| line_with(&pane_text(store, &view, PaneId::Orders, 110, 34), "└ 23").to_string();
+    assert!(row(&store).contains("TRAIL") && row(&store).contains(" -- "), "{}", row(&store));
+    trail.trail_stop_price = Some(d("449.75"));
+    broker(&mut store, 51, open(trail));
+    assert!(row(&store).contains("449.75"), "{}", row(&store));
+    assert!(!row(&store).contains("0.50"), "the trailing amount is not a price: {}", row(&store));
+}

@@ -406,6 +406,43 @@ async fn a_bracket_goes_out_leg_by_leg_journaled_first_with_leg_ids_in_order_ref
     );
     // Each leg counted for the rate rule.
     assert_eq!(session.store.trading.recent.len(), 3);
+
+    // Moving the stop: a modification of that leg keeps its order id and its group.
+    let (sl_id, tp_id, entry_id) = (sl.order_id, tp.order_id, entry_row.order_id);
+    let moved = entry - d("0.40");
+    let mut stop = Ticket::new("SPY", OrderAction::Sell, "DU1234567");
+    stop.quantity = "5".into();
+    stop.order_type = OrderType::Stop;
+    stop.stop_price = moved.to_string();
+    stop.tif = robo_tui::orders::TimeInForce::Gtc;
+    let modified = session.place(stop, Some(sl_id), "").await.expect("stop moved");
+    assert!(modified.starts_with(&format!("{group}.sl~")), "{modified}");
+    session
+        .until("the stop moved", |s| {
+            s.orders[&sl_id].terms.as_ref().is_some_and(|t| t.stop_price == Some(moved) && t.order_ref == modified)
+        })
+        .await;
+    assert_eq!(
+        robo_tui::orders::LegRole::parse(&modified),
+        Some((group.as_str(), robo_tui::orders::LegRole::StopLoss))
+    );
+    // A reconnect now finds the bracket whole: nothing repaired, nothing sent twice.
+    let orders_before = session.store.orders.len();
+    let now = chrono::Utc::now();
+    for event in session.trader.reconcile(&session.store, now) {
+        session.store.apply(now, event);
+    }
+    assert_eq!(session.store.trading.group_alert, None);
+    session.drain(std::time::Duration::from_millis(200)).await;
+    assert_eq!(session.store.orders.len(), orders_before, "no order was sent by the reconciliation");
+
+    // Cancelling the whole bracket: one request, every leg.
+    session.request(TradeRequest::CancelGroup { group_id: group.clone(), order_ids: vec![entry_id, tp_id, sl_id] });
+    session
+        .until("every leg cancelled", |s| {
+            [entry_id, tp_id, sl_id].iter().all(|id| s.orders[id].lifecycle.status() == OrderStatus::Cancelled)
+        })
+        .await;
     session.stop().await;
 }
 
@@ -443,7 +480,9 @@ async fn a_bracket_interrupted_after_its_entry_is_cancelled_on_reconnect_and_the
     // The entry reached the gateway; the run died before the exits.
     let entry_intent = session.place(limit("SPY", OrderAction::Buy, "5", entry), None, "").await.expect("sent");
     session
-        .until("the entry working", |s| by_intent(s, &entry_intent).is_some_and(|o| !o.lifecycle.status().is_final()))
+        .until("the entry working", |s| {
+            by_intent(s, &entry_intent).is_some_and(|o| o.lifecycle.status() == OrderStatus::Submitted)
+        })
         .await;
     journal_interrupted_group(&session, "crashed-1", &entry_intent, entry, "5");
     let order_id = by_intent(&session.store, &entry_intent).expect("entry").order_id;
@@ -498,5 +537,175 @@ async fn an_entry_filled_without_its_stop_gets_the_stop_on_reconnect_loudly() {
         "{:?}",
         entry_row.lifecycle.timeline()
     );
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_brackets_exits_wait_for_the_entry_then_work_and_the_targets_fill_cancels_the_stop() {
+    let mut config = GatewayConfig::embedded(0);
+    config.accounts = vec!["DU1234567".into()];
+    config.speed = 0.0; // the market moves only when the test moves it
+    let mut session = Session::start_with(config, Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let ask = session.store.quotes["SPY"].ask.expect("ask");
+    // Marketable: the entry fills as the last leg transmits the group.
+    let entry = ask + d("0.05");
+    let group = session
+        .place(bracket("SPY", OrderAction::Buy, "4", entry, "20t", "50t"), None, "")
+        .await
+        .expect("bracket sent");
+    let id = |s: &Store, leg: &str| by_intent(s, &format!("{group}.{leg}")).map(|o| o.order_id);
+    session
+        .until("entry filled, both exits working", |s| {
+            let status = |leg| id(s, leg).map(|i| s.orders[&i].lifecycle.status());
+            status("entry") == Some(OrderStatus::Filled)
+                && status("tp") == Some(OrderStatus::Submitted)
+                // An untriggered stop works as PreSubmitted.
+                && matches!(status("sl"), Some(OrderStatus::PreSubmitted | OrderStatus::Submitted))
+        })
+        .await;
+    let (tp, sl) = (id(&session.store, "tp").expect("tp"), id(&session.store, "sl").expect("sl"));
+    // The market rises through the target: it fills and the gateway cancels the stop.
+    let control = session.gateway.control();
+    control.move_market("SPY", 60);
+    session
+        .until("target filled, stop cancelled", |s| {
+            s.orders[&tp].lifecycle.status() == OrderStatus::Filled
+                && s.orders[&sl].lifecycle.status() == OrderStatus::Cancelled
+        })
+        .await;
+    assert_eq!(session.store.orders[&tp].lifecycle.filled_quantity(), d("4"));
+    assert_eq!(session.store.orders[&sl].lifecycle.filled_quantity(), d("0"));
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gtd_order_from_the_ticket_expires_at_its_utc_time_at_the_gateway() {
+    let mut config = GatewayConfig::embedded(0);
+    config.accounts = vec!["DU1234567".into()];
+    config.speed = 0.0;
+    let mut session = Session::start_with(config, Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let bid = session.store.quotes["SPY"].bid.expect("bid");
+    // Two hours from now, typed in UTC.
+    let now = chrono::Utc::now();
+    let until = now + chrono::Duration::hours(2);
+    let mut ticket = limit("SPY", OrderAction::Buy, "2", bid - d("3"));
+    ticket.tif = robo_tui::orders::TimeInForce::Gtd;
+    ticket.good_till = until.format(robo_tui::orders::GOOD_TILL_FORMAT).to_string();
+    let intent = session.place(ticket, None, "").await.expect("GTD sent");
+    session
+        .until("the GTD order working", |s| {
+            by_intent(s, &intent).is_some_and(|o| o.lifecycle.status() == OrderStatus::Submitted)
+        })
+        .await;
+    let order_id = by_intent(&session.store, &intent).expect("order").order_id;
+    assert_eq!(session.store.orders[&order_id].terms.as_ref().map(|t| t.tif.clone()), Some("GTD".to_string()));
+    // A minute before its time it still works; a minute after, the gateway has expired it. (Had
+    // the time gone out without its zone, the gateway would read it as US/Eastern: hours off.)
+    let control = session.gateway.control();
+    let wall = |at: chrono::DateTime<chrono::Utc>| at.timestamp_millis();
+    let sim = session.gateway.sim_time_ms();
+    control.advance_clock(std::time::Duration::from_millis((wall(until) - 60_000 - sim).max(0) as u64));
+    session.drain(std::time::Duration::from_millis(300)).await;
+    assert_eq!(session.store.orders[&order_id].lifecycle.status(), OrderStatus::Submitted);
+    control.advance_clock(std::time::Duration::from_secs(120));
+    session.until("the GTD expiry", |s| s.orders[&order_id].lifecycle.status() == OrderStatus::Cancelled).await;
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_brackets_trailing_stop_follows_the_market_up_and_the_store_shows_where_it_is() {
+    let mut config = GatewayConfig::embedded(0);
+    config.accounts = vec!["DU1234567".into()];
+    config.speed = 0.0;
+    let mut session = Session::start_with(config, Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let ask = session.store.quotes["SPY"].ask.expect("ask");
+    let mut ticket = bracket("SPY", OrderAction::Buy, "2", ask + d("0.05"), "", "50t");
+    ticket.stop_kind = robo_tui::orders::StopKind::Trail;
+    let group = session.place(ticket, None, "").await.expect("sent");
+    let sl_intent = format!("{group}.sl");
+    session
+        .until("the entry filled and the trailing stop reported", |s| {
+            by_intent(s, &format!("{group}.entry")).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)
+                && by_intent(s, &sl_intent).and_then(|o| o.terms.as_ref()?.trail_stop_price).is_some()
+        })
+        .await;
+    let sl = by_intent(&session.store, &sl_intent).expect("stop");
+    let terms = sl.terms.clone().expect("terms");
+    assert_eq!((terms.order_type.as_str(), terms.stop_price), ("TRAIL", Some(d("0.5"))), "trails by 0.50");
+    let start = terms.trail_stop_price.expect("trail stop");
+    let sl_id = sl.order_id;
+    session.gateway.control().move_market("SPY", 100);
+    session
+        .until("the stop to follow the market up", |s| {
+            s.orders[&sl_id].terms.as_ref().and_then(|t| t.trail_stop_price).is_some_and(|p| p > start)
+        })
+        .await;
+    assert!(!session.store.orders[&sl_id].lifecycle.status().is_final(), "it follows, it does not trigger");
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_stop_sent_on_reconnect_is_linked_with_the_working_target_so_its_fill_cancels_it() {
+    use robo_tui::orders::{ChecksRecord, IntentRecord, Journal, LegRecord, LegRole};
+    let mut config = GatewayConfig::embedded(0);
+    config.accounts = vec!["DU1234567".into()];
+    config.speed = 0.0;
+    let mut session = Session::start_with(config, Precautions::default()).await;
+    live(&mut session, "SPY").await;
+    let ask = session.store.quotes["SPY"].ask.expect("ask");
+    let entry = ask + d("0.05");
+    // Entry and target went (a real parent and child at the gateway); the stop never did.
+    let sent = session.place(bracket("SPY", OrderAction::Buy, "2", entry, "20t", ""), None, "").await.expect("sent");
+    let (entry_leg, tp_leg) = (format!("{sent}.entry"), format!("{sent}.tp"));
+    session
+        .until("entry filled, target working", |s| {
+            by_intent(s, &entry_leg).is_some_and(|o| o.lifecycle.status() == OrderStatus::Filled)
+                && by_intent(s, &tp_leg).is_some_and(|o| o.lifecycle.status() == OrderStatus::Submitted)
+        })
+        .await;
+    // What the crashed run journaled: the group with its stop.
+    let market = session.store.market_context("SPY", "DU1234567", chrono::Utc::now());
+    let group = bracket("SPY", OrderAction::Buy, "2", entry, "20t", "50t").validate_group(&market).expect("valid");
+    let legs = group
+        .legs()
+        .into_iter()
+        .map(|(role, leg)| LegRecord {
+            role,
+            intent_id: match role {
+                LegRole::Entry => entry_leg.clone(),
+                LegRole::TakeProfit => tp_leg.clone(),
+                LegRole::StopLoss => "crashed-3.sl".into(),
+            },
+            ticket: IntentRecord::from(leg),
+        })
+        .collect();
+    let mut journal = Journal::open(session.journal_dir.path(), "crashed-run", chrono::Utc::now()).expect("journal");
+    let body = JournalBody::GroupIntent {
+        group_id: "crashed-3".into(),
+        legs,
+        checks: ChecksRecord::new(&Precautions::default(), vec![]),
+    };
+    journal.append(chrono::Utc::now(), body).expect("append");
+    let now = chrono::Utc::now();
+    for event in session.trader.reconcile(&session.store, now) {
+        session.store.apply(now, event);
+    }
+    session
+        .until("the stop at the gateway", |s| by_intent(s, "crashed-3.sl").is_some_and(|o| o.lifecycle.acknowledged()))
+        .await;
+    let stop = by_intent(&session.store, "crashed-3.sl").expect("stop").order_id;
+    let tp = by_intent(&session.store, &tp_leg).expect("tp").order_id;
+    // The target fills: the stop, linked with it under the same parent, is cancelled.
+    session.gateway.control().move_market("SPY", 60);
+    session
+        .until("target filled, the repaired stop cancelled", |s| {
+            s.orders[&tp].lifecycle.status() == OrderStatus::Filled
+                && s.orders[&stop].lifecycle.status() == OrderStatus::Cancelled
+        })
+        .await;
+    assert_eq!(session.store.orders[&stop].lifecycle.filled_quantity(), d("0"), "no short was opened");
     session.stop().await;
 }

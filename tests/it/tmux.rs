@@ -344,3 +344,70 @@ fn a_trader_moves_through_the_panes_zooms_opens_help_and_switches_theme() {
     let screen = tmux.wait_for("the process to exit", Duration::from_secs(10), |s| s.contains("MODES"));
     assert!(screen.contains("EXIT=0") && screen.contains("icanon echo"), "{screen}");
 }
+
+#[test]
+fn a_bracket_is_placed_from_a_watchlist_row_and_both_exits_work_after_the_fill() {
+    if !tmux_available() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it; apt-get install -y tmux)");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let tmux = Tmux::start("bracket", 160, 50, &cockpit_command(&sandbox, "--embedded-port 0"));
+    tmux.wait_for("the cockpit", Duration::from_secs(30), |s| s.contains("PAPER") && s.contains("live"));
+    // `b` on the Watchlist's first row (SPY): a BUY ticket for SPY, not a blank one.
+    tmux.send_keys(&["6", "b"]);
+    let screen = tmux.wait_for("the SPY ticket with the ask", Duration::from_secs(15), |s| {
+        s.contains("BUY ticket") && s.contains("SPY · SMART") && ticket_ask(s).is_some()
+    });
+    let ask = ticket_ask(&screen).expect("ask");
+    // Marketable, so it fills at once; the exits a dollar either side of it.
+    let price = (ask + rust_decimal::Decimal::new(30, 2)).round_dp(2);
+    tmux.send_keys(&["-l", "3"]);
+    tmux.send_keys(&["Tab", "Tab"]);
+    tmux.send_keys(&["-l", &price.to_string()]);
+    // Limit → Stop → TIF → Outside RTH → Account → Take profit.
+    tmux.send_keys(&["Tab", "Tab", "Tab", "Tab", "Tab"]);
+    tmux.send_keys(&["-l", "100t"]);
+    tmux.send_keys(&["Tab"]);
+    tmux.send_keys(&["-l", "100t"]);
+    tmux.wait_for("both exits where they come out", Duration::from_secs(10), |s| {
+        let shown = |field: &str| s.lines().any(|l| l.contains(field) && l.contains("1.00 from the entry"));
+        shown("Take profit") && shown("Stop loss")
+    });
+    tmux.send_keys(&["Enter"]);
+    let screen = tmux.wait_for("the bracket preview with the what-if", Duration::from_secs(15), |s| {
+        s.contains("Preview BUY") && s.contains("Commission") && s.contains("Worst case")
+    });
+    assert!(screen.contains("-3.00 USD if the stop is hit"), "{screen}");
+    assert!(screen.lines().any(|l| l.contains("take profit") && l.contains("SELL 3 SPY LMT")), "{screen}");
+    assert!(screen.lines().any(|l| l.contains("stop loss") && l.contains("SELL 3 SPY STP")), "{screen}");
+    sleep(Duration::from_millis(500));
+    tmux.send_keys(&["y"]);
+    // The Orders pane: the entry filled, both exits working under it.
+    tmux.send_keys(&["7"]);
+    let screen = tmux.wait_for("the entry filled and both exits working", Duration::from_secs(20), |s| {
+        let line = |needle: &str| s.lines().find(|l| l.contains(needle)).unwrap_or("").to_string();
+        line("entry  BUY").contains("Filled")
+            && line("└ tp").contains("Submitted")
+            && (line("└ sl").contains("PreSubmitted") || line("└ sl").contains("Submitted"))
+    });
+    assert!(screen.lines().any(|l| l.contains("└ tp") && l.contains("0/3")), "{screen}");
+    tmux.send_keys(&["q"]);
+    let screen = tmux.wait_for("the process to exit", Duration::from_secs(10), |s| s.contains("MODES"));
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    let journal_dir = sandbox.path().join("data/journal");
+    let text: String = std::fs::read_dir(&journal_dir)
+        .expect("journal folder")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    let kinds: Vec<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["kind"].as_str().map(str::to_string))
+        .collect();
+    let group = kinds.iter().position(|k| k == "group_intent").unwrap_or_else(|| panic!("no group_intent: {kinds:?}"));
+    let submitted: Vec<usize> = kinds.iter().enumerate().filter(|(_, k)| *k == "submitted").map(|(i, _)| i).collect();
+    assert_eq!(submitted.len(), 3, "{kinds:?}");
+    assert!(submitted.iter().all(|i| *i > group), "{kinds:?}");
+}

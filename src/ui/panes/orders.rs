@@ -5,7 +5,7 @@
 
 use super::{empty_state, pane_block, render_table, Column, PaneCtx};
 use crate::config::theme::Theme;
-use crate::orders::{entry_allowed, CodeClass, OrderStatus, ShownStatus, TimelineEntry, TimelineEvent};
+use crate::orders::{entry_allowed, CodeClass, LegRole, OrderStatus, ShownStatus, TimelineEntry, TimelineEvent};
 use crate::store::{ExecutionRow, OrderRow, Store, ACK_TIMEOUT};
 use crate::ui::format::{self, MISSING};
 use crate::ui::view_state::{Drawn, PaneId};
@@ -29,9 +29,23 @@ const COLUMNS: [Column; 10] = [
     Column { header: "Status", width: 13, priority: 0, right: false },
 ];
 
+/// The group (bracket) an order belongs to and its role in it, from its order ref.
+pub fn leg_of(row: &OrderRow) -> Option<(&str, LegRole)> {
+    row.terms.as_ref().and_then(|t| LegRole::parse(&t.order_ref))
+}
+
+/// The legs of `group` among `rows`, in leg order (entry, take profit, stop loss).
+pub fn legs_of<'a>(rows: &[&'a OrderRow], group: &str) -> Vec<&'a OrderRow> {
+    let mut legs: Vec<&OrderRow> =
+        rows.iter().copied().filter(|r| leg_of(r).is_some_and(|(g, _)| g == group)).collect();
+    legs.sort_by_key(|r| (leg_of(r).map(|(_, role)| role), r.order_id));
+    legs
+}
+
 /// The orders shown for `account`: those whose terms name it. An order known only from a
 /// status report (no terms, so no account) is shown only while there is one account, so
-/// accounts never mix. Working orders first, newest id first.
+/// accounts never mix. Working orders (and brackets with a working leg) first, newest first;
+/// a bracket's exits right under its entry.
 pub fn rows_of<'a>(store: &'a Store, account: Option<&str>) -> Vec<&'a OrderRow> {
     let single = store.connection.managed_accounts.len() <= 1;
     let mut rows: Vec<&OrderRow> = store
@@ -43,7 +57,25 @@ pub fn rows_of<'a>(store: &'a Store, account: Option<&str>) -> Vec<&'a OrderRow>
             (None, _) => single,
         })
         .collect();
-    rows.sort_by_key(|row| (row.lifecycle.status().is_final(), std::cmp::Reverse(row.order_id)));
+    // Each group sorts as one: by whether any leg works and its first (entry) order id.
+    let mut group_key: std::collections::HashMap<&str, (bool, i32)> = std::collections::HashMap::new();
+    for row in &rows {
+        if let Some((group, _)) = leg_of(row) {
+            let key = group_key.entry(group).or_insert((true, row.order_id));
+            key.0 &= row.lifecycle.status().is_final();
+            key.1 = key.1.min(row.order_id);
+        }
+    }
+    rows.sort_by_key(|row| {
+        let (done, id, leg) = match leg_of(row) {
+            Some((group, role)) => {
+                let (done, id) = group_key.get(group).copied().unwrap_or((true, row.order_id));
+                (done, id, Some(role))
+            }
+            None => (row.lifecycle.status().is_final(), row.order_id, None),
+        };
+        (done, std::cmp::Reverse(id), leg, row.order_id)
+    });
     rows
 }
 
@@ -290,21 +322,27 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
                 Some(text) => (text, roles.text),
                 None => (MISSING.to_string(), roles.muted),
             };
+            let trailing = terms.is_some_and(|t| t.order_type.starts_with("TRAIL"));
             let price = terms.and_then(|t| match (t.limit_price, t.stop_price) {
+                // A trailing stop shows where its stop is now (it follows the market).
+                _ if trailing => t.trail_stop_price.map(format::price),
                 (Some(limit), Some(stop)) => Some(format!("{}/{}", format::price(stop), format::price(limit))),
                 (Some(price), None) | (None, Some(price)) => Some(format::price(price)),
                 (None, None) => None,
             });
+            let leg = leg_of(row).map(|(_, role)| role);
+            let id = match leg {
+                Some(LegRole::TakeProfit | LegRole::StopLoss) => format!("└ {}", row.order_id),
+                _ => row.order_id.to_string(),
+            };
             vec![
-                if row.own {
-                    (row.order_id.to_string(), roles.text)
-                } else {
-                    (format!("*{}", row.order_id), roles.warning)
-                },
-                if row.own {
-                    ("own".to_string(), roles.text)
-                } else {
-                    (format!("cl {}", row.client_id), roles.warning)
+                if row.own { (id, roles.text) } else { (format!("*{id}"), roles.warning) },
+                match (row.own, leg) {
+                    (true, Some(LegRole::Entry)) => ("entry".to_string(), roles.header),
+                    (true, Some(LegRole::TakeProfit)) => ("└ tp".to_string(), roles.muted),
+                    (true, Some(LegRole::StopLoss)) => ("└ sl".to_string(), roles.muted),
+                    (true, None) => ("own".to_string(), roles.text),
+                    (false, _) => (format!("cl {}", row.client_id), roles.warning),
                 },
                 text_or_missing(terms.map(|t| format::printable(&t.action))),
                 text_or_missing(terms.map(|t| format::printable(&t.symbol))),
@@ -337,6 +375,33 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
     let executions_area = Rect { y: rest.y + timeline_height, height: rest.height - timeline_height, ..rest };
     let width = usize::from(inner.width);
     match rows.get(ctx.view.selected.min(rows.len().saturating_sub(1))) {
+        Some(row) if leg_of(row).is_some() => {
+            // A bracket: every leg's statuses, leg by leg.
+            let group = leg_of(row).map(|(g, _)| g.to_string()).unwrap_or_default();
+            let head = format!("Timeline of bracket {} (UTC)", format::printable(&group));
+            let mut lines = Vec::new();
+            // The selected leg first, then the others in leg order.
+            let mut legs = legs_of(&rows, &group);
+            legs.sort_by_key(|l| l.order_id != row.order_id);
+            for leg in legs {
+                let role = leg_of(leg).map_or("leg", |(_, r)| r.label());
+                let terms = leg.terms.as_ref();
+                let what = terms.map_or_else(String::new, |t| {
+                    format!(" · {} {} {}", t.action, format::quantity(t.quantity), t.order_type)
+                });
+                let shown = leg.lifecycle.shown_status(ctx.now, ACK_TIMEOUT);
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{role} #{}{what} · ", leg.order_id), roles.header),
+                    Span::styled(shown.label().to_string(), status_style(shown, theme)),
+                ]));
+                for line in timeline_lines(leg, width.saturating_sub(2), theme) {
+                    let mut spans = vec![Span::raw("  ")];
+                    spans.extend(line.spans);
+                    lines.push(Line::from(spans));
+                }
+            }
+            section(timeline_area, buf, Line::styled(head, roles.header), lines, false, theme);
+        }
         Some(row) => {
             let intent = row.lifecycle.intent_id();
             let head = if intent.is_empty() {

@@ -66,6 +66,9 @@ pub struct TicketState {
     resolve_asked: Option<String>,
     symbol_typed_at: Option<DateTime<Utc>>,
     previewed_at: Option<DateTime<Utc>>,
+    /// The exit prices the preview showed (they move with the market for a market entry
+    /// given offsets): a confirm sends only those.
+    previewed_exits: (Option<Decimal>, Option<Decimal>),
 }
 
 /// What a key did to the ticket.
@@ -181,6 +184,7 @@ impl TicketState {
             resolve_asked: None,
             symbol_typed_at: None,
             previewed_at: None,
+            previewed_exits: (None, None),
         };
         state.cursor = state.focused_len();
         state
@@ -216,6 +220,19 @@ impl TicketState {
             ..Ticket::new("", action, "")
         };
         Ok(TicketState::editing(ticket, TicketField::Quantity, Some(order_id)))
+    }
+
+    /// Focus the price a modification usually changes: the stop of a stop order, else the
+    /// limit (the quantity for a market order).
+    pub fn focus_price(&mut self) {
+        self.focus = if self.ticket.order_type.needs_stop() {
+            TicketField::StopPrice
+        } else if self.ticket.order_type.needs_limit() {
+            TicketField::LimitPrice
+        } else {
+            TicketField::Quantity
+        };
+        self.cursor = self.focused_len();
     }
 
     /// The fields Tab visits, in order.
@@ -581,6 +598,7 @@ impl TicketState {
                 self.mode = Mode::Previewing { request };
                 self.prompt = Prompt::Override;
                 self.previewed_at = Some(now);
+                self.previewed_exits = self.ticket.preview_exits(&self.market(store, now));
                 KeyAnswer::Request(TradeRequest::Preview {
                     request,
                     ticket: Box::new(self.ticket.clone()),
@@ -654,6 +672,18 @@ impl TicketState {
                 return KeyAnswer::Consumed;
             }
         };
+        let exits = self.ticket.preview_exits(&self.market(store, now));
+        if exits != self.previewed_exits {
+            let shown = |p: Option<Decimal>| p.map_or_else(|| "--".to_string(), |p| p.normalize().to_string());
+            self.hint = Some(format!(
+                "not sent: the market moved the exits (take profit {} → {}, stop loss {} → {}): esc, then preview again",
+                shown(self.previewed_exits.0),
+                shown(exits.0),
+                shown(self.previewed_exits.1),
+                shown(exits.1)
+            ));
+            return KeyAnswer::Consumed;
+        }
         match store.trading.what_if.as_ref().filter(|w| w.request == request).map(|w| &w.result) {
             None => {
                 self.hint = Some("not sent: waiting for the gateway's what-if; confirm once it is shown".into());

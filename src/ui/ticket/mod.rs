@@ -68,6 +68,11 @@ pub enum TradeRequest {
     Cancel {
         order_id: i32,
     },
+    /// Cancel these working legs of one bracket (confirmed in the popup).
+    CancelGroup {
+        group_id: String,
+        order_ids: Vec<i32>,
+    },
     CancelAll,
     Halt(bool),
 }
@@ -91,6 +96,11 @@ pub enum Popup {
     },
     /// Halt (or resume) order entry.
     Halt,
+    /// Cancel every working leg of a bracket: `y` confirms.
+    CancelGroup {
+        group_id: String,
+        order_ids: Vec<i32>,
+    },
 }
 
 /// The order-entry part of the view state: the popup on top, a transient notice, and the
@@ -155,6 +165,80 @@ impl TicketView {
             return ActionOutcome::Consumed;
         }
         self.popup = Some(Popup::Pick(OrderPick::new(modify, selected, store)));
+        self.notice = None;
+        ActionOutcome::Consumed
+    }
+
+    /// The ticket modifying `order_id` directly, its price focused (the stop for stop orders).
+    pub fn open_modify(&mut self, order_id: Option<i32>, store: &Store) -> ActionOutcome {
+        if is_monitor(store) {
+            self.notice = Some(MONITOR_NOTICE.into());
+            return ActionOutcome::Consumed;
+        }
+        let Some(order) = order_id.and_then(|id| store.orders.get(&id)) else {
+            self.notice = Some("select an order in the Orders pane (7), then e edits its price".into());
+            return ActionOutcome::Consumed;
+        };
+        let opened = match (confirm::not_actionable(order), order.lifecycle.status().is_final(), &order.terms) {
+            (Some(why), _, _) => Err(why),
+            (None, true, _) => {
+                Err(format!("order {} is {}: nothing to modify", order.order_id, order.lifecycle.status().label()))
+            }
+            (None, false, None) => Err(format!("order {}: its terms have not arrived yet", order.order_id)),
+            (None, false, Some(terms)) => TicketState::from_order(order.order_id, terms),
+        };
+        match opened {
+            Ok(mut state) => {
+                state.focus_price();
+                let resolve = state.resolve_needed(store);
+                if let Some(symbol) = &resolve {
+                    state.mark_resolve_asked(symbol);
+                }
+                self.popup = Some(Popup::Ticket(Box::new(state)));
+                self.notice = None;
+                match resolve {
+                    Some(symbol) => ActionOutcome::Trade(TradeRequest::Resolve { symbol }),
+                    None => ActionOutcome::Consumed,
+                }
+            }
+            Err(why) => {
+                self.notice = Some(why);
+                ActionOutcome::Consumed
+            }
+        }
+    }
+
+    /// Asks to cancel every working leg of the selected order's bracket (just the order when it
+    /// is not part of one).
+    pub fn open_cancel_group(&mut self, order_id: Option<i32>, store: &Store) -> ActionOutcome {
+        if is_monitor(store) {
+            self.notice = Some(MONITOR_NOTICE.into());
+            return ActionOutcome::Consumed;
+        }
+        let Some(order) = order_id.and_then(|id| store.orders.get(&id)) else {
+            self.notice = Some("select a bracket's order in the Orders pane (7), then X cancels the bracket".into());
+            return ActionOutcome::Consumed;
+        };
+        if let Some(why) = confirm::not_actionable(order) {
+            self.notice = Some(why);
+            return ActionOutcome::Consumed;
+        }
+        if let Err(block) = crate::orders::cancel_allowed(&store.guard_context()) {
+            self.notice = Some(format!("cannot cancel: {block}"));
+            return ActionOutcome::Consumed;
+        }
+        let all: Vec<&crate::store::OrderRow> = store.orders.values().collect();
+        let (group_id, legs) = match super::panes::orders::leg_of(order) {
+            Some((group, _)) => (group.to_string(), super::panes::orders::legs_of(&all, group)),
+            None => (order.order_id.to_string(), vec![order]),
+        };
+        let order_ids: Vec<i32> =
+            legs.iter().filter(|o| o.own && !o.lifecycle.status().is_final()).map(|o| o.order_id).collect();
+        if order_ids.is_empty() {
+            self.notice = Some(format!("bracket {group_id} has no working leg to cancel"));
+            return ActionOutcome::Consumed;
+        }
+        self.popup = Some(Popup::CancelGroup { group_id, order_ids });
         self.notice = None;
         ActionOutcome::Consumed
     }
@@ -257,6 +341,20 @@ impl TicketView {
                     ActionOutcome::Trade(TradeRequest::CancelAll)
                 }
             },
+            Popup::CancelGroup { group_id, order_ids } => match confirm::halt_key(key) {
+                confirm::ConfirmAnswer::Stay => ActionOutcome::Consumed,
+                confirm::ConfirmAnswer::Close => {
+                    self.popup = None;
+                    ActionOutcome::Consumed
+                }
+                confirm::ConfirmAnswer::Confirmed => {
+                    let request =
+                        TradeRequest::CancelGroup { group_id: group_id.clone(), order_ids: order_ids.clone() };
+                    self.notice = Some(format!("cancel requested for bracket {group_id}: every working leg"));
+                    self.popup = None;
+                    ActionOutcome::Trade(request)
+                }
+            },
             Popup::Halt => match confirm::halt_key(key) {
                 confirm::ConfirmAnswer::Stay => ActionOutcome::Consumed,
                 confirm::ConfirmAnswer::Close => {
@@ -289,7 +387,15 @@ impl TicketView {
     /// closes an open popup. `None` for every other action when no popup is open.
     /// `seed` is the ticket `b`/`s` open (the focused pane's selection, see
     /// [`TicketSeed::from_selection`]); it is ignored for every other action.
-    pub fn handle_action(&mut self, seed: Option<TicketSeed>, action: Action, store: &Store) -> Option<ActionOutcome> {
+    /// `selected_order` is the order selected in the Orders pane when it has the focus (for
+    /// `modify_leg` and `cancel_group`).
+    pub fn handle_action(
+        &mut self,
+        seed: Option<TicketSeed>,
+        selected_order: Option<i32>,
+        action: Action,
+        store: &Store,
+    ) -> Option<ActionOutcome> {
         if self.popup.is_some() {
             // With keys routed through handle_key this is not reached; without it, Back at
             // least closes the popup and nothing reaches the panes underneath.
@@ -314,6 +420,8 @@ impl TicketView {
             Action::ModifyOrder => self.open_pick(true, None, store),
             Action::CancelAllOrders => self.open_cancel_all(store),
             Action::ToggleHalt => self.open_halt(store),
+            Action::ModifyLeg => self.open_modify(selected_order, store),
+            Action::CancelGroup => self.open_cancel_group(selected_order, store),
             _ => return None,
         };
         Some(outcome)
@@ -338,5 +446,12 @@ pub(super) fn route_action(view: &mut ViewState, action: Action, store: &Store) 
         }
         _ => None,
     };
-    view.ticket.handle_action(seed, action, store)
+    let selected_order = (view.focus == super::view_state::PaneId::Orders)
+        .then(|| {
+            let rows = super::panes::orders::rows_of(store, view.shown_account(store));
+            let index = view.pane(view.focus).selected.min(rows.len().saturating_sub(1));
+            rows.get(index).map(|r| r.order_id)
+        })
+        .flatten();
+    view.ticket.handle_action(seed, selected_order, action, store)
 }

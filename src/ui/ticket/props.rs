@@ -131,7 +131,7 @@ proptest! {
                 TradeRequest::Preview { request, ticket, .. } => {
                     prop_assert!(!previews.contains_key(&request), "preview request {} reused", request);
                     let market = store.market_context(&ticket.symbol, &ticket.account, clock);
-                    prop_assert!(ticket.validate(&market).is_ok(), "preview of an invalid ticket {:?}", ticket);
+                    prop_assert!(ticket.validate_group(&market).is_ok(), "preview of an invalid ticket {:?}", ticket);
                     previews.insert(request, *ticket);
                     previewed_at.insert(request, clock);
                     last_preview = request;
@@ -141,7 +141,7 @@ proptest! {
                     prop_assert_eq!(previews.get(&request), Some(&*ticket), "transmit without its preview");
                     prop_assert!(transmitted.insert(request), "request {} transmitted twice", request);
                     let market = store.market_context(&ticket.symbol, &ticket.account, clock);
-                    prop_assert!(ticket.validate(&market).is_ok(), "transmit of an invalid ticket {:?}", ticket);
+                    prop_assert!(ticket.validate_group(&market).is_ok(), "transmit of an invalid ticket {:?}", ticket);
                     let opened = previewed_at.get(&request).copied().unwrap_or(clock);
                     prop_assert!((clock - opened).num_milliseconds() >= CONFIRM_DELAY_MS, "confirmed too soon");
                     let answered = store.trading.what_if.as_ref().filter(|w| w.request == request);
@@ -149,7 +149,10 @@ proptest! {
                     prop_assert!(!store.trading.halted, "transmit while halted");
                     last_transmit = Some(request);
                 }
-                TradeRequest::Cancel { .. } | TradeRequest::CancelAll | TradeRequest::Halt(_) => {
+                TradeRequest::Cancel { .. }
+                | TradeRequest::CancelGroup { .. }
+                | TradeRequest::CancelAll
+                | TradeRequest::Halt(_) => {
                     prop_assert!(false, "no cancel or halt popup was opened, got {:?}", request);
                 }
                 TradeRequest::Resolve { .. } => {}

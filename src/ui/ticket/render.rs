@@ -38,6 +38,7 @@ pub fn render(area: Rect, buf: &mut Buffer, store: &Store, view: &TicketView, th
         Some(Popup::Pick(pick)) => order_pick(area, buf, store, pick, theme, now),
         Some(Popup::CancelAll { typed, hint }) => cancel_all(area, buf, store, typed, hint.as_deref(), theme),
         Some(Popup::Halt) => halt(area, buf, store, theme),
+        Some(Popup::CancelGroup { group_id, order_ids }) => cancel_group(area, buf, store, group_id, order_ids, theme),
         None => {}
     }
     if let Some(text) = view.notice() {
@@ -244,17 +245,19 @@ fn field_value(state: &TicketState, field: TicketField, focused: bool, theme: &T
     let roles = &theme.roles;
     let value = state.value(field);
     if is_text_field(field) && !(state.modify.is_some() && field == TicketField::Symbol) {
+        // A good-till time (`20261128 21:00:00`) needs the room to be read whole.
+        let room = if field == TicketField::GoodTill { 18 } else { BOX };
         let chars: Vec<char> = value.chars().collect();
-        let shown: String = chars.iter().take(BOX).collect();
-        let pad = BOX.saturating_sub(chars.len().min(BOX));
+        let shown: String = chars.iter().take(room).collect();
+        let pad = room.saturating_sub(chars.len().min(room));
         if !focused {
             return vec![Span::styled(format!("[{shown}{}]", " ".repeat(pad)), roles.text)];
         }
-        let cursor = state.cursor.min(chars.len()).min(BOX.saturating_sub(1));
+        let cursor = state.cursor.min(chars.len()).min(room.saturating_sub(1));
         let before: String = chars.iter().take(cursor).collect();
         let at: String = chars.get(cursor).map_or(" ".to_string(), |c| c.to_string());
-        let after: String = chars.iter().skip(cursor + 1).take(BOX.saturating_sub(cursor + 1)).collect();
-        let after_pad = BOX.saturating_sub(cursor + 1 + after.chars().count());
+        let after: String = chars.iter().skip(cursor + 1).take(room.saturating_sub(cursor + 1)).collect();
+        let after_pad = room.saturating_sub(cursor + 1 + after.chars().count());
         return vec![
             Span::styled("[".to_string(), roles.text),
             Span::styled(before, roles.text),
@@ -710,6 +713,28 @@ fn cancel_all(area: Rect, buf: &mut Buffer, store: &Store, typed: &str, hint: Op
     }
     lines.push(keys_line("esc: cancel nothing", theme));
     popup(area, buf, Span::styled(" Cancel ALL orders ", roles.live_badge), roles.border_focused, lines, 84, theme);
+}
+
+fn cancel_group(area: Rect, buf: &mut Buffer, store: &Store, group_id: &str, order_ids: &[i32], theme: &Theme) {
+    let roles = &theme.roles;
+    let mut lines = vec![Line::from(Span::styled(
+        format!(" Cancel bracket {}: every working leg?", format::printable(group_id)),
+        roles.warning,
+    ))];
+    for id in order_ids {
+        let what = store.orders.get(id).and_then(|o| {
+            let t = o.terms.as_ref()?;
+            let role = crate::ui::panes::orders::leg_of(o).map_or("order", |(_, r)| r.label());
+            Some(format!("{role} #{id} · {} {} {} {}", t.action, format::quantity(t.quantity), t.symbol, t.order_type))
+        });
+        lines.push(Line::from(Span::styled(
+            format!("   {}", what.unwrap_or_else(|| format!("order #{id}"))),
+            roles.text,
+        )));
+    }
+    lines.push(Line::default());
+    lines.push(keys_line("y/enter cancel them all · n/esc keep them", theme));
+    popup(area, buf, Span::styled(" Cancel bracket ", roles.title_focused), roles.border_focused, lines, 80, theme);
 }
 
 fn halt(area: Rect, buf: &mut Buffer, store: &Store, theme: &Theme) {

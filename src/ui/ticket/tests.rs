@@ -331,7 +331,7 @@ fn trailing_and_gtd_fields_show_and_take_keys_only_when_their_choice_needs_them(
     assert_eq!(state(&view).summary(), "BUY 10 AAPL TRAIL LIMIT trail 1% offset 0.05 GTD till 20261128 21:00:00 UTC");
     let screen = screen(&store, &view, 100, 34);
     assert!(line_with(&screen, "Trail").contains("[1%"), "{screen}");
-    assert!(line_with(&screen, "Good till").contains("[20261128 21:00"), "{screen}");
+    assert!(line_with(&screen, "Good till").contains("[20261128 21:00:00"), "{screen}");
 }
 
 #[test]
@@ -790,6 +790,7 @@ fn terms(symbol: &str, action: &str, qty: &str, order_type: &str, limit: Option<
         order_type: order_type.into(),
         limit_price: limit.map(d),
         stop_price: None,
+        trail_stop_price: None,
         tif: "DAY".into(),
         outside_rth: false,
         order_ref: "rt-1".into(),
@@ -1084,6 +1085,35 @@ fn ctrl(c: char) -> KeyEvent {
 
 fn screen_of(store: &Store, view: &ViewState) -> String {
     screen(store, view, 100, 34)
+}
+
+#[test]
+fn a_market_entrys_exits_that_moved_since_the_preview_are_not_sent() {
+    let mut store = trading_store();
+    let mut view = ViewState::new();
+    bracket_ticket(&mut view, &store, "10", "10t", "10t", false);
+    if let Some(super::Popup::Ticket(t)) = view.ticket.popup.as_mut() {
+        t.ticket.order_type = OrderType::Market;
+        t.ticket.limit_price.clear();
+    }
+    // Measured from the ask (150.02): 150.12 and 149.92.
+    let sent = press_all(&mut view, &store, &[key(KeyCode::Enter)]);
+    assert!(matches!(sent.as_slice(), [TradeRequest::Preview { request: 1, .. }]), "{sent:?}");
+    what_if(&mut store, 1, Ok(a_what_if()));
+    // The ask moves before the confirm: the exits would go elsewhere than previewed.
+    quote(&mut store, 60, "AAPL", "150.10", "150.12", "150.11");
+    assert_eq!(press_all_at(&mut view, &store, &[ch('y')], later()), vec![]);
+    assert_eq!(
+        state(&view).hint.as_deref(),
+        Some("not sent: the market moved the exits (take profit 150.12 → 150.22, stop loss 149.92 → 150.02): esc, then preview again")
+    );
+    // A new preview shows the new prices; its confirm goes.
+    press(&mut view, &store, key(KeyCode::Esc));
+    let sent = press_all_at(&mut view, &store, &[key(KeyCode::Enter)], later());
+    assert!(matches!(sent.as_slice(), [TradeRequest::Preview { request: 2, .. }]), "{sent:?}");
+    what_if(&mut store, 2, Ok(a_what_if()));
+    let sent = press_all_at(&mut view, &store, &[ch('y')], later() + chrono::Duration::seconds(1));
+    assert!(matches!(sent.as_slice(), [TradeRequest::Transmit { request: 2, .. }]), "{sent:?}");
 }
 
 #[test]
