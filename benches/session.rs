@@ -129,6 +129,134 @@ fn confirm_to_filled(c: &mut Criterion) {
     });
 }
 
+/// A bracket from the trader's confirmation: "all legs acknowledged" (every leg reported by
+/// the gateway) and "exits working" (the marketable entry filled, the target Submitted and the
+/// stop working untriggered). Each iteration then cancels what is left, untimed.
+fn bracket_confirm(c: &mut Criterion) {
+    let rt = runtime();
+    let mut config = GatewayConfig::embedded(0);
+    config.speed = 0.0;
+    let gw = rt.block_on(gateway::spawn(config)).expect("gateway");
+    let journal_dir = tempfile::tempdir().expect("temp dir");
+    let journal = Arc::new(Mutex::new(Journal::open(journal_dir.path(), "bench", Utc::now()).expect("journal")));
+    let (desk, mut inbox) = OrderDesk::open();
+    let (tx, mut events) = mpsc::channel(65536);
+    let (stop, mut commands) = mpsc::channel(4);
+    let reporter = Reporter::register("broker", tx.clone());
+    let mut settings = BrokerSettings::new(gw.local_addr().to_string(), "bench".into(), 17, Duration::from_secs(5));
+    settings.watchlist = vec!["F".into()];
+    let shared = journal.clone();
+    let task = rt.spawn(async move {
+        broker::run(settings, tx, &mut commands, Some(&mut inbox), Some(shared), reporter).await;
+    });
+    let mut trader = Trader::new(TradingDesk { desk, journal: Some(journal) }, journal_dir.path(), Utc::now());
+    let mut store = Store::new();
+    let precautions = Precautions { off: vec![Rule::OrdersPerMinute, Rule::Duplicate], ..Precautions::default() };
+    store.apply(
+        Utc::now(),
+        StoreEvent::Trading(TradingEvent::Configured { session: SessionKind::Trading, allow_live: false, precautions }),
+    );
+    rt.block_on(async {
+        trader.handle(TradeRequest::Resolve { symbol: "F".into() }, &store, Utc::now());
+        pump(&mut store, &trader, &mut events, |s| {
+            s.connection.state.is_live()
+                && s.trading.contracts.contains_key("F")
+                && s.quotes.get("F").is_some_and(|q| q.ask.is_some())
+        })
+        .await;
+    });
+    let legs_of = |s: &Store, group: &str| -> Vec<i32> {
+        ["entry", "tp", "sl"]
+            .iter()
+            .filter_map(|leg| {
+                let id = format!("{group}.{leg}");
+                s.orders.values().find(|o| o.terms.as_ref().is_some_and(|t| t.order_ref == id)).map(|o| o.order_id)
+            })
+            .collect()
+    };
+    let mut request = 0u64;
+    for (name, working) in [
+        ("session/bracket_confirm_to_all_legs_acknowledged", false),
+        ("session/bracket_confirm_to_exits_working", true),
+    ] {
+        c.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        request += 1;
+                        let ask = store.quotes["F"].ask.unwrap_or_default();
+                        let mut ticket = Ticket::new("F", OrderAction::Buy, "DU1234567");
+                        ticket.quantity = "1".into();
+                        ticket.limit_price = ask.to_string();
+                        ticket.take_profit = "20t".into();
+                        ticket.stop_loss = "20t".into();
+                        // Room in the pacer's budget: a bracket and its cancels are 6 messages.
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        let t0 = Instant::now();
+                        let now = Utc::now();
+                        let transmit = TradeRequest::Transmit {
+                            request,
+                            ticket: Box::new(ticket),
+                            modify: None,
+                            override_word: String::new(),
+                            typed_account: String::new(),
+                        };
+                        for event in trader.handle(transmit, &store, now) {
+                            store.apply(now, event);
+                        }
+                        pump(&mut store, &trader, &mut events, |s| {
+                            s.trading.outcome.as_ref().is_some_and(|o| o.request == request)
+                        })
+                        .await;
+                        let group = match store.trading.outcome.as_ref().map(|o| o.result.clone()) {
+                            Some(Ok(group)) => group,
+                            other => panic!("the bench's bracket was refused: {other:?}"),
+                        };
+                        pump(&mut store, &trader, &mut events, |s| {
+                            let legs = legs_of(s, &group);
+                            legs.len() == 3
+                                && legs.iter().all(|id| {
+                                    let o = &s.orders[id];
+                                    o.lifecycle.acknowledged()
+                                        && (!working
+                                            || matches!(
+                                                o.lifecycle.status(),
+                                                OrderStatus::Filled
+                                                    | OrderStatus::Submitted
+                                                    | OrderStatus::PreSubmitted
+                                            ))
+                                })
+                                && (!working || s.orders[&legs[0]].lifecycle.status() == OrderStatus::Filled)
+                        })
+                        .await;
+                        total += t0.elapsed();
+                        let open: Vec<i32> = legs_of(&store, &group)
+                            .into_iter()
+                            .filter(|id| !store.orders[id].lifecycle.status().is_final())
+                            .collect();
+                        let now = Utc::now();
+                        let cancel = TradeRequest::CancelGroup { group_id: group.clone(), order_ids: open.clone() };
+                        for event in trader.handle(cancel, &store, now) {
+                            store.apply(now, event);
+                        }
+                        pump(&mut store, &trader, &mut events, |s| {
+                            open.iter().all(|id| s.orders[id].lifecycle.status().is_final())
+                        })
+                        .await;
+                    }
+                    total
+                })
+            })
+        });
+    }
+    rt.block_on(async {
+        let _ = stop.send(BrokerCommand::Shutdown).await;
+        let _ = task.await;
+        gw.shutdown().await;
+    });
+}
+
 fn connect_to_live(c: &mut Criterion) {
     let rt = runtime();
     let mut config = GatewayConfig::embedded(0);
@@ -212,6 +340,6 @@ fn ibapi_connect_only(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(8));
-    targets = confirm_to_filled, connect_to_live, ibapi_connect_only
+    targets = confirm_to_filled, bracket_confirm, connect_to_live, ibapi_connect_only
 }
 criterion_main!(benches);
