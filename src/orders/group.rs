@@ -191,8 +191,10 @@ pub fn describe(leg: &OrderIntent) -> String {
     if let Some(limit) = leg.limit_price() {
         s.push_str(&format!(" limit {}", price(limit)));
     }
-    if let Some(trail) = leg.trailing() {
-        s.push_str(&format!(" trail {trail}"));
+    match leg.trailing() {
+        Some(super::ticket::Trailing::Amount(amount)) => s.push_str(&format!(" trail {}", price(amount))),
+        Some(percent) => s.push_str(&format!(" trail {percent}")),
+        None => {}
     }
     if let Some(offset) = leg.limit_offset() {
         s.push_str(&format!(" offset {}", price(offset)));

@@ -518,8 +518,8 @@ fn a_bracket_shows_as_its_entry_with_the_exits_under_it() {
     view.focus = PaneId::Orders;
     view.pane_mut(PaneId::Orders).selected = 3;
     let text = pane_text(&store, &view, PaneId::Orders, 110, 34);
-    assert!(line_with(&text, "└ 23").contains("└ sl"), "{text}");
-    assert!(line_with(&text, "└ 22").contains("└ tp"), "{text}");
+    assert!(line_with(&text, "└ 23").contains(" sl "), "{text}");
+    assert!(line_with(&text, "└ 22").contains(" tp "), "{text}");
     assert!(line_with(&text, " 21 ").contains("entry"), "{text}");
     // The timeline shows every leg's statuses.
     assert!(text.contains("Timeline of bracket rt-9 (UTC)"), "{text}");

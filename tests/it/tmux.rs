@@ -388,10 +388,10 @@ fn a_bracket_is_placed_from_a_watchlist_row_and_both_exits_work_after_the_fill()
     let screen = tmux.wait_for("the entry filled and both exits working", Duration::from_secs(20), |s| {
         let line = |needle: &str| s.lines().find(|l| l.contains(needle)).unwrap_or("").to_string();
         line("entry  BUY").contains("Filled")
-            && line("└ tp").contains("Submitted")
-            && (line("└ sl").contains("PreSubmitted") || line("└ sl").contains("Submitted"))
+            && line(" tp ").contains("Submitted")
+            && (line(" sl ").contains("PreSubmitted") || line(" sl ").contains("Submitted"))
     });
-    assert!(screen.lines().any(|l| l.contains("└ tp") && l.contains("0/3")), "{screen}");
+    assert!(screen.lines().any(|l| l.contains(" tp ") && l.contains("0/3")), "{screen}");
     tmux.send_keys(&["q"]);
     let screen = tmux.wait_for("the process to exit", Duration::from_secs(10), |s| s.contains("MODES"));
     assert!(screen.contains("EXIT=0"), "{screen}");

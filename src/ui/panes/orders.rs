@@ -339,8 +339,9 @@ fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx) -> Drawn {
                 if row.own { (id, roles.text) } else { (format!("*{id}"), roles.warning) },
                 match (row.own, leg) {
                     (true, Some(LegRole::Entry)) => ("entry".to_string(), roles.header),
-                    (true, Some(LegRole::TakeProfit)) => ("└ tp".to_string(), roles.muted),
-                    (true, Some(LegRole::StopLoss)) => ("└ sl".to_string(), roles.muted),
+                    // The Id column draws the tree; the role is enough here.
+                    (true, Some(LegRole::TakeProfit)) => ("tp".to_string(), roles.muted),
+                    (true, Some(LegRole::StopLoss)) => ("sl".to_string(), roles.muted),
                     (true, None) => ("own".to_string(), roles.text),
                     (false, _) => (format!("cl {}", row.client_id), roles.warning),
                 },
