@@ -94,8 +94,17 @@ impl Store {
                 Effects::redraw()
             }
             StoreEvent::Subsystem(SubsystemEvent { id, status }) => {
-                let restarts = self.subsystems.get(&id).map_or(0, |s| s.restarts);
-                let status = SubsystemStatus { restarts: status.restarts.max(restarts), ..status };
+                let previous = self.subsystems.get(&id);
+                let restarts = previous.map_or(0, |s| s.restarts);
+                // The load time is how long the subsystem took to settle the first time: a
+                // later update (the pacer's each second, a subscription's progress) keeps it.
+                let load_time = match previous {
+                    Some(p) if p.health != Health::Pending && p.load_time.is_some() && p.restarts == status.restarts => {
+                        p.load_time
+                    }
+                    _ => status.load_time,
+                };
+                let status = SubsystemStatus { restarts: status.restarts.max(restarts), load_time, ..status };
                 self.subsystems.insert(id, status);
                 Effects::redraw()
             }
@@ -1087,6 +1096,34 @@ mod tests {
             StoreEvent::Subsystem(SubsystemEvent { id: "theme".into(), status: status(Health::Degraded, 0) }),
         );
         assert!(!store.all_subsystems_ok());
+    }
+
+    #[test]
+    fn a_subsystem_keeps_the_load_time_of_its_first_settled_report() {
+        let mut store = Store::new();
+        let report = |health, ms, restarts| {
+            StoreEvent::Subsystem(SubsystemEvent {
+                id: "pacer".into(),
+                status: SubsystemStatus {
+                    health,
+                    load_time: (health != Health::Pending).then(|| Duration::from_millis(ms)),
+                    detail: String::new(),
+                    errors: vec![],
+                    restarts,
+                    since: t(0),
+                },
+            })
+        };
+        store.apply(t(0), report(Health::Pending, 0, 0));
+        store.apply(t(0), report(Health::Ok, 2, 0));
+        // Updates every second for minutes: still the 2 ms it took to load.
+        store.apply(t(180), report(Health::Ok, 180_000, 0));
+        store.apply(t(181), report(Health::Degraded, 181_000, 0));
+        assert_eq!(store.subsystems["pacer"].load_time, Some(Duration::from_millis(2)));
+        // A restart loads again and times again.
+        store.apply(t(182), report(Health::Pending, 0, 1));
+        store.apply(t(182), report(Health::Ok, 5, 1));
+        assert_eq!(store.subsystems["pacer"].load_time, Some(Duration::from_millis(5)));
     }
 
     #[test]
