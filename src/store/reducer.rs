@@ -99,7 +99,9 @@ impl Store {
                 // The load time is how long the subsystem took to settle the first time: a
                 // later update (the pacer's each second, a subscription's progress) keeps it.
                 let load_time = match previous {
-                    Some(p) if p.health != Health::Pending && p.load_time.is_some() && p.restarts == status.restarts => {
+                    Some(p)
+                        if p.health != Health::Pending && p.load_time.is_some() && p.restarts == status.restarts =>
+                    {
                         p.load_time
                     }
                     _ => status.load_time,
