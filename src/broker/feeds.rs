@@ -27,6 +27,10 @@ pub enum Feed {
     Failed(FeedId, Vec<String>),
     /// The connection is gone.
     Lost(String),
+    /// The session read this subscription too slowly and ibapi dropped its oldest frames (its
+    /// buffer per subscription is bounded, [`super::session::CHANNEL_CAPACITY`]); the text
+    /// says how many.
+    Lagged(FeedId, String),
 }
 
 /// Which subscription an item came from (and the diagnostics subsystem it reports to).
@@ -86,6 +90,9 @@ where
             let item = stream.next().await?;
             let (out, keep) = match item {
                 Ok(SubscriptionItem::Data(data)) => (convert(data), true),
+                Ok(SubscriptionItem::Notice(n)) if n.code == ibapi::SUBSCRIPTION_LAG_CODE => {
+                    (vec![Feed::Lagged(id.clone(), n.message)], true)
+                }
                 Ok(SubscriptionItem::Notice(n)) => {
                     let notice = BrokerEvent::Notice { id: n.request_id.unwrap_or(-1), code: n.code, text: n.message };
                     (vec![Feed::Event(notice)], true)
@@ -274,5 +281,35 @@ pub fn bars(symbol: String) -> impl FnMut(Bar) -> Vec<Feed> + Send + 'static {
             close,
             volume: volume.unwrap_or_default(),
         })]
+    }
+}
+
+#[cfg(test)]
+mod lag_tests {
+    use super::*;
+
+    fn notice(code: i32, message: &str) -> Item<u32> {
+        Ok(SubscriptionItem::Notice(ibapi::Notice {
+            request_id: Some(7),
+            code,
+            message: message.into(),
+            error_time: None,
+            advanced_order_reject_json: String::new(),
+        }))
+    }
+
+    #[tokio::test]
+    async fn a_lag_notice_is_told_apart_from_other_notices_and_the_feed_goes_on() {
+        let items = vec![
+            notice(ibapi::SUBSCRIPTION_LAG_CODE, "300 frames dropped"),
+            notice(2104, "farm ok"),
+            Ok(SubscriptionItem::Data(1)),
+        ];
+        let stream = futures::stream::iter(items);
+        let out: Vec<Feed> =
+            feed(FeedId::Positions, stream, |_| vec![Feed::Complete(FeedId::Positions)]).collect().await;
+        assert!(matches!(&out[0], Feed::Lagged(FeedId::Positions, text) if text.contains("300")), "{out:?}");
+        assert!(matches!(&out[1], Feed::Event(BrokerEvent::Notice { code: 2104, .. })), "{out:?}");
+        assert!(matches!(&out[2], Feed::Complete(FeedId::Positions)), "the feed goes on after a lag: {out:?}");
     }
 }

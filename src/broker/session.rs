@@ -320,7 +320,7 @@ pub struct BrokerSettings {
     /// Tick-by-tick quotes for the watchlist and positions (the cockpit). Without them (the
     /// monitor) only the watchlist's 5-second bars are requested, for the strategies.
     pub quotes: bool,
-    /// Per-subscription buffer in ibapi (its default is 1024 messages).
+    /// Per-subscription buffer in ibapi ([`CHANNEL_CAPACITY`] unless set; `None` is ibapi's 1024).
     pub channel_capacity: Option<usize>,
     /// After 1102 or a market data farm coming back, quotes that have not ticked within this
     /// long are requested again (the gateway may have lost them without saying so).
@@ -343,7 +343,7 @@ impl BrokerSettings {
             reconnect: true,
             watchlist: Vec::new(),
             quotes: true,
-            channel_capacity: None,
+            channel_capacity: Some(CHANNEL_CAPACITY),
             pacer: Pacer::local(super::pacer::DEFAULT_BUDGET, super::pacer::Clock::Monotonic),
             verify_ticks_after: Duration::from_secs(5),
         }
@@ -533,6 +533,14 @@ async fn retry_after(
         _ = tokio::time::sleep(delay) => Retry::Again,
     }
 }
+
+/// Frames ibapi buffers per data subscription (quotes, bars, summary, positions, portfolio,
+/// P&L) before it drops the oldest and says so ([`Feed::Lagged`]); its order streams keep
+/// their own larger floors. ibapi preallocates every slot (~120 B): its default of 1024 cost
+/// about 2 ms of every connect (benches/vs_ib_async.sh) and ~9 MB for a 36-symbol universe.
+/// The session reads every subscription as it arrives, so 256 frames is minutes of quotes;
+/// if a whole-snapshot feed ever lags, the session reconnects and fetches it again.
+pub const CHANNEL_CAPACITY: usize = 256;
 
 /// Whether anything accepts TCP connections at `address` (the socket is closed at once):
 /// tells "nothing listens" apart from "a gateway that does not finish the handshake".
@@ -824,6 +832,22 @@ impl<'a> Subscriptions<'a> {
                 self.failed.insert(id);
             }
             Feed::Lost(reason) => return Err(reason),
+            Feed::Lagged(id, text) => match id {
+                // Every tick, bar and P&L update carries current values: the next one repairs
+                // what was dropped.
+                FeedId::MarketData(_) | FeedId::Bars(_) | FeedId::Pnl | FeedId::PnlSingle(_) => {
+                    self.reporter_for(&id).degraded("fell behind: older updates were dropped", vec![text]);
+                }
+                // Positions, the portfolio, the summary and the order streams must be whole: a
+                // new connection fetches them again from the start.
+                _ => {
+                    self.reporter_for(&id).degraded("fell behind: updates were dropped", vec![text.clone()]);
+                    return Err(format!(
+                        "fell behind the gateway on {} ({text}); reconnecting to fetch it whole",
+                        id.subsystem()
+                    ));
+                }
+            },
         }
         Ok(())
     }
