@@ -40,40 +40,67 @@ async fn pump(
     }
 }
 
+/// A trading session on an embedded gateway with a frozen market: the broker task with the
+/// order desk and a journal in a temp folder, the Trader, and a store that is live with `F`
+/// resolved and quoted. Rate and duplicate rules are off: the benches send the same small
+/// order many times a second.
+struct TradingBench {
+    rt: tokio::runtime::Runtime,
+    gw: gateway::GatewayHandle,
+    trader: Trader,
+    store: Store,
+    events: mpsc::Receiver<StoreEvent>,
+    stop: mpsc::Sender<BrokerCommand>,
+    task: tokio::task::JoinHandle<()>,
+    journal_dir: tempfile::TempDir,
+}
+
+impl TradingBench {
+    fn start() -> Self {
+        let rt = runtime();
+        let mut config = GatewayConfig::embedded(0);
+        config.speed = 0.0;
+        let gw = rt.block_on(gateway::spawn(config)).expect("gateway");
+        let journal_dir = tempfile::tempdir().expect("temp dir");
+        let journal = Arc::new(Mutex::new(Journal::open(journal_dir.path(), "bench", Utc::now()).expect("journal")));
+        let (desk, mut inbox) = OrderDesk::open();
+        let (tx, mut events) = mpsc::channel(65536);
+        let (stop, mut commands) = mpsc::channel(4);
+        let reporter = Reporter::register("broker", tx.clone());
+        let mut settings = BrokerSettings::new(gw.local_addr().to_string(), "bench".into(), 17, Duration::from_secs(5));
+        settings.watchlist = vec!["F".into()];
+        let shared = journal.clone();
+        let task = rt.spawn(async move {
+            broker::run(settings, tx, &mut commands, Some(&mut inbox), Some(shared), reporter).await;
+        });
+        let mut trader = Trader::new(TradingDesk { desk, journal: Some(journal) }, journal_dir.path(), Utc::now());
+        let mut store = Store::new();
+        // Rate and duplicate rules off: the bench sends the same small order many times a second.
+        let precautions = Precautions { off: vec![Rule::OrdersPerMinute, Rule::Duplicate], ..Precautions::default() };
+        store.apply(
+            Utc::now(),
+            StoreEvent::Trading(TradingEvent::Configured {
+                session: SessionKind::Trading,
+                allow_live: false,
+                precautions,
+            }),
+        );
+        rt.block_on(async {
+            trader.handle(TradeRequest::Resolve { symbol: "F".into() }, &store, Utc::now());
+            pump(&mut store, &trader, &mut events, |s| {
+                s.connection.state.is_live()
+                    && s.trading.contracts.contains_key("F")
+                    && s.quotes.get("F").is_some_and(|q| q.ask.is_some())
+            })
+            .await;
+        });
+        TradingBench { rt, gw, trader, store, events, stop, task, journal_dir }
+    }
+}
+
 fn confirm_to_filled(c: &mut Criterion) {
-    let rt = runtime();
-    let mut config = GatewayConfig::embedded(0);
-    config.speed = 0.0;
-    let gw = rt.block_on(gateway::spawn(config)).expect("gateway");
-    let journal_dir = tempfile::tempdir().expect("temp dir");
-    let journal = Arc::new(Mutex::new(Journal::open(journal_dir.path(), "bench", Utc::now()).expect("journal")));
-    let (desk, mut inbox) = OrderDesk::open();
-    let (tx, mut events) = mpsc::channel(65536);
-    let (stop, mut commands) = mpsc::channel(4);
-    let reporter = Reporter::register("broker", tx.clone());
-    let mut settings = BrokerSettings::new(gw.local_addr().to_string(), "bench".into(), 17, Duration::from_secs(5));
-    settings.watchlist = vec!["F".into()];
-    let shared = journal.clone();
-    let task = rt.spawn(async move {
-        broker::run(settings, tx, &mut commands, Some(&mut inbox), Some(shared), reporter).await;
-    });
-    let mut trader = Trader::new(TradingDesk { desk, journal: Some(journal) }, journal_dir.path(), Utc::now());
-    let mut store = Store::new();
-    // Rate and duplicate rules off: the bench sends the same small order many times a second.
-    let precautions = Precautions { off: vec![Rule::OrdersPerMinute, Rule::Duplicate], ..Precautions::default() };
-    store.apply(
-        Utc::now(),
-        StoreEvent::Trading(TradingEvent::Configured { session: SessionKind::Trading, allow_live: false, precautions }),
-    );
-    rt.block_on(async {
-        trader.handle(TradeRequest::Resolve { symbol: "F".into() }, &store, Utc::now());
-        pump(&mut store, &trader, &mut events, |s| {
-            s.connection.state.is_live()
-                && s.trading.contracts.contains_key("F")
-                && s.quotes.get("F").is_some_and(|q| q.ask.is_some())
-        })
-        .await;
-    });
+    let TradingBench { rt, gw, mut trader, mut store, mut events, stop, task, journal_dir: _journal_dir } =
+        TradingBench::start();
     let mut request = 0u64;
     let mut buy = true;
     c.bench_function("session/confirm_to_filled (journal fsync included)", |b| {
@@ -133,38 +160,8 @@ fn confirm_to_filled(c: &mut Criterion) {
 /// the gateway) and "exits working" (the marketable entry filled, the target Submitted and the
 /// stop working untriggered). Each iteration then cancels what is left, untimed.
 fn bracket_confirm(c: &mut Criterion) {
-    let rt = runtime();
-    let mut config = GatewayConfig::embedded(0);
-    config.speed = 0.0;
-    let gw = rt.block_on(gateway::spawn(config)).expect("gateway");
-    let journal_dir = tempfile::tempdir().expect("temp dir");
-    let journal = Arc::new(Mutex::new(Journal::open(journal_dir.path(), "bench", Utc::now()).expect("journal")));
-    let (desk, mut inbox) = OrderDesk::open();
-    let (tx, mut events) = mpsc::channel(65536);
-    let (stop, mut commands) = mpsc::channel(4);
-    let reporter = Reporter::register("broker", tx.clone());
-    let mut settings = BrokerSettings::new(gw.local_addr().to_string(), "bench".into(), 17, Duration::from_secs(5));
-    settings.watchlist = vec!["F".into()];
-    let shared = journal.clone();
-    let task = rt.spawn(async move {
-        broker::run(settings, tx, &mut commands, Some(&mut inbox), Some(shared), reporter).await;
-    });
-    let mut trader = Trader::new(TradingDesk { desk, journal: Some(journal) }, journal_dir.path(), Utc::now());
-    let mut store = Store::new();
-    let precautions = Precautions { off: vec![Rule::OrdersPerMinute, Rule::Duplicate], ..Precautions::default() };
-    store.apply(
-        Utc::now(),
-        StoreEvent::Trading(TradingEvent::Configured { session: SessionKind::Trading, allow_live: false, precautions }),
-    );
-    rt.block_on(async {
-        trader.handle(TradeRequest::Resolve { symbol: "F".into() }, &store, Utc::now());
-        pump(&mut store, &trader, &mut events, |s| {
-            s.connection.state.is_live()
-                && s.trading.contracts.contains_key("F")
-                && s.quotes.get("F").is_some_and(|q| q.ask.is_some())
-        })
-        .await;
-    });
+    let TradingBench { rt, gw, mut trader, mut store, mut events, stop, task, journal_dir: _journal_dir } =
+        TradingBench::start();
     let legs_of = |s: &Store, group: &str| -> Vec<i32> {
         ["entry", "tp", "sl"]
             .iter()
