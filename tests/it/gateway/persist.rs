@@ -7,9 +7,48 @@ use robo_tui::gateway::GatewayConfig;
 use super::orders::{exec_id, order, place};
 use super::{connect, start_with, within};
 
-fn temp_state(name: &str) -> std::path::PathBuf {
+pub(super) fn temp_state(name: &str) -> std::path::PathBuf {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     std::env::temp_dir().join(format!("robo-gw-{name}-{}-{nanos}", std::process::id())).join("state.json")
+}
+
+/// A resting order as a saved state holds it: client 5 buying 1 AAPL (con id 265598) at a
+/// 100 limit in DU1234567, perm id 1000 + its order id, expiring at `expires_ms` if given.
+pub(super) fn resting(
+    order_id: i32,
+    tif: robo_tui::gateway::orders::Tif,
+    expires_ms: Option<i64>,
+) -> robo_tui::gateway::orders::SimOrder {
+    use robo_tui::gateway::orders::{OrderKind, Side, SimOrder, Status};
+    use rust_decimal::Decimal;
+    SimOrder {
+        client_id: 5,
+        order_id,
+        perm_id: 1000 + i64::from(order_id),
+        account: "DU1234567".into(),
+        con_id: 265598,
+        action: "BUY".into(),
+        side: Side::Buy,
+        quantity: Decimal::ONE,
+        kind: OrderKind::Limit { limit: Decimal::from(100) },
+        tif,
+        order_ref: String::new(),
+        filled: Decimal::ZERO,
+        avg_fill_price: Decimal::ZERO,
+        last_fill_price: Decimal::ZERO,
+        status: Status::Submitted,
+        triggered: false,
+        completed_time: None,
+        completed_status: None,
+        commission_paid: Decimal::ZERO,
+        parent_id: 0,
+        oca_group: String::new(),
+        oca_type: 0,
+        staged: false,
+        held: false,
+        good_till: expires_ms.map(robo_tui::gateway::clock::eastern_timestamp).unwrap_or_default(),
+        expires_ms,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +137,7 @@ async fn corrupt_state_file_is_a_bad_state_error() {
 async fn a_state_from_an_earlier_day_drops_day_orders_and_day_figures() {
     use robo_tui::gateway::account::Account;
     use robo_tui::gateway::engine::Counters;
-    use robo_tui::gateway::orders::{OrderKind, Side, SimOrder, Status, Tif};
+    use robo_tui::gateway::orders::Tif;
     use robo_tui::gateway::persist::{save, SavedState};
     use rust_decimal::Decimal;
 
@@ -112,37 +151,9 @@ async fn a_state_from_an_earlier_day_drops_day_orders_and_day_figures() {
     if let Some(h) = acct.positions.get_mut(&265598) {
         h.realized_today = Decimal::from(123);
     }
-    let resting = |order_id: i32, tif: Tif| SimOrder {
-        client_id: 5,
-        order_id,
-        perm_id: 1000 + i64::from(order_id),
-        account: "DU1234567".into(),
-        con_id: 265598,
-        action: "BUY".into(),
-        side: Side::Buy,
-        quantity: Decimal::ONE,
-        kind: OrderKind::Limit { limit: Decimal::from(100) },
-        tif,
-        order_ref: String::new(),
-        filled: Decimal::ZERO,
-        avg_fill_price: Decimal::ZERO,
-        last_fill_price: Decimal::ZERO,
-        status: Status::Submitted,
-        triggered: false,
-        completed_time: None,
-        completed_status: None,
-        commission_paid: Decimal::ZERO,
-        parent_id: 0,
-        oca_group: String::new(),
-        oca_type: 0,
-        staged: false,
-        held: false,
-        good_till: String::new(),
-        expires_ms: None,
-    };
     let state = SavedState {
         accounts: vec![acct],
-        open_orders: vec![resting(10, Tif::Day), resting(11, Tif::Gtc)],
+        open_orders: vec![resting(10, Tif::Day, None), resting(11, Tif::Gtc, None)],
         executions: vec![],
         counters: Counters { next_order_id: 12, next_perm_id: 2000, next_exec: 1 },
         trading_day: "20200102".into(),

@@ -11,12 +11,8 @@ use robo_tui::gateway::{clock, tif};
 
 use super::brackets::{barrier, frozen, leg, move_market, px, send, Watch};
 use super::orders::{order, place, Seen};
+use super::persist::{resting, temp_state};
 use super::{connect, start_with, within};
-
-fn temp_state(name: &str) -> std::path::PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    std::env::temp_dir().join(format!("robo-gw-{name}-{}-{nanos}", std::process::id())).join("state.json")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gtc_orders_and_a_held_bracket_survive_a_restart_with_state() {
@@ -167,43 +163,22 @@ async fn order_types_and_tifs_not_served_are_refused_with_ibs_codes() {
 async fn a_gtd_order_whose_date_passed_while_the_gateway_was_down_expires_at_start() {
     use robo_tui::gateway::account::Account;
     use robo_tui::gateway::engine::Counters;
-    use robo_tui::gateway::orders::{OrderKind, Side, SimOrder, Status, Tif};
+    use robo_tui::gateway::orders::Tif;
     use robo_tui::gateway::persist::{save, SavedState};
     use rust_decimal::Decimal;
 
     let path = temp_state("gtd-down");
     let now = clock::now_ms();
-    let resting = |order_id: i32, expires_ms: Option<i64>| SimOrder {
-        client_id: 5,
-        order_id,
-        perm_id: 1000 + i64::from(order_id),
-        account: "DU1234567".into(),
-        con_id: 265598,
-        action: "BUY".into(),
-        side: Side::Buy,
-        quantity: Decimal::ONE,
-        kind: OrderKind::Limit { limit: Decimal::from(100) },
-        tif: if expires_ms.is_some() { Tif::Gtd } else { Tif::Gtc },
-        order_ref: String::new(),
-        filled: Decimal::ZERO,
-        avg_fill_price: Decimal::ZERO,
-        last_fill_price: Decimal::ZERO,
-        status: Status::Submitted,
-        triggered: false,
-        completed_time: None,
-        completed_status: None,
-        commission_paid: Decimal::ZERO,
-        parent_id: 0,
-        oca_group: String::new(),
-        oca_type: 0,
-        staged: false,
-        held: false,
-        good_till: expires_ms.map(clock::eastern_timestamp).unwrap_or_default(),
-        expires_ms,
+    let gtd_or_gtc = |order_id: i32, expires_ms: Option<i64>| {
+        resting(order_id, if expires_ms.is_some() { Tif::Gtd } else { Tif::Gtc }, expires_ms)
     };
     let state = SavedState {
         accounts: vec![Account::new("DU1234567", "INDIVIDUAL", Decimal::from(500_000), &[])],
-        open_orders: vec![resting(10, Some(now - 60_000)), resting(11, None), resting(12, Some(now + 3_600_000))],
+        open_orders: vec![
+            gtd_or_gtc(10, Some(now - 60_000)),
+            gtd_or_gtc(11, None),
+            gtd_or_gtc(12, Some(now + 3_600_000)),
+        ],
         executions: vec![],
         counters: Counters { next_order_id: 13, next_perm_id: 2000, next_exec: 1 },
         trading_day: clock::eastern_date(now),
