@@ -540,13 +540,20 @@ async fn an_entry_filled_without_its_stop_gets_the_stop_on_reconnect_loudly() {
     session.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_brackets_exits_wait_for_the_entry_then_work_and_the_targets_fill_cancels_the_stop() {
+/// One paper account on a frozen market (prices move only when a test moves them), the
+/// default precautions, live with SPY quoted.
+async fn frozen_spy_session() -> Session {
     let mut config = GatewayConfig::embedded(0);
     config.accounts = vec!["DU1234567".into()];
-    config.speed = 0.0; // the market moves only when the test moves it
+    config.speed = 0.0;
     let mut session = Session::start_with(config, Precautions::default()).await;
     live(&mut session, "SPY").await;
+    session
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_brackets_exits_wait_for_the_entry_then_work_and_the_targets_fill_cancels_the_stop() {
+    let mut session = frozen_spy_session().await;
     let ask = session.store.quotes["SPY"].ask.expect("ask");
     // Marketable: the entry fills as the last leg transmits the group.
     let entry = ask + d("0.05");
@@ -581,11 +588,7 @@ async fn a_brackets_exits_wait_for_the_entry_then_work_and_the_targets_fill_canc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gtd_order_from_the_ticket_expires_at_its_utc_time_at_the_gateway() {
-    let mut config = GatewayConfig::embedded(0);
-    config.accounts = vec!["DU1234567".into()];
-    config.speed = 0.0;
-    let mut session = Session::start_with(config, Precautions::default()).await;
-    live(&mut session, "SPY").await;
+    let mut session = frozen_spy_session().await;
     let bid = session.store.quotes["SPY"].bid.expect("bid");
     // Two hours from now, typed in UTC.
     let now = chrono::Utc::now();
@@ -616,11 +619,7 @@ async fn a_gtd_order_from_the_ticket_expires_at_its_utc_time_at_the_gateway() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_brackets_trailing_stop_follows_the_market_up_and_the_store_shows_where_it_is() {
-    let mut config = GatewayConfig::embedded(0);
-    config.accounts = vec!["DU1234567".into()];
-    config.speed = 0.0;
-    let mut session = Session::start_with(config, Precautions::default()).await;
-    live(&mut session, "SPY").await;
+    let mut session = frozen_spy_session().await;
     let ask = session.store.quotes["SPY"].ask.expect("ask");
     let mut ticket = bracket("SPY", OrderAction::Buy, "2", ask + d("0.05"), "", "50t");
     ticket.stop_kind = robo_tui::orders::StopKind::Trail;
@@ -650,11 +649,7 @@ async fn a_brackets_trailing_stop_follows_the_market_up_and_the_store_shows_wher
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_stop_sent_on_reconnect_is_linked_with_the_working_target_so_its_fill_cancels_it() {
     use robo_tui::orders::{ChecksRecord, IntentRecord, Journal, LegRecord, LegRole};
-    let mut config = GatewayConfig::embedded(0);
-    config.accounts = vec!["DU1234567".into()];
-    config.speed = 0.0;
-    let mut session = Session::start_with(config, Precautions::default()).await;
-    live(&mut session, "SPY").await;
+    let mut session = frozen_spy_session().await;
     let ask = session.store.quotes["SPY"].ask.expect("ask");
     let entry = ask + d("0.05");
     // Entry and target went (a real parent and child at the gateway); the stop never did.
