@@ -267,17 +267,7 @@ fn an_order_is_placed_modified_and_cancelled_with_the_default_keys() {
     let screen = tmux.wait_for("the process to exit", Duration::from_secs(10), |s| s.contains("MODES"));
     assert!(screen.contains("EXIT=0"), "{screen}");
     // The journal holds every step in order.
-    let journal_dir = sandbox.path().join("data/journal");
-    let text: String = std::fs::read_dir(&journal_dir)
-        .expect("journal folder")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .collect();
-    let kinds: Vec<String> = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["kind"].as_str().map(str::to_string))
-        .collect();
+    let kinds = journal_kinds(&sandbox);
     let first = |kind: &str| kinds.iter().position(|k| k == kind).unwrap_or_else(|| panic!("no {kind}: {kinds:?}"));
     assert!(first("intent") < first("submitted") && first("submitted") < first("cancel_requested"), "{kinds:?}");
     assert_eq!(kinds.iter().filter(|k| *k == "submitted").count(), 2, "placed and modified: {kinds:?}");
@@ -395,19 +385,23 @@ fn a_bracket_is_placed_from_a_watchlist_row_and_both_exits_work_after_the_fill()
     tmux.send_keys(&["q"]);
     let screen = tmux.wait_for("the process to exit", Duration::from_secs(10), |s| s.contains("MODES"));
     assert!(screen.contains("EXIT=0"), "{screen}");
+    let kinds = journal_kinds(&sandbox);
+    let group = kinds.iter().position(|k| k == "group_intent").unwrap_or_else(|| panic!("no group_intent: {kinds:?}"));
+    let submitted: Vec<usize> = kinds.iter().enumerate().filter(|(_, k)| *k == "submitted").map(|(i, _)| i).collect();
+    assert_eq!(submitted.len(), 3, "{kinds:?}");
+    assert!(submitted.iter().all(|i| *i > group), "{kinds:?}");
+}
+
+/// The kind of every line in the sandbox's order journal, in order.
+fn journal_kinds(sandbox: &Sandbox) -> Vec<String> {
     let journal_dir = sandbox.path().join("data/journal");
     let text: String = std::fs::read_dir(&journal_dir)
         .expect("journal folder")
         .filter_map(|e| e.ok())
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
         .collect();
-    let kinds: Vec<String> = text
-        .lines()
+    text.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| v["kind"].as_str().map(str::to_string))
-        .collect();
-    let group = kinds.iter().position(|k| k == "group_intent").unwrap_or_else(|| panic!("no group_intent: {kinds:?}"));
-    let submitted: Vec<usize> = kinds.iter().enumerate().filter(|(_, k)| *k == "submitted").map(|(i, _)| i).collect();
-    assert_eq!(submitted.len(), 3, "{kinds:?}");
-    assert!(submitted.iter().all(|i| *i > group), "{kinds:?}");
+        .collect()
 }
