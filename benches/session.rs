@@ -40,6 +40,22 @@ async fn pump(
     }
 }
 
+/// What `y` in the preview does: the confirmed ticket goes to the Trader, and the events it
+/// answers with (journaled, sent, or refused) go into the store.
+fn transmit(trader: &mut Trader, store: &mut Store, request: u64, ticket: Ticket) {
+    let now = Utc::now();
+    let transmit = TradeRequest::Transmit {
+        request,
+        ticket: Box::new(ticket),
+        modify: None,
+        override_word: String::new(),
+        typed_account: String::new(),
+    };
+    for event in trader.handle(transmit, store, now) {
+        store.apply(now, event);
+    }
+}
+
 /// A trading session on an embedded gateway with a frozen market: the broker task with the
 /// order desk and a journal in a temp folder, the Trader, and a store that is live with `F`
 /// resolved and quoted. Rate and duplicate rules are off: the benches send the same small
@@ -123,17 +139,7 @@ fn confirm_to_filled(c: &mut Criterion) {
                     // measure the pacer (45 messages a second) instead.
                     tokio::time::sleep(Duration::from_millis(60)).await;
                     let t0 = Instant::now();
-                    let now = Utc::now();
-                    let transmit = TradeRequest::Transmit {
-                        request,
-                        ticket: Box::new(ticket),
-                        modify: None,
-                        override_word: String::new(),
-                        typed_account: String::new(),
-                    };
-                    for event in trader.handle(transmit, &store, now) {
-                        store.apply(now, event);
-                    }
+                    transmit(&mut trader, &mut store, request, ticket);
                     pump(&mut store, &trader, &mut events, |s| {
                         s.orders.values().filter(|o| o.lifecycle.status() == OrderStatus::Filled).count()
                             > filled_before
@@ -191,17 +197,7 @@ fn bracket_confirm(c: &mut Criterion) {
                         // Room in the pacer's budget: a bracket and its cancels are 6 messages.
                         tokio::time::sleep(Duration::from_millis(200)).await;
                         let t0 = Instant::now();
-                        let now = Utc::now();
-                        let transmit = TradeRequest::Transmit {
-                            request,
-                            ticket: Box::new(ticket),
-                            modify: None,
-                            override_word: String::new(),
-                            typed_account: String::new(),
-                        };
-                        for event in trader.handle(transmit, &store, now) {
-                            store.apply(now, event);
-                        }
+                        transmit(&mut trader, &mut store, request, ticket);
                         pump(&mut store, &trader, &mut events, |s| {
                             s.trading.outcome.as_ref().is_some_and(|o| o.request == request)
                         })
